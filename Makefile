@@ -1,0 +1,44 @@
+# The two commands: `make demo` (a full publish on the sandbox) and `make test`.
+# Both bootstrap a fresh clone: .venv with pinned deps, Azurite via npm into ./node_modules.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AZURITE := node_modules/.bin/azurite-queue
+
+.PHONY: demo test lint typecheck pytest bootstrap bench clean
+
+bootstrap: $(STAMP) $(AZURITE)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+$(AZURITE): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: bootstrap
+	$(BIN)/python -m sandbox demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# pytest exits 5 when it collected no tests: that is a failure here, like any other.
+pytest: bootstrap
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+test: lint typecheck pytest
+
+bench: bootstrap
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""galleryflow: publish VM images through Azure Compute Gallery."""

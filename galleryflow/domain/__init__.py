@@ -1,0 +1,1 @@
+"""Pure decisions of galleryflow. Nothing here imports azure.* (a test enforces it)."""

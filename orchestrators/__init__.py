@@ -1,0 +1,5 @@
+"""Orchestrators blueprint: modules in this package register their functions on `bp`."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

@@ -1,0 +1,1 @@
+"""The galleryflow sandbox: ARM emulator, Functions + Durable host, Azurite, CLI."""

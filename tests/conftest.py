@@ -1,0 +1,1 @@
+"""Shared pytest configuration. tests/ is deliberately not a package (see pyproject)."""
