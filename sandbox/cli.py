@@ -1,0 +1,26 @@
+"""The sandbox command line: start the emulators and the host, run the demo, operate runs.
+
+Each sub-command imports its part lazily so `python -m sandbox arm` does not pay for the host.
+Owners: `arm` -> sandbox/arm, `host` -> sandbox/host, `devops` -> sandbox/devops,
+`demo`/`serve` -> sandbox/stack.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+@app.command()
+def arm(
+    port: int = typer.Option(0, help="TCP port on 127.0.0.1; 0 picks a free one"),
+    state_dir: Path = typer.Option(..., help="directory for state, ca.pem and the request log"),
+    seed: int = typer.Option(0, help="seed for replication jitter and random faults"),
+) -> None:
+    """Start the HTTPS ARM Compute emulator; prints `READY https://127.0.0.1:PORT`."""
+    from sandbox.arm.server import serve
+
+    serve(port=port, state_dir=state_dir, seed=seed)
