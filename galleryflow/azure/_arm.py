@@ -1,0 +1,86 @@
+"""Small helpers shared by the gateway modules: resource ids, raw JSON, error translation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypedDict
+
+from azure.core.exceptions import AzureError
+
+from galleryflow.azure.errors import InvalidRequest, translate
+
+_VM_ID_RE = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
+    r"/providers/Microsoft\.Compute/virtualMachines/(?P<name>[^/]+)/?$",
+    re.IGNORECASE,
+)
+
+
+class GalleryRef(TypedDict):
+    """`gallery` as in the publish request."""
+
+    subscription_id: str
+    resource_group: str
+    name: str
+
+
+def parse_vm_id(vm_id: str) -> tuple[str, str, str]:
+    """(subscription, resource group, vm name) of a VM resource id."""
+    match = _VM_ID_RE.match(vm_id or "")
+    if not match:
+        raise InvalidRequest(
+            "InvalidResourceId",
+            "expected /subscriptions/<sub>/resourceGroups/<rg>/providers/"
+            f"Microsoft.Compute/virtualMachines/<name>, got {vm_id!r}",
+            resource=str(vm_id),
+        )
+    return match["sub"], match["rg"], match["name"]
+
+
+def gallery_parts(gallery: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(subscription, resource group, gallery name); every part must be given."""
+    missing = [k for k in ("subscription_id", "resource_group", "name") if not gallery.get(k)]
+    if missing:
+        raise InvalidRequest(
+            "InvalidGallery",
+            f"gallery is missing {', '.join(missing)}; pass "
+            '{"subscription_id", "resource_group", "name"}',
+        )
+    return str(gallery["subscription_id"]), str(gallery["resource_group"]), str(gallery["name"])
+
+
+def gallery_id(gallery: Mapping[str, Any]) -> str:
+    sub, rg, name = gallery_parts(gallery)
+    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{name}"
+
+
+def definition_id(gallery: Mapping[str, Any], definition: str) -> str:
+    return f"{gallery_id(gallery)}/images/{definition}"
+
+
+def version_id(gallery: Mapping[str, Any], definition: str, name: str) -> str:
+    return f"{definition_id(gallery, definition)}/versions/{name}"
+
+
+def normalize_region(name: str) -> str:
+    """ARM compares regions case- and space-insensitively ("West Europe" == "westeurope")."""
+    return "".join(str(name).split()).lower()
+
+
+def raw(model: Any) -> dict[str, Any]:
+    """The REST JSON of an SDK model (camelCase keys), so no SDK types leak out."""
+    if model is None:
+        return {}
+    as_dict = getattr(model, "as_dict", None)
+    return dict(as_dict()) if callable(as_dict) else dict(model)
+
+
+@contextmanager
+def azure_call(resource: str) -> Iterator[None]:
+    """Translate any azure-core error raised inside into the gateway error tree."""
+    try:
+        yield
+    except AzureError as exc:
+        raise translate(exc, resource) from exc

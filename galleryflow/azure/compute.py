@@ -1,0 +1,51 @@
+"""The gateway's Compute API in one import: `from galleryflow.azure import compute`.
+
+The functions live in vms.py, gallery.py, usages.py and inuse.py (one job each); see
+docs/CONTRACTS.md ("Gateway") for their dict shapes and the error tree.
+"""
+
+from galleryflow.azure.gallery import (
+    IDEMPOTENCY_TAG,
+    begin_create_version,
+    delete_version,
+    get_gallery,
+    get_image_definition,
+    get_replication,
+    get_version,
+    list_versions,
+    set_exclude_from_latest,
+    set_target_regions,
+    version_to_dict,
+)
+from galleryflow.azure.inuse import find_image_references
+from galleryflow.azure.usages import get_usages
+from galleryflow.azure.vms import (
+    deallocate_vm,
+    generalize_vm,
+    get_vm,
+    power_off_vm,
+    start_vm,
+    vm_to_dict,
+)
+
+__all__ = [
+    "IDEMPOTENCY_TAG",
+    "begin_create_version",
+    "deallocate_vm",
+    "delete_version",
+    "find_image_references",
+    "generalize_vm",
+    "get_gallery",
+    "get_image_definition",
+    "get_replication",
+    "get_usages",
+    "get_version",
+    "get_vm",
+    "list_versions",
+    "power_off_vm",
+    "set_exclude_from_latest",
+    "set_target_regions",
+    "start_vm",
+    "version_to_dict",
+    "vm_to_dict",
+]

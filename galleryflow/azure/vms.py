@@ -1,0 +1,96 @@
+"""Virtual machines: read one (with its power state) and change its power state.
+
+Every function takes a VM resource id and returns plain data; power actions wait for
+the long-running operation to finish.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galleryflow.azure import actions as a
+from galleryflow.azure._arm import azure_call, parse_vm_id, raw
+from galleryflow.azure.clients import compute_client
+
+_CODE_PREFIX_POWER = "powerstate/"
+_CODE_GENERALIZED = "osstate/generalized"
+
+
+def _power_state(statuses: list[dict[str, Any]]) -> str:
+    for status in statuses:
+        code = str(status.get("code", "")).lower()
+        if code.startswith(_CODE_PREFIX_POWER):
+            return code[len(_CODE_PREFIX_POWER) :]
+    return "unknown"
+
+
+def _disk(disk: dict[str, Any], lun: int | None) -> dict[str, Any]:
+    return {"name": disk.get("name"), "size_gb": disk.get("diskSizeGB"), "lun": lun}
+
+
+def vm_to_dict(vm: dict[str, Any]) -> dict[str, Any]:
+    """The gateway's VM dict from the REST JSON of a VM read with $expand=instanceView."""
+    props = vm.get("properties") or {}
+    storage = props.get("storageProfile") or {}
+    os_disk = storage.get("osDisk") or {}
+    view = props.get("instanceView") or {}
+    statuses = view.get("statuses") or []
+    sub, rg, name = parse_vm_id(str(vm.get("id", "")))
+    return {
+        "id": vm.get("id"),
+        "name": vm.get("name") or name,
+        "resource_group": rg,
+        "subscription_id": sub,
+        "location": vm.get("location"),
+        "os_type": os_disk.get("osType"),
+        "power_state": _power_state(statuses),
+        "generalized": any(str(s.get("code", "")).lower() == _CODE_GENERALIZED for s in statuses),
+        "hyper_v_generation": view.get("hyperVGeneration"),
+        "disks": [_disk(os_disk, None)]
+        + [_disk(d, d.get("lun")) for d in storage.get("dataDisks") or []],
+        "zones": list(vm.get("zones") or []),
+    }
+
+
+@a.requires(a.VM_READ)
+def get_vm(vm_id: str) -> dict[str, Any]:
+    """The VM with its power state, generalized flag, generation, disks and zones.
+
+    Raises NotFound when the VM does not exist.
+    """
+    sub, rg, name = parse_vm_id(vm_id)
+    with azure_call(vm_id):
+        vm = compute_client(sub).virtual_machines.get(rg, name, expand="instanceView")
+    return vm_to_dict(raw(vm))
+
+
+@a.requires(a.VM_DEALLOCATE)
+def deallocate_vm(vm_id: str) -> None:
+    """Deallocate the VM and wait until ARM reports the operation done (idempotent)."""
+    sub, rg, name = parse_vm_id(vm_id)
+    with azure_call(vm_id):
+        compute_client(sub).virtual_machines.begin_deallocate(rg, name).result()
+
+
+@a.requires(a.VM_START)
+def start_vm(vm_id: str) -> None:
+    """Start the VM and wait for the operation (idempotent)."""
+    sub, rg, name = parse_vm_id(vm_id)
+    with azure_call(vm_id):
+        compute_client(sub).virtual_machines.begin_start(rg, name).result()
+
+
+@a.requires(a.VM_POWER_OFF)
+def power_off_vm(vm_id: str) -> None:
+    """Power the VM off (stopped, still allocated) and wait for the operation."""
+    sub, rg, name = parse_vm_id(vm_id)
+    with azure_call(vm_id):
+        compute_client(sub).virtual_machines.begin_power_off(rg, name).result()
+
+
+@a.requires(a.VM_GENERALIZE)
+def generalize_vm(vm_id: str) -> None:
+    """Mark the VM generalized. Destructive: the VM can no longer start. Synchronous in ARM."""
+    sub, rg, name = parse_vm_id(vm_id)
+    with azure_call(vm_id):
+        compute_client(sub).virtual_machines.generalize(rg, name)
