@@ -1,0 +1,50 @@
+"""The one error shape of the HTTP API: `{"error": {"code", "message", "details"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Problem = dict[str, str]
+
+
+class ApiError(Exception):
+    """An error the API answers with a 4xx and a JSON body; never carries secrets."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[Problem] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, self.details)
+
+
+def error_body(code: str, message: str, details: list[Problem] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": list(details or [])}}
+
+
+def problem(path: str, message: str, hint: str = "") -> Problem:
+    return {"path": path, "message": message, "hint": hint}
+
+
+def validation_failed(details: list[Problem], what: str = "request") -> ApiError:
+    count = len(details)
+    noun = "problem" if count == 1 else "problems"
+    return ApiError(
+        400,
+        "ValidationFailed",
+        f"The {what} has {count} {noun}; fix every entry in details and send it again.",
+        details,
+    )
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, "NotFound", f"No {what} with id {ident!r}.")

@@ -1,0 +1,73 @@
+"""Durable instance ids derived from request identity, so retries land on the same run."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+INSTANCE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+def _digest(*parts: str, length: int = 24) -> str:
+    joined = "\n".join(parts).encode("utf-8")
+    return hashlib.sha256(joined).hexdigest()[:length]
+
+
+def gallery_resource_id(gallery: dict[str, Any]) -> str:
+    return (
+        f"/subscriptions/{gallery.get('subscription_id', '')}"
+        f"/resourceGroups/{gallery.get('resource_group', '')}"
+        f"/providers/Microsoft.Compute/galleries/{gallery.get('name', '')}"
+    ).lower()
+
+
+def definition_key(request: dict[str, Any]) -> str:
+    """Which image definition a (canonical) request works on, case-insensitively."""
+    gallery = request.get("gallery") if isinstance(request.get("gallery"), dict) else {}
+    return (
+        f"{gallery_resource_id(gallery or {})}/images/{request.get('image_definition', '')}".lower()
+    )
+
+
+def publish_instance_id(canonical_request: dict[str, Any]) -> str | None:
+    """`pub-<sha256(gallery id + definition + key)[:24]>` when the request has an
+    idempotency key (docs/CONTRACTS.md), else None (the caller uses a fresh uuid4 hex)."""
+    key = canonical_request.get("idempotency_key")
+    if not key:
+        return None
+    gallery = canonical_request.get("gallery") or {}
+    return "pub-" + _digest(
+        gallery_resource_id(gallery),
+        str(canonical_request.get("image_definition", "")).lower(),
+        str(key),
+    )
+
+
+def devops_job_key(plan_id: str, job_id: str) -> str:
+    """An idempotency key for one DevOps job: the same PlanId+JobId joins the same run."""
+    return "ado-" + _digest(plan_id.lower(), job_id.lower(), length=32)
+
+
+def devops_watch_instance_id(plan_id: str, job_id: str) -> str:
+    return "adocb-" + _digest(plan_id.lower(), job_id.lower())
+
+
+def hook_delivery_key(event: dict[str, Any]) -> str:
+    """One key per service-hook event, equal for its retried deliveries.
+
+    Samples reuse one placeholder `id` across event types, and only some deliveries carry
+    `notificationId`/`subscriptionId`, so all of them go into the key.
+    """
+    return _digest(
+        str(event.get("id", "")),
+        str(event.get("eventType", "")),
+        str(event.get("subscriptionId", "")),
+        str(event.get("notificationId", "")),
+        length=32,
+    )
+
+
+def hook_idempotency_key(delivery_key: str, pipeline_name: str) -> str:
+    return "hook-" + _digest(delivery_key, pipeline_name, length=32)

@@ -1,0 +1,166 @@
+"""Turn a Durable instance status into the run summary a person reads.
+
+The summary never carries the raw Durable status, its management URLs or the instance
+input; only what the run reports about itself (custom status, output) in a fixed shape.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+# Orchestrations the API exposes as runs, and the short kind a reader sees.
+RUN_KINDS = {"publish_image": "publish", "rollback_image": "rollback", "prune_image": "prune"}
+
+FINISHED_STATES = ("succeeded", "partially_succeeded", "failed", "canceled")
+STATES = ("pending", "running", "awaiting_approval", *FINISHED_STATES)
+
+_RUNTIME_TO_STATE = {
+    "Pending": "pending",
+    "Running": "running",
+    "ContinuedAsNew": "running",
+    "Suspended": "running",
+    "Completed": "succeeded",
+    "Failed": "failed",
+    "Canceled": "canceled",
+    "Terminated": "canceled",
+}
+
+_MAX_LOG_LINES = 20
+_MAX_TEXT = 2000
+
+
+def run_kind(orchestration_name: str | None) -> str | None:
+    if orchestration_name is None:
+        return None
+    return RUN_KINDS.get(orchestration_name.lower())
+
+
+def run_state(runtime_status: str | None, custom: dict[str, Any], output: Any) -> str:
+    state = _RUNTIME_TO_STATE.get(runtime_status or "", "pending")
+    if state == "running" and _awaiting_approval(custom):
+        return "awaiting_approval"
+    if state == "succeeded" and isinstance(output, dict):
+        if output.get("status") == "partially_succeeded":
+            return "partially_succeeded"
+        if output.get("status") in ("canceled", "cancelled"):
+            return "canceled"
+    return state
+
+
+def is_finished(state: str) -> bool:
+    return state in FINISHED_STATES
+
+
+def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> dict[str, Any]:
+    """`status` is the Durable status as plain JSON (name, instanceId, runtimeStatus,
+    customStatus, output, createdTime, lastUpdatedTime); anything else in it is ignored."""
+    custom = status.get("customStatus")
+    custom = custom if isinstance(custom, dict) else {}
+    output = status.get("output")
+    runtime = status.get("runtimeStatus")
+    state = run_state(runtime, custom, output)
+    created = _iso(status.get("createdTime"))
+    updated = _iso(status.get("lastUpdatedTime"))
+    result = output if isinstance(output, dict) and state != "failed" else None
+    return {
+        "id": str(status.get("instanceId") or ""),
+        "kind": run_kind(status.get("name")) or "other",
+        "state": state,
+        "finished": is_finished(state),
+        "step": _text(custom.get("step")) or _default_step(state),
+        "version": _text(custom.get("version")) or _text((result or {}).get("version")),
+        "definition": _text(custom.get("definition")),
+        "regions": _regions(custom.get("regions")),
+        "waves": _waves(custom.get("waves")),
+        "log": [_text(line) or "" for line in _list(custom.get("log"))[-_MAX_LOG_LINES:]],
+        "created": created,
+        "updated": updated,
+        "duration_seconds": _duration(created, updated),
+        "error": _error(state, custom, output),
+        "result": result,
+        "links": dict(links or {}),
+    }
+
+
+def _awaiting_approval(custom: dict[str, Any]) -> bool:
+    waves = custom.get("waves")
+    return isinstance(waves, dict) and waves.get("awaiting_approval") is True
+
+
+def _default_step(state: str) -> str | None:
+    return {"succeeded": "done", "partially_succeeded": "done", "failed": "failed"}.get(state)
+
+
+def _regions(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        return {}
+    regions: dict[str, dict[str, Any]] = {}
+    for name, info in value.items():
+        info = info if isinstance(info, dict) else {}
+        regions[str(name)] = {
+            "state": _text(info.get("state")),
+            "progress": _number(info.get("progress")),
+            "attempt": _number(info.get("attempt")),
+        }
+    return regions
+
+
+def _waves(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    return {
+        "current": _number(value.get("current")),
+        "total": _number(value.get("total")),
+        "awaiting_approval": value.get("awaiting_approval") is True,
+    }
+
+
+def _error(state: str, custom: dict[str, Any], output: Any) -> dict[str, str] | None:
+    if state == "failed":
+        message = _text(custom.get("error")) or _text(output) or "the run failed"
+        return {"message": message}
+    if state == "canceled":
+        return {"message": _text(custom.get("error")) or "the run was canceled or terminated"}
+    error = custom.get("error")
+    if error:
+        return {"message": _text(error) or "error"}
+    return None
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, str) and value:
+        return value
+    return None
+
+
+def _duration(created: str | None, updated: str | None) -> float | None:
+    if not created or not updated:
+        return None
+    try:
+        start = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(updated.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, round((end - start).total_seconds(), 3))
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = value.get("message") or value.get("code") or ""
+    text = str(value)
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,188 @@
+"""Schemas of the API's own bodies: the event payload (validated with the domain's field
+specs, so validator and schema are one table) and the response shapes for OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galleryflow.api.errors import validation_failed
+from galleryflow.api.runs import STATES
+from galleryflow.domain.fields import Field, Nullable, Obj, Str, is_valid
+from galleryflow.domain.problems import Problem
+
+EVENT_PAYLOAD_SPEC = Obj(
+    description="who decided and why (approve / reject / cancel)",
+    fields=(
+        Field("by", Nullable(Str(description="who decides", max_length=200)), None),
+        Field("comment", Nullable(Str(description="why", min_length=0, max_length=2000)), None),
+    ),
+)
+
+
+def parse_event_payload(data: dict[str, Any] | None) -> dict[str, Any]:
+    problems: list[Problem] = []
+    cleaned = EVENT_PAYLOAD_SPEC.check({} if data is None else data, "$", problems)
+    if problems or not is_valid(cleaned):
+        raise validation_failed([p.to_dict() for p in problems], "event payload")
+    return dict(cleaned)
+
+
+def event_payload_json_schema() -> dict[str, Any]:
+    return EVENT_PAYLOAD_SPEC.json_schema()
+
+
+_STR = {"type": "string"}
+_NULLABLE_STR = {"type": ["string", "null"]}
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": _STR,
+                "message": _STR,
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["path", "message", "hint"],
+                        "properties": {"path": _STR, "message": _STR, "hint": _STR},
+                    },
+                },
+            },
+        }
+    },
+}
+
+LINKS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "relative URLs of this run's routes (add your function key to call them)",
+    "additionalProperties": _STR,
+}
+
+RUN_ACCEPTED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "kind", "existing", "links"],
+    "properties": {
+        "id": _STR,
+        "kind": {"type": "string", "enum": ["publish", "rollback", "prune"]},
+        "existing": {"type": "boolean", "description": "true when an earlier request made it"},
+        "links": LINKS_SCHEMA,
+    },
+}
+
+RUN_SUMMARY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "kind", "state", "finished", "regions", "log", "links"],
+    "properties": {
+        "id": _STR,
+        "kind": {"type": "string", "enum": ["publish", "rollback", "prune", "other"]},
+        "state": {"type": "string", "enum": list(STATES)},
+        "finished": {"type": "boolean"},
+        "step": _NULLABLE_STR,
+        "version": _NULLABLE_STR,
+        "definition": _NULLABLE_STR,
+        "regions": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "state": _NULLABLE_STR,
+                    "progress": _NUMBER_OR_NULL,
+                    "attempt": _NUMBER_OR_NULL,
+                },
+            },
+        },
+        "waves": {
+            "anyOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "current": _NUMBER_OR_NULL,
+                        "total": _NUMBER_OR_NULL,
+                        "awaiting_approval": {"type": "boolean"},
+                    },
+                },
+            ]
+        },
+        "log": {"type": "array", "items": _STR},
+        "created": _NULLABLE_STR,
+        "updated": _NULLABLE_STR,
+        "duration_seconds": _NUMBER_OR_NULL,
+        "error": {
+            "anyOf": [
+                {"type": "null"},
+                {"type": "object", "required": ["message"], "properties": {"message": _STR}},
+            ]
+        },
+        "result": {"type": ["object", "null"]},
+        "links": LINKS_SCHEMA,
+    },
+}
+
+RUN_LIST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["runs"],
+    "properties": {"runs": {"type": "array", "items": RUN_SUMMARY_SCHEMA}},
+}
+
+EVENT_ACCEPTED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "event"],
+    "properties": {
+        "id": _STR,
+        "event": {"type": "string", "enum": ["approve", "reject", "cancel"]},
+    },
+}
+
+HEALTH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string", "enum": ["ok"]}},
+}
+
+DEVOPS_TASK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["run_id", "joined"],
+    "properties": {
+        "run_id": _STR,
+        "joined": {"type": "boolean", "description": "true when this PlanId+JobId already ran"},
+        "links": LINKS_SCHEMA,
+    },
+}
+
+HOOK_RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["handled", "runs"],
+    "properties": {
+        "handled": {"type": "boolean"},
+        "reason": _NULLABLE_STR,
+        "runs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"pipeline": _STR, "run_id": _STR, "existing": {"type": "boolean"}},
+            },
+        },
+    },
+}
+
+VERSIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["gallery", "image_definition", "versions", "latest"],
+    "properties": {
+        "gallery": {"type": "object"},
+        "image_definition": _STR,
+        "versions": {"type": "array", "items": {"type": "object"}},
+        "latest": {
+            "type": "object",
+            "description": "region -> the version `latest` resolves to there (null: none)",
+            "additionalProperties": _NULLABLE_STR,
+        },
+    },
+}
