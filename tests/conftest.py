@@ -1,1 +1,5 @@
 """Shared pytest configuration. tests/ is deliberately not a package (see pyproject)."""
+
+pytest_plugins = [
+    "sandbox.azurite_testing",
+]
