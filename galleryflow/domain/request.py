@@ -1,0 +1,471 @@
+"""Publish, rollback and prune request models: validate plain dicts, give canonical dicts.
+
+`parse_publish_request(data)` checks everything the field table in `request_fields.py`
+says plus the cross-field rules below, and raises `RequestValidationError` with EVERY
+problem found. `PublishRequest.to_dict()` is the canonical form (schema_version 1, all
+defaults filled, regions normalised, replica counts and storage types decided) that the
+orchestrator receives; `PublishRequest.from_dict(request.to_dict()) == request`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from galleryflow.domain.fields import INVALID, format_utc, is_valid, parse_utc
+from galleryflow.domain.problems import Problem, RequestValidationError, child
+from galleryflow.domain.regions import duplicate_indexes, normalise_region, source_region_missing
+from galleryflow.domain.replicas import (
+    ReplicaDemand,
+    StorageAccountType,
+    default_storage_type,
+    minimum_replicas,
+    plan_replica_counts,
+    storage_type_problem,
+)
+from galleryflow.domain.request_fields import (
+    PRUNE_SPEC,
+    PUBLISH_SPEC,
+    ROLLBACK_SPEC,
+    SCHEMA_VERSION,
+    VM_ID_PATTERN,
+    prune_request_json_schema,
+    publish_request_json_schema,
+    rollback_request_json_schema,
+)
+from galleryflow.domain.retention import RetentionPolicy
+from galleryflow.domain.staging import add_region_to_first_wave, wave_problems
+from galleryflow.domain.versions import VersionStrategy
+
+__all__ = [
+    "GalleryRef",
+    "Problem",
+    "PruneRequest",
+    "PublishRequest",
+    "RequestValidationError",
+    "RetentionPolicy",
+    "RollbackRequest",
+    "parse_prune_request",
+    "parse_publish_request",
+    "parse_rollback_request",
+    "prune_request_json_schema",
+    "publish_request_json_schema",
+    "rollback_request_json_schema",
+]
+
+
+class RolloutMode(StrEnum):
+    ALL_AT_ONCE = "all_at_once"
+    WAVES = "waves"
+
+
+class RegionFailureMode(StrEnum):
+    FAIL = "fail"
+    PROMOTE_COMPLETED = "promote_completed"
+
+
+@dataclass(frozen=True)
+class VmRef:
+    subscription_id: str
+    resource_group: str
+    name: str
+
+
+def parse_vm_id(vm_id: str) -> VmRef:
+    match = re.match(VM_ID_PATTERN, vm_id)
+    if match is None:
+        raise ValueError(f"{vm_id!r} is not a virtual machine resource id")
+    return VmRef(*match.groups())
+
+
+@dataclass(frozen=True)
+class GalleryRef:
+    resource_group: str
+    name: str
+    subscription_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GalleryRef:
+        return cls(data["resource_group"], data["name"], data["subscription_id"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subscription_id": self.subscription_id,
+            "resource_group": self.resource_group,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    strategy: VersionStrategy
+    value: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strategy": self.strategy.value, "value": self.value}
+
+
+@dataclass(frozen=True)
+class TargetRegion:
+    name: str
+    replica_count: int
+    storage_account_type: StorageAccountType
+    exclude_from_latest: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "replica_count": self.replica_count,
+            "storage_account_type": self.storage_account_type.value,
+            "exclude_from_latest": self.exclude_from_latest,
+        }
+
+
+@dataclass(frozen=True)
+class Rollout:
+    mode: RolloutMode = RolloutMode.ALL_AT_ONCE
+    waves: tuple[tuple[str, ...], ...] = ()
+    soak_minutes: int = 0
+    approval: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode.value,
+            "waves": [list(w) for w in self.waves],
+            "soak_minutes": self.soak_minutes,
+            "approval": self.approval,
+        }
+
+
+@dataclass(frozen=True)
+class ReplicationPolicy:
+    max_region_retries: int = 2
+    on_region_failure: RegionFailureMode = RegionFailureMode.FAIL
+    region_timeout_minutes: int = 720
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_region_retries": self.max_region_retries,
+            "on_region_failure": self.on_region_failure.value,
+            "region_timeout_minutes": self.region_timeout_minutes,
+        }
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    source_vm_id: str
+    gallery: GalleryRef
+    image_definition: str
+    version: VersionSpec
+    target_regions: tuple[TargetRegion, ...]
+    production: bool = True
+    rollout: Rollout = Rollout()
+    end_of_life: datetime | None = None
+    block_deletion_before_end_of_life: bool = False
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    replication: ReplicationPolicy = ReplicationPolicy()
+    generalize: bool = False
+    cleanup_on_failure: bool = False
+    idempotency_key: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> PublishRequest:
+        """Same as `parse_publish_request`: a canonical dict is validated like any other."""
+        return parse_publish_request(data, now=now)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source_vm_id": self.source_vm_id,
+            "gallery": self.gallery.to_dict(),
+            "image_definition": self.image_definition,
+            "version": self.version.to_dict(),
+            "target_regions": [t.to_dict() for t in self.target_regions],
+            "production": self.production,
+            "rollout": self.rollout.to_dict(),
+            "end_of_life": format_utc(self.end_of_life) if self.end_of_life else None,
+            "block_deletion_before_end_of_life": self.block_deletion_before_end_of_life,
+            "retention": self.retention.to_dict(),
+            "replication": self.replication.to_dict(),
+            "generalize": self.generalize,
+            "cleanup_on_failure": self.cleanup_on_failure,
+            "idempotency_key": self.idempotency_key,
+            "tags": dict(self.tags),
+        }
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.target_regions)
+
+    def with_source_region(self, source_region: str) -> tuple[PublishRequest, str | None]:
+        """Add the source VM's region to the targets when missing (Azure requires it; see
+        regions.py for why galleryflow adds instead of rejecting). Returns the request and
+        a warning to report, or None when nothing changed."""
+        if not source_region_missing(self.region_names, source_region):
+            return self, None
+        region = normalise_region(source_region)
+        added = TargetRegion(
+            region, minimum_replicas(self.production), default_storage_type(region)
+        )
+        rollout = self.rollout
+        if rollout.mode is RolloutMode.WAVES:
+            rollout = replace(rollout, waves=add_region_to_first_wave(rollout.waves, region))
+        warning = (
+            f"source region {region} was added to the target regions (Azure requires it), "
+            f"with {added.replica_count} replica(s) of {added.storage_account_type.value}"
+        )
+        return replace(self, target_regions=(*self.target_regions, added), rollout=rollout), warning
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise RequestValidationError(problems)
+
+
+def parse_publish_request(data: object, *, now: datetime | None = None) -> PublishRequest:
+    """Validate a publish request dict; with `now`, an end_of_life in the past is a problem."""
+    problems: list[Problem] = []
+    clean = PUBLISH_SPEC.check(data, "$", problems)
+    if clean is INVALID:  # not even an object
+        _raise_if(problems)
+    _check_version(clean["version"], problems)
+    targets = _plan_targets(clean, problems)
+    _check_rollout(clean["rollout"], _target_names(clean["target_regions"]), problems)
+    end_of_life = parse_utc(clean["end_of_life"]) if isinstance(clean["end_of_life"], str) else None
+    if now is not None and end_of_life is not None and end_of_life <= now:
+        problems.append(
+            Problem(
+                "$.end_of_life",
+                f"{clean['end_of_life']} is in the past",
+                "give a future date, or null for no end of life",
+            )
+        )
+    _raise_if(problems)
+
+    vm = parse_vm_id(clean["source_vm_id"])
+    gallery = GalleryRef.from_dict(clean["gallery"])
+    if gallery.subscription_id is None:
+        gallery = replace(gallery, subscription_id=vm.subscription_id)
+    rollout = clean["rollout"]
+    replication = clean["replication"]
+    assert targets is not None  # no problems -> targets were planned
+    return PublishRequest(
+        source_vm_id=clean["source_vm_id"],
+        gallery=gallery,
+        image_definition=clean["image_definition"],
+        version=VersionSpec(
+            VersionStrategy(clean["version"]["strategy"]), clean["version"]["value"]
+        ),
+        target_regions=targets,
+        production=clean["production"],
+        rollout=Rollout(
+            RolloutMode(rollout["mode"]),
+            tuple(tuple(w) for w in rollout["waves"]),
+            rollout["soak_minutes"],
+            rollout["approval"],
+        ),
+        end_of_life=end_of_life,
+        block_deletion_before_end_of_life=clean["block_deletion_before_end_of_life"],
+        retention=RetentionPolicy.from_dict(clean["retention"]),
+        replication=ReplicationPolicy(
+            replication["max_region_retries"],
+            RegionFailureMode(replication["on_region_failure"]),
+            replication["region_timeout_minutes"],
+        ),
+        generalize=clean["generalize"],
+        cleanup_on_failure=clean["cleanup_on_failure"],
+        idempotency_key=clean["idempotency_key"],
+        tags=clean["tags"],
+    )
+
+
+def _check_version(version: Any, problems: list[Problem]) -> None:
+    if not is_valid(version):
+        return
+    if version["strategy"] == VersionStrategy.EXPLICIT and version["value"] is None:
+        problems.append(
+            Problem("$.version.value", "strategy 'explicit' needs a value", "set value, e.g. 1.2.3")
+        )
+    if version["strategy"] != VersionStrategy.EXPLICIT and version["value"] is not None:
+        problems.append(
+            Problem(
+                "$.version.value",
+                f"strategy {version['strategy']!r} picks the name itself",
+                "remove value, or use strategy 'explicit'",
+            )
+        )
+
+
+def _plan_targets(clean: Any, problems: list[Problem]) -> tuple[TargetRegion, ...] | None:
+    """Cross-field rules of target_regions, then replica planning. None when invalid."""
+    targets = clean["target_regions"]
+    production = clean["production"]
+    if not isinstance(targets, list) or not isinstance(production, bool):
+        return None
+    ok = is_valid(targets)
+    for i, t in enumerate(targets):
+        path = child("$.target_regions", i)
+        if not is_valid(t):
+            continue
+        if t["replica_count"] is not None and t["expected_concurrent_deployments"] is not None:
+            ok = False
+            problems.append(
+                Problem(
+                    path,
+                    "replica_count and expected_concurrent_deployments are both set",
+                    "give one of them: an explicit count, or the deployments to plan from",
+                )
+            )
+        if t["replica_count"] is not None and t["replica_count"] < minimum_replicas(production):
+            ok = False
+            problems.append(
+                Problem(
+                    child(path, "replica_count"),
+                    f"production images need at least {minimum_replicas(production)} replicas",
+                    "raise replica_count, or set production to false",
+                )
+            )
+        if is_valid(t["name"]) and t["storage_account_type"] is not None:
+            failure = storage_type_problem(t["name"], StorageAccountType(t["storage_account_type"]))
+            if failure:
+                ok = False
+                problems.append(Problem(child(path, "storage_account_type"), *failure))
+    first_seen: dict[str, int] = {}
+    for i, t in enumerate(targets):
+        name = t["name"] if isinstance(t, dict) and is_valid(t["name"]) else None
+        if name is None:
+            continue
+        if name in first_seen:
+            ok = False
+            problems.append(
+                Problem(
+                    child(child("$.target_regions", i), "name"),
+                    f"{name} is listed twice (also at index {first_seen[name]})",
+                    "list each region once",
+                )
+            )
+        first_seen.setdefault(name, i)
+    if not ok:
+        return None
+    plan = plan_replica_counts(
+        [
+            ReplicaDemand(t["name"], t["replica_count"], t["expected_concurrent_deployments"])
+            for t in targets
+        ],
+        production,
+    )
+    if plan.problem:
+        problems.append(
+            Problem("$.target_regions", plan.problem, "lower replica_count in some regions")
+        )
+        return None
+    return tuple(
+        TargetRegion(
+            t["name"],
+            count,
+            StorageAccountType(t["storage_account_type"])
+            if t["storage_account_type"]
+            else default_storage_type(t["name"]),
+            t["exclude_from_latest"],
+        )
+        for t, count in zip(targets, plan.counts, strict=True)
+    )
+
+
+def _target_names(targets: object) -> list[str] | None:
+    """Normalised target names when every one of them is valid, else None."""
+    if not isinstance(targets, list):
+        return None
+    names = [t["name"] if isinstance(t, dict) else INVALID for t in targets]
+    return names if all(is_valid(n) for n in names) else None
+
+
+def _check_rollout(rollout: Any, targets: list[str] | None, problems: list[Problem]) -> None:
+    if not is_valid(rollout):
+        return
+    if rollout["mode"] == RolloutMode.ALL_AT_ONCE and rollout["waves"]:
+        problems.append(
+            Problem(
+                "$.rollout.waves",
+                "waves are only used with mode 'waves'",
+                "set mode to 'waves', or remove waves",
+            )
+        )
+    if rollout["mode"] == RolloutMode.WAVES and targets is not None:
+        problems.extend(wave_problems(rollout["waves"], targets))
+
+
+@dataclass(frozen=True)
+class RollbackRequest:
+    gallery: GalleryRef
+    image_definition: str
+    version: str
+    # None: exclude the version from latest everywhere (globally).
+    regions: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RollbackRequest:
+        return parse_rollback_request(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gallery": self.gallery.to_dict(),
+            "image_definition": self.image_definition,
+            "version": self.version,
+            "regions": list(self.regions) if self.regions is not None else None,
+        }
+
+
+def parse_rollback_request(data: object) -> RollbackRequest:
+    problems: list[Problem] = []
+    clean = ROLLBACK_SPEC.check(data, "$", problems)
+    if isinstance(clean, dict) and is_valid(clean["regions"]) and clean["regions"] is not None:
+        for dup, _first in duplicate_indexes(clean["regions"]):
+            problems.append(
+                Problem(child("$.regions", dup), "region is listed twice", "list each region once")
+            )
+    _raise_if(problems)
+    regions = clean["regions"]
+    return RollbackRequest(
+        GalleryRef.from_dict(clean["gallery"]),
+        clean["image_definition"],
+        clean["version"],
+        tuple(regions) if regions is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class PruneRequest:
+    gallery: GalleryRef
+    image_definition: str
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    apply: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PruneRequest:
+        return parse_prune_request(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gallery": self.gallery.to_dict(),
+            "image_definition": self.image_definition,
+            "retention": self.retention.to_dict(),
+            "apply": self.apply,
+        }
+
+
+def parse_prune_request(data: object) -> PruneRequest:
+    problems: list[Problem] = []
+    clean = PRUNE_SPEC.check(data, "$", problems)
+    _raise_if(problems)
+    return PruneRequest(
+        GalleryRef.from_dict(clean["gallery"]),
+        clean["image_definition"],
+        RetentionPolicy.from_dict(clean["retention"]),
+        clean["apply"],
+    )

@@ -1,0 +1,358 @@
+"""Publish request validation, canonical form and round trip (docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from galleryflow.domain.regions import REGIONS
+from galleryflow.domain.request import (
+    PublishRequest,
+    RequestValidationError,
+    parse_publish_request,
+)
+
+SUB = "00000000-0000-0000-0000-000000000001"
+VM_ID = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/vm1"
+)
+
+
+def minimal(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "source_vm_id": VM_ID,
+        "gallery": {"resource_group": "rg-images", "name": "galProd"},
+        "image_definition": "ubuntu-golden",
+        "target_regions": [{"name": "westeurope"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def problems_of(data: Any, **kwargs: Any) -> list[dict[str, str]]:
+    with pytest.raises(RequestValidationError) as caught:
+        parse_publish_request(data, **kwargs)
+    return caught.value.to_dicts()
+
+
+def paths_of(data: Any, **kwargs: Any) -> set[str]:
+    return {p["path"] for p in problems_of(data, **kwargs)}
+
+
+def test_contract_example_parses_and_is_already_canonical() -> None:
+    example = {
+        "schema_version": 1,
+        "source_vm_id": VM_ID,
+        "gallery": {"subscription_id": SUB, "resource_group": "rg-images", "name": "galProd"},
+        "image_definition": "ubuntu-golden",
+        "version": {"strategy": "explicit", "value": "1.2.3"},
+        "target_regions": [
+            {
+                "name": "westeurope",
+                "replica_count": 3,
+                "storage_account_type": "Standard_ZRS",
+                "exclude_from_latest": False,
+            }
+        ],
+        "production": True,
+        "rollout": {"mode": "all_at_once", "waves": [], "soak_minutes": 0, "approval": False},
+        "end_of_life": "2027-06-01T00:00:00Z",
+        "block_deletion_before_end_of_life": False,
+        "retention": {
+            "keep_last": 5,
+            "keep_newer_than_days": 30,
+            "min_good_versions": 2,
+            "shrink_old_to_one_region": False,
+            "quota_headroom": 0,
+            "auto_prune": True,
+            "dry_run": False,
+        },
+        "replication": {
+            "max_region_retries": 2,
+            "on_region_failure": "fail",
+            "region_timeout_minutes": 720,
+        },
+        "generalize": False,
+        "cleanup_on_failure": False,
+        "idempotency_key": "build-42",
+        "tags": {"team": "platform"},
+    }
+    request = parse_publish_request(example)
+    assert request.to_dict() == example
+    assert request.end_of_life == datetime(2027, 6, 1, tzinfo=UTC)
+
+
+def test_minimal_request_gets_every_default_filled_in() -> None:
+    canonical = parse_publish_request(minimal()).to_dict()
+    assert canonical["schema_version"] == 1
+    assert canonical["gallery"]["subscription_id"] == SUB  # the VM's subscription
+    assert canonical["version"] == {"strategy": "next_patch", "value": None}
+    assert canonical["target_regions"] == [
+        {
+            "name": "westeurope",
+            "replica_count": 3,
+            "storage_account_type": "Standard_ZRS",
+            "exclude_from_latest": False,
+        }
+    ]
+    assert canonical["rollout"]["mode"] == "all_at_once"
+    assert canonical["retention"]["dry_run"] is True
+    assert canonical["replication"]["on_region_failure"] == "fail"
+    assert canonical["idempotency_key"] is None
+    assert canonical["tags"] == {}
+
+
+def test_region_names_are_normalised_and_planned() -> None:
+    request = parse_publish_request(
+        minimal(
+            target_regions=[
+                {"name": "West Europe"},
+                {"name": "West US", "expected_concurrent_deployments": 201},
+                {"name": "northeurope", "replica_count": 7, "storage_account_type": "Premium_LRS"},
+            ]
+        )
+    )
+    assert [
+        (t.name, t.replica_count, t.storage_account_type.value) for t in request.target_regions
+    ] == [
+        ("westeurope", 3, "Standard_ZRS"),
+        ("westus", 11, "Standard_LRS"),  # 201 / 20 rounded up; westus has no zones
+        ("northeurope", 7, "Premium_LRS"),
+    ]
+
+
+def test_every_problem_is_reported_at_once_with_path_and_hint() -> None:
+    problems = problems_of(
+        {
+            "source_vm_id": "vm1",
+            "gallery": {"name": "gal."},
+            "version": {"strategy": "explicit"},
+            "target_regions": [
+                {"name": "westeruope"},
+                {"name": "West Europe", "replica_count": 0, "colour": "red"},
+                {"name": "westeurope"},
+            ],
+            "rollout": {"mode": "sideways"},
+            "tags": {"a/b": "x"},
+            "surprise": 1,
+        }
+    )
+    by_path = {p["path"]: p for p in problems}
+    assert set(by_path) == {
+        "$.source_vm_id",
+        "$.gallery.resource_group",
+        "$.gallery.name",
+        "$.image_definition",
+        "$.version.value",
+        "$.target_regions[0].name",
+        "$.target_regions[1].replica_count",
+        "$.target_regions[1].colour",
+        "$.target_regions[2].name",
+        "$.rollout.mode",
+        "$.tags.a/b",
+        "$.surprise",
+    }
+    assert "did you mean westeurope" in by_path["$.target_regions[0].name"]["hint"]
+    assert "listed twice" in by_path["$.target_regions[2].name"]["message"]
+    assert all(p["message"] and p["hint"] for p in problems)
+
+
+def test_not_an_object_is_one_problem() -> None:
+    assert problems_of([1, 2]) == [
+        {"path": "$", "message": "expected an object, got array", "hint": "give an object here"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "words"),
+    [
+        ({"schema_version": 2}, "$.schema_version", "unsupported"),
+        ({"version": {"strategy": "next_minor", "value": "1.0.0"}}, "$.version.value", "picks"),
+        ({"version": {"strategy": "explicit", "value": "1.2"}}, "$.version.value", "format"),
+        (
+            {"version": {"strategy": "explicit", "value": "1.2.2147483648"}},
+            "$.version.value",
+            "outside",
+        ),
+        ({"production": "yes"}, "$.production", "expected true or false"),
+        ({"target_regions": []}, "$.target_regions", "at least 1"),
+        (
+            {"target_regions": [{"name": "westus", "storage_account_type": "Standard_ZRS"}]},
+            "$.target_regions[0].storage_account_type",
+            "not available in westus",
+        ),
+        (
+            {"target_regions": [{"name": "westus", "replica_count": 2}]},
+            "$.target_regions[0].replica_count",
+            "at least 3",
+        ),
+        (
+            {
+                "target_regions": [
+                    {"name": "westus", "replica_count": 3, "expected_concurrent_deployments": 9}
+                ]
+            },
+            "$.target_regions[0]",
+            "both set",
+        ),
+        (
+            {"target_regions": [{"name": n, "replica_count": 60} for n in ("westus", "eastus")]},
+            "$.target_regions",
+            "at most 100",
+        ),
+        ({"rollout": {"waves": [["westeurope"]]}}, "$.rollout.waves", "only used with mode"),
+        ({"rollout": {"mode": "waves"}}, "$.rollout.waves", "at least one wave"),
+        ({"end_of_life": "2027-06-01"}, "$.end_of_life", "time zone"),
+        ({"idempotency_key": "has space"}, "$.idempotency_key", "format"),
+        ({"retention": {"keep_last": 0}}, "$.retention.keep_last", "out of range"),
+        (
+            {"replication": {"max_region_retries": True}},
+            "$.replication.max_region_retries",
+            "integer",
+        ),
+        ({"tags": {"team": 5}}, "$.tags.team", "string"),
+    ],
+)
+def test_single_rule_violations(change: dict[str, Any], path: str, words: str) -> None:
+    problems = problems_of(minimal(**change))
+    assert [p["path"] for p in problems] == [path]
+    assert words in problems[0]["message"]
+
+
+def test_production_false_allows_one_replica() -> None:
+    request = parse_publish_request(
+        minimal(production=False, target_regions=[{"name": "westus", "replica_count": 1}])
+    )
+    assert request.target_regions[0].replica_count == 1
+
+
+def test_end_of_life_in_the_past_is_refused_only_when_now_is_given() -> None:
+    data = minimal(end_of_life="2026-01-01T00:00:00+02:00")
+    assert parse_publish_request(data).to_dict()["end_of_life"] == "2025-12-31T22:00:00Z"
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    assert paths_of(data, now=now) == {"$.end_of_life"}
+
+
+def test_waves_must_cover_targets_exactly_once() -> None:
+    targets = [{"name": "westeurope"}, {"name": "northeurope"}, {"name": "eastus"}]
+    ok = parse_publish_request(
+        minimal(
+            target_regions=targets,
+            rollout={"mode": "waves", "waves": [["West Europe"], ["northeurope", "eastus"]]},
+        )
+    )
+    assert ok.rollout.waves == (("westeurope",), ("northeurope", "eastus"))
+    problems = problems_of(
+        minimal(
+            target_regions=targets,
+            rollout={"mode": "waves", "waves": [["westeurope"], ["westeurope", "uksouth"]]},
+        )
+    )
+    assert [p["path"] for p in problems] == [
+        "$.rollout.waves[1][0]",
+        "$.rollout.waves[1][1]",
+        "$.rollout.waves",
+    ]
+    assert "northeurope" in problems[2]["message"] and "eastus" in problems[2]["message"]
+
+
+def test_source_region_is_added_with_a_warning_when_missing() -> None:
+    request = parse_publish_request(
+        minimal(
+            target_regions=[{"name": "westeurope"}, {"name": "northeurope"}],
+            rollout={"mode": "waves", "waves": [["westeurope"], ["northeurope"]]},
+        )
+    )
+    same, warning = request.with_source_region("West Europe")
+    assert same is request and warning is None
+    added, warning = request.with_source_region("West US")
+    assert warning is not None and "westus" in warning
+    assert added.target_regions[-1].to_dict() == {
+        "name": "westus",
+        "replica_count": 3,
+        "storage_account_type": "Standard_LRS",
+        "exclude_from_latest": False,
+    }
+    assert added.rollout.waves == (("westeurope", "westus"), ("northeurope",))
+    # The result is itself a valid request.
+    assert PublishRequest.from_dict(added.to_dict()) == added
+
+
+def test_input_dict_is_not_modified() -> None:
+    data = minimal(target_regions=[{"name": "West Europe"}])
+    before = copy.deepcopy(data)
+    parse_publish_request(data)
+    assert data == before
+
+
+# --- property tests -------------------------------------------------------------------------
+
+names = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
+
+
+@st.composite
+def valid_requests(draw: st.DrawFn) -> dict[str, Any]:
+    regions = draw(st.lists(st.sampled_from(sorted(REGIONS)), min_size=1, max_size=6, unique=True))
+    production = draw(st.booleans())
+    floor = 3 if production else 1
+    targets: list[dict[str, Any]] = []
+    for region in regions:
+        target: dict[str, Any] = {"name": draw(st.sampled_from([region, region.upper()]))}
+        how = draw(st.sampled_from(["none", "count", "deployments"]))
+        if how == "count":
+            target["replica_count"] = draw(st.integers(floor, 15))
+        elif how == "deployments":
+            target["expected_concurrent_deployments"] = draw(st.integers(1, 5000))
+        if draw(st.booleans()):
+            target["exclude_from_latest"] = draw(st.booleans())
+        targets.append(target)
+    data = minimal(target_regions=targets, production=production)
+    data["image_definition"] = draw(names)
+    strategy = draw(st.sampled_from(["explicit", "next_patch", "next_minor", "date"]))
+    version: dict[str, Any] = {"strategy": strategy}
+    if strategy == "explicit":
+        parts = draw(st.lists(st.integers(0, 2**31 - 1), min_size=3, max_size=3))
+        version["value"] = ".".join(map(str, parts))
+    data["version"] = version
+    if draw(st.booleans()):
+        order = draw(st.permutations([r for r in regions]))
+        cut = draw(st.integers(1, len(order)))
+        waves = [list(order[:cut]), list(order[cut:])] if cut < len(order) else [list(order)]
+        data["rollout"] = {
+            "mode": "waves",
+            "waves": waves,
+            "soak_minutes": draw(st.integers(0, 60)),
+        }
+    if draw(st.booleans()):
+        data["tags"] = draw(st.dictionaries(names, st.text(max_size=10), max_size=3))
+    if draw(st.booleans()):
+        data["idempotency_key"] = draw(names)
+    if draw(st.booleans()):
+        data["end_of_life"] = "2030-01-02T03:04:05+01:00"
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_requests())
+def test_canonical_form_round_trips(data: dict[str, Any]) -> None:
+    request = parse_publish_request(data)
+    canonical = request.to_dict()
+    again = PublishRequest.from_dict(canonical)
+    assert again == request
+    assert again.to_dict() == canonical
+    assert all(t["name"] in REGIONS for t in canonical["target_regions"])
+    assert sum(t["replica_count"] for t in canonical["target_regions"]) <= 100
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_requests(), names)
+def test_any_unknown_field_is_refused_at_its_path(data: dict[str, Any], key: str) -> None:
+    key = f"x_{key}"
+    data["retention"] = {key: 1}
+    data["target_regions"][0][key] = 1
+    assert paths_of(data) == {f"$.retention.{key}", f"$.target_regions[0].{key}"}
