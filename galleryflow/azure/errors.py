@@ -227,6 +227,7 @@ def translate(exc: AzureError, resource: str = "") -> GatewayError:
     if status in (408, 500, 502, 503, 504) or code.lower() in {
         "internalservererror",
         "internalexecutionerror",
+        "internaloperationerror",
         "serviceunavailable",
         "gatewaytimeout",
     }:
