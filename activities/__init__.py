@@ -1,5 +1,20 @@
-"""Activities blueprint: modules in this package register their functions on `bp`."""
+"""Activities blueprint: modules in this package register their functions on `bp`.
+
+One module per job: vm_power, capture, replication, promote, prune, inventory, preflight,
+run_lock, rollback, notify. Each activity takes one dict and returns one dict.
+"""
 
 import azure.durable_functions as df
 
 bp = df.Blueprint()
+
+# Importing the modules registers their activities on `bp` (after bp exists).
+from activities import (  # noqa: E402, F401
+    capture,
+    notify,
+    preflight,
+    promote,
+    replication,
+    run_lock,
+    vm_power,
+)

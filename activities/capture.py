@@ -1,0 +1,44 @@
+"""Capture: create the image version from the (deallocated) source VM, or adopt our own."""
+
+from __future__ import annotations
+
+from activities import bp
+from activities.guard import Payload, guarded
+from galleryflow.azure import compute
+
+
+@guarded
+def _capture(payload: Payload) -> Payload:
+    target = payload["target"]
+    created = compute.begin_create_version(
+        target["gallery"],
+        target["definition"],
+        payload["version"],
+        payload["vm_id"],
+        payload["target_regions"],
+        payload.get("end_of_life"),
+        {
+            # galleryflow retries a failed region by removing and re-adding it, and the
+            # pruner shrinks old versions: both need regions to be removable.
+            "allow_deletion_of_replicated_locations": True,
+            "block_deletion_before_end_of_life": bool(
+                payload.get("block_deletion_before_end_of_life")
+            ),
+        },
+        payload.get("tags") or {},
+        # The run id tags the version: a retried activity or a resumed run adopts it.
+        idempotency_tag=payload["run_id"],
+    )
+    return {
+        "id": created["id"],
+        "adopted": bool(created["adopted"]),
+        "provisioning_state": created.get("provisioning_state"),
+    }
+
+
+@bp.activity_trigger(input_name="payload", activity="capture_image_version")
+def capture_image_version(payload: Payload) -> Payload:
+    """{"target": {"gallery", "definition"}, "version", "vm_id", "target_regions",
+    "end_of_life", "block_deletion_before_end_of_life", "run_id", "tags"}
+    -> {"id", "adopted", "provisioning_state"}. Excluded from latest everywhere."""
+    return _capture(payload)

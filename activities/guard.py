@@ -1,0 +1,47 @@
+"""How every activity reports failure (see orchestrators/failures.py for the other side).
+
+Retryable gateway errors (throttling, 5xx, busy 409) are raised so the host's retry policy
+runs the activity again; every other error is returned as `{"error": {...}}` so it is not
+retried and the orchestrator fails the step with the ARM code and message.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from galleryflow.azure.errors import GatewayError
+from galleryflow.azure.settings import SettingsError
+from orchestrators.failures import encode_error
+
+log = logging.getLogger("galleryflow.activities")
+
+Payload = dict[str, Any]
+
+
+class RetryableActivityError(Exception):
+    """A transient Azure failure; the message embeds the gateway error for the orchestrator."""
+
+
+def guarded(body: Callable[[Payload], Payload]) -> Callable[[Payload], Payload]:
+    @functools.wraps(body)
+    def run(payload: Payload) -> Payload:
+        try:
+            return body(payload)
+        except GatewayError as err:
+            if err.retryable:
+                log.warning("%s: retryable %s: %s", body.__name__, err.code, err.message)
+                raise RetryableActivityError(encode_error(err.to_dict())) from None
+            log.warning("%s: %s: %s", body.__name__, err.code, err.message)
+            return {"error": err.to_dict()}
+        except SettingsError as err:
+            return {"error": {"code": "BadConfiguration", "message": str(err)}}
+
+    return run
+
+
+def refuse(code: str, message: str, resource: str = "") -> Payload:
+    """An activity's own non-retryable refusal, in the same shape as a gateway error."""
+    return {"error": {"kind": "refused", "code": code, "message": message, "resource": resource}}

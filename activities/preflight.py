@@ -1,0 +1,98 @@
+"""Preflight: read the source VM, gallery, definition, versions and quotas; return the plan.
+
+The orchestrator follows the plan; every rule comes from galleryflow.domain (request
+validation, source region, version naming) or source_checks. Nothing is changed here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from activities import bp
+from activities.guard import Payload, guarded, refuse
+from activities.quota import quota_check
+from activities.source_checks import source_problems
+from galleryflow.azure import compute
+from galleryflow.domain.regions import normalise_region
+from galleryflow.domain.request import PublishRequest, RequestValidationError, RolloutMode
+from galleryflow.domain.versions import VersionError, next_version
+
+
+@guarded
+def _preflight(payload: Payload) -> Payload:
+    now = datetime.fromisoformat(payload["now"])
+    run_id = payload["run_id"]
+    try:
+        request = PublishRequest.from_dict(payload["request"])
+    except RequestValidationError as exc:
+        details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+        return refuse("InvalidRequest", details, "$")
+    vm = compute.get_vm(request.source_vm_id)
+    gallery = request.gallery.to_dict()
+    compute.get_gallery(gallery)
+    definition = compute.get_image_definition(gallery, request.image_definition)
+    mismatches = source_problems(vm, definition, generalize=request.generalize)
+    if mismatches:
+        message = "; ".join(text for _, text in mismatches)
+        return refuse(mismatches[0][0], message, request.source_vm_id)
+    warnings: list[str] = []
+    request, added = request.with_source_region(str(vm.get("location") or ""))
+    if added:
+        warnings.append(added)
+
+    versions = compute.list_versions(gallery, request.image_definition, with_replication=False)
+    ours = [v for v in versions if v["tags"].get(compute.IDEMPOTENCY_TAG) == run_id]
+    if ours:
+        version, adopt = str(ours[0]["name"]), True
+    else:
+        try:
+            chosen = next_version(
+                request.version.strategy,
+                [str(v["name"]) for v in versions],
+                now=now,
+                explicit=request.version.value,
+            )
+        except VersionError as exc:
+            return refuse("VersionNotAvailable", f"{exc} ({exc.hint})", definition["id"])
+        version, adopt = str(chosen), False
+
+    regions = [t.to_dict() for t in request.target_regions]
+    quota = (
+        {"fits": True}
+        if adopt
+        else quota_check(str(gallery["subscription_id"]), definition["location"])
+    )
+    return {
+        "gallery": gallery,
+        "definition": request.image_definition,
+        "definition_id": definition["id"],
+        "version": version,
+        "adopt": adopt,
+        "vm": {
+            "id": vm["id"],
+            "power_state": vm["power_state"],
+            "location": normalise_region(str(vm.get("location") or "")),
+        },
+        "target_regions": regions,
+        "waves": _waves(request),
+        "quota": quota,
+        "warnings": warnings,
+    }
+
+
+def _waves(request: PublishRequest) -> list[list[str]]:
+    if request.rollout.mode is RolloutMode.WAVES:
+        return [[normalise_region(r) for r in wave] for wave in request.rollout.waves]
+    return [list(request.region_names)]
+
+
+@bp.activity_trigger(input_name="payload", activity="preflight_publish")
+def preflight_publish(payload: Payload) -> Payload:
+    """{"request": canonical publish request, "run_id", "now"} -> the run's plan:
+    {"gallery", "definition", "definition_id", "version", "adopt", "vm", "target_regions",
+    "waves", "quota": {"fits", "must_free", "region", "message"}, "warnings"}."""
+    return _preflight(payload)
+
+
+__all__: list[Any] = ["preflight_publish"]

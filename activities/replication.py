@@ -1,0 +1,54 @@
+"""Replication: read per-region replication state; retry a failed region (remove, re-add)."""
+
+from __future__ import annotations
+
+from activities import bp
+from activities.guard import Payload, guarded, refuse
+from galleryflow.azure import compute
+
+
+@guarded
+def _read(payload: Payload) -> Payload:
+    target = payload["target"]
+    status = compute.get_replication(target["gallery"], target["definition"], payload["version"])
+    if status.get("provisioning_state") == "Failed" and not status.get("regions"):
+        return refuse(
+            "VersionCreationFailed",
+            "the image version's creation failed before replication started",
+            payload["version"],
+        )
+    return status
+
+
+@bp.activity_trigger(input_name="payload", activity="read_replication")
+def read_replication(payload: Payload) -> Payload:
+    """{"target", "version"} -> {"aggregated_state", "provisioning_state",
+    "regions": {region: {"state", "progress", "details"}}}."""
+    return _read(payload)
+
+
+@guarded
+def _retry_region(payload: Payload) -> Payload:
+    target, version, spec = payload["target"], payload["version"], payload["region"]
+    gallery, definition = target["gallery"], target["definition"]
+    current = compute.get_version(gallery, definition, version)["regions"]
+    others = [r for r in current if r["name"] != spec["name"]]
+    wanted = {
+        "name": spec["name"],
+        "replica_count": spec.get("replica_count"),
+        "storage_account_type": spec.get("storage_account_type"),
+        "exclude_from_latest": True,  # never latest before promotion
+    }
+    # Idempotent: when a previous attempt already removed the region, only add it back.
+    if len(others) < len(current):
+        compute.set_target_regions(gallery, definition, version, others)
+    compute.set_target_regions(gallery, definition, version, [*others, wanted])
+    return {"region": spec["name"], "re_added": True}
+
+
+@bp.activity_trigger(input_name="payload", activity="retry_region_replication")
+def retry_region_replication(payload: Payload) -> Payload:
+    """{"target", "version", "region": target region spec} -> {"region", "re_added"}."""
+    if not payload.get("region", {}).get("name"):
+        return refuse("InvalidRegion", "region spec needs a name")
+    return _retry_region(payload)

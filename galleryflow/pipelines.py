@@ -1,0 +1,212 @@
+"""The image pipelines config file (JSON or YAML): which publishes the nightly timer and the
+DevOps hooks start.
+
+This module only reads and checks the file's shape; each pipeline's `request` is checked by
+whoever turns it into a publish (the domain's request validation), see `validate_requests`.
+
+File format (schema_version 1)::
+
+    schema_version: 1
+    pipelines:
+      - name: ubuntu-golden-nightly     # [a-z0-9-]{1,48}, unique
+        nightly: true                   # started by the nightly timer (default true)
+        devops: {...}                   # optional mapping used by the DevOps service hook
+        request: {...}                  # a publish request (docs/CONTRACTS.md); the nightly
+                                        # timer replaces `version` with the date strategy
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCHEMA_VERSION = 1
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_PIPELINE_FIELDS = {"name", "nightly", "devops", "request"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    hint: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "hint": self.hint}
+
+
+class PipelinesConfigError(ValueError):
+    """The pipelines file is missing, unreadable or invalid; `problems` lists every issue."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{p.path}: {p.message} ({p.hint})" for p in problems]
+        super().__init__(f"invalid pipelines file {source}:\n  " + "\n  ".join(lines))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    request: dict[str, Any]
+    nightly: bool = True
+    devops: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PipelinesConfig:
+    pipelines: tuple[Pipeline, ...]
+
+    def by_name(self, name: str) -> Pipeline | None:
+        return next((p for p in self.pipelines if p.name == name), None)
+
+    def nightly(self) -> list[Pipeline]:
+        return [p for p in self.pipelines if p.nightly]
+
+
+def load_pipelines(path: str | Path) -> PipelinesConfig:
+    """Read and check a pipelines file (`.json`, `.yaml`, `.yml`); raise PipelinesConfigError."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PipelinesConfigError(
+            source,
+            [Problem("$", f"cannot read the file: {exc.strerror or exc}", _FILE_HINT)],
+        ) from None
+    return parse_pipelines(text, source=source)
+
+
+_FILE_HINT = "set GALLERYFLOW_PIPELINES_FILE to a readable JSON or YAML file"
+
+
+def parse_pipelines(text: str, *, source: str = "<text>") -> PipelinesConfig:
+    """Parse the text of a pipelines file: JSON when the source ends in .json, else YAML."""
+    try:
+        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise PipelinesConfigError(
+            source, [Problem("$", f"not valid JSON/YAML: {exc}", "fix the syntax error")]
+        ) from None
+    problems: list[Problem] = []
+    pipelines = _check_document(data, problems)
+    if problems:
+        raise PipelinesConfigError(source, problems)
+    return PipelinesConfig(tuple(pipelines))
+
+
+def _check_document(data: object, problems: list[Problem]) -> list[Pipeline]:
+    if not isinstance(data, dict):
+        problems.append(
+            Problem("$", "the file must hold a mapping", "start with `schema_version: 1`")
+        )
+        return []
+    for key in sorted(set(data) - {"schema_version", "pipelines"}):
+        problems.append(Problem(f"$.{key}", "unknown field", "allowed: schema_version, pipelines"))
+    if data.get("schema_version") != SCHEMA_VERSION:
+        problems.append(
+            Problem(
+                "$.schema_version",
+                f"must be {SCHEMA_VERSION}, got {data.get('schema_version')!r}",
+                f"add `schema_version: {SCHEMA_VERSION}`",
+            )
+        )
+    items = data.get("pipelines")
+    if not isinstance(items, list):
+        problems.append(
+            Problem("$.pipelines", "must be a list", "list pipelines under `pipelines:`")
+        )
+        return []
+    pipelines: list[Pipeline] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        pipeline = _check_pipeline(item, f"$.pipelines[{index}]", problems)
+        if pipeline is None:
+            continue
+        if pipeline.name in seen:
+            problems.append(
+                Problem(f"$.pipelines[{index}].name", "duplicate name", "names must be unique")
+            )
+        seen.add(pipeline.name)
+        pipelines.append(pipeline)
+    return pipelines
+
+
+def _check_pipeline(item: object, path: str, problems: list[Problem]) -> Pipeline | None:
+    if not isinstance(item, dict):
+        problems.append(Problem(path, "must be a mapping", "give name and request"))
+        return None
+    before = len(problems)
+    for key in sorted(set(item) - _PIPELINE_FIELDS):
+        problems.append(
+            Problem(
+                f"{path}.{key}", "unknown field", f"allowed: {', '.join(sorted(_PIPELINE_FIELDS))}"
+            )
+        )
+    name = item.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(
+            Problem(
+                f"{path}.name",
+                f"invalid pipeline name {name!r}",
+                "use 1-48 lowercase letters, digits and dashes, starting with a letter or digit",
+            )
+        )
+    nightly = item.get("nightly", True)
+    if not isinstance(nightly, bool):
+        problems.append(Problem(f"{path}.nightly", "must be true or false", "omit for true"))
+    devops = item.get("devops", {})
+    if not isinstance(devops, dict):
+        problems.append(Problem(f"{path}.devops", "must be a mapping", "omit it or give a map"))
+    request = item.get("request")
+    if not isinstance(request, dict):
+        problems.append(
+            Problem(f"{path}.request", "must be a publish request mapping", "see CONTRACTS.md")
+        )
+    if len(problems) > before:
+        return None
+    assert isinstance(name, str) and isinstance(request, dict) and isinstance(devops, dict)
+    return Pipeline(name=name, request=request, nightly=bool(nightly), devops=devops)
+
+
+def validate_requests(
+    config: PipelinesConfig,
+    check: Callable[[dict[str, Any]], list[dict[str, str]]],
+    *,
+    source: str = "<pipelines>",
+) -> None:
+    """Run `check` (request dict -> problems) on every pipeline's request; raise on any problem.
+
+    Problems come back with their paths prefixed by the pipeline's position, so one error
+    lists everything wrong in the file at once.
+    """
+    problems: list[Problem] = []
+    for index, pipeline in enumerate(config.pipelines):
+        for p in check(pipeline.request):
+            sub = p.get("path", "$")
+            path = f"$.pipelines[{index}].request" + (sub[1:] if sub.startswith("$") else sub)
+            problems.append(Problem(path, p.get("message", "invalid"), p.get("hint", "")))
+    if problems:
+        raise PipelinesConfigError(source, problems)
+
+
+def nightly_idempotency_key(pipeline: str, day: date) -> str:
+    """Same pipeline, same (UTC) day -> same key -> same run: the nightly is idempotent."""
+    return f"nightly-{pipeline}-{day:%Y%m%d}"
+
+
+def nightly_request(pipeline: Pipeline, day: date) -> dict[str, Any]:
+    """The publish request the nightly timer sends for `pipeline` on `day`: date-based
+    version (`YYYY.MMDD.N`) and the day's idempotency key."""
+    return {
+        **pipeline.request,
+        "version": {"strategy": "date"},
+        "idempotency_key": nightly_idempotency_key(pipeline.name, day),
+    }

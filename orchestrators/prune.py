@@ -1,0 +1,56 @@
+"""`prune_image`: plan retention for one definition; apply it only with `apply: true`."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+
+from orchestrators import bp
+from orchestrators.calls import call
+from orchestrators.failures import StepFailed
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="prune_image")
+def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    request: dict[str, Any] = context.get_input()
+    target = {"gallery": request["gallery"], "definition": request["image_definition"]}
+    apply = bool(request.get("apply"))
+    context.set_custom_status({"step": "prune", "log": ["apply" if apply else "dry run"]})
+    outcome = yield from call(
+        context,
+        "prune_versions",
+        {
+            "target": target,
+            "retention": request.get("retention") or {},
+            "apply": apply,
+            "protect": [],
+        },
+        step="prune",
+        resource=request["image_definition"],
+    )
+    result = {"applied": apply, **outcome}
+    if apply and (outcome.get("deleted") or outcome.get("shrunk")):
+        try:
+            yield from call(
+                context,
+                "emit_event",
+                {
+                    "kind": "pruned",
+                    "run_id": context.instance_id,
+                    "event_id": f"{context.instance_id}:pruned",
+                    "time": context.current_utc_datetime.isoformat(),
+                    "data": {
+                        "definition": request["image_definition"],
+                        "deleted": outcome.get("deleted", []),
+                        "shrunk": outcome.get("shrunk", []),
+                    },
+                },
+                step="notify",
+                resource="events queue",
+            )
+        except StepFailed as lost:
+            result.setdefault("warnings", []).append(f"event pruned not sent: {lost.message}")
+    context.set_custom_status({"step": "done", "log": ["pruned" if apply else "planned"]})
+    return result

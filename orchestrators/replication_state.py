@@ -1,0 +1,117 @@
+"""Per-region replication bookkeeping for the replication monitor. Pure and deterministic.
+
+A region is retried (removed and re-added by an activity) when it fails or exceeds its
+timeout, up to `max_region_retries` times; after that it is Failed for good.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from typing import Any
+
+TERMINAL = ("Completed", "Failed")
+PROGRESS_BUCKET = 25  # a region crossing 25/50/75 % is worth showing in the run status
+
+
+def initial_state(
+    *,
+    target: dict[str, Any],
+    version: str,
+    target_regions: list[dict[str, Any]],
+    max_region_retries: int,
+    region_timeout_minutes: int,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "target": target,
+        "version": version,
+        "max_region_retries": max_region_retries,
+        "region_timeout_minutes": region_timeout_minutes,
+        "delay": None,
+        "polls": 0,
+        "regions": {
+            spec["name"]: {
+                "state": "Replicating",
+                "progress": 0,
+                "attempt": 1,
+                "since": now.isoformat(),
+                "details": "",
+                "spec": spec,
+            }
+            for spec in target_regions
+        },
+    }
+
+
+def all_terminal(state: dict[str, Any]) -> bool:
+    return all(r["state"] in TERMINAL for r in state["regions"].values())
+
+
+def advance(
+    state: dict[str, Any], observed: dict[str, dict[str, Any]], now: datetime
+) -> tuple[dict[str, Any], list[str], bool]:
+    """Fold one replication reading into the state.
+
+    Returns (new state, regions to retry now, whether anything worth reporting changed).
+    """
+    new = copy.deepcopy(state)
+    retry: list[str] = []
+    changed = False
+    timeout = timedelta(minutes=int(state["region_timeout_minutes"]))
+    for name, region in new["regions"].items():
+        if region["state"] in TERMINAL:
+            continue
+        seen = _observed_for(observed, name)
+        seen_state = seen.get("state", "Unknown")
+        progress = int(seen.get("progress") or 0)
+        failure = ""
+        if seen_state == "Completed":
+            region.update(state="Completed", progress=100, details="")
+            changed = True
+            continue
+        if seen_state == "Failed":
+            failure = str(seen.get("details") or "replication failed")
+        elif now - datetime.fromisoformat(region["since"]) > timeout:
+            failure = f"not replicated within {state['region_timeout_minutes']} minutes"
+        if failure:
+            changed = True
+            if region["attempt"] <= int(state["max_region_retries"]):
+                region.update(
+                    attempt=region["attempt"] + 1,
+                    since=now.isoformat(),
+                    progress=0,
+                    state="Replicating",
+                    details=f"retrying after: {failure}",
+                )
+                retry.append(name)
+            else:
+                region.update(state="Failed", details=failure)
+            continue
+        if progress // PROGRESS_BUCKET != int(region["progress"]) // PROGRESS_BUCKET:
+            changed = True
+        region.update(state="Replicating", progress=progress)
+    if retry:
+        new["delay"] = None  # a re-added region starts over: poll it soon again
+    return new, retry, changed
+
+
+def _observed_for(observed: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    key = name.replace(" ", "").lower()
+    for region, value in observed.items():
+        if region.replace(" ", "").lower() == key:
+            return value
+    return {}
+
+
+def region_summary(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per-region view for the run status and result (no internal bookkeeping)."""
+    return {
+        name: {
+            "state": r["state"],
+            "progress": r["progress"],
+            "attempt": r["attempt"],
+            **({"details": r["details"]} if r["details"] else {}),
+        }
+        for name, r in state["regions"].items()
+    }

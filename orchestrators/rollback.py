@@ -1,0 +1,67 @@
+"""`rollback_image`: exclude a bad version (globally or in named regions), only when every
+affected region keeps a good, fully replicated `latest`; report before/after per region."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+
+from orchestrators import bp
+from orchestrators.calls import call
+from orchestrators.failures import StepFailed
+
+
+@bp.orchestration_trigger(context_name="context", orchestration="rollback_image")
+def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    request: dict[str, Any] = context.get_input()
+    target = {"gallery": request["gallery"], "definition": request["image_definition"]}
+    version = str(request["version"])
+    resource = f"{request['image_definition']}/versions/{version}"
+    context.set_custom_status({"step": "rollback", "version": version, "log": ["planning"]})
+    plan = yield from call(
+        context,
+        "plan_rollback",
+        {"target": target, "version": version, "regions": request.get("regions")},
+        step="rollback",
+        resource=resource,
+    )
+    if plan["refused"]:
+        context.set_custom_status({"step": "failed", "version": version, "log": plan["reasons"]})
+        raise StepFailed("rollback", resource, "RollbackRefused", "; ".join(plan["reasons"]))
+    yield from call(
+        context,
+        "set_exclude_from_latest",
+        {"target": target, "version": version, **plan["changes"]},
+        step="rollback",
+        resource=resource,
+    )
+    latest = yield from call(
+        context, "resolve_latest", {"target": target}, step="rollback", resource=resource
+    )
+    after = {r: latest["latest"].get(r) for r in plan["before"]}
+    result = {
+        "version": version,
+        "regions": sorted(plan["before"]),
+        "before": plan["before"],
+        "after": after,
+    }
+    try:
+        yield from call(
+            context,
+            "emit_event",
+            {
+                "kind": "rolled-back",
+                "run_id": context.instance_id,
+                "event_id": f"{context.instance_id}:rolled-back",
+                "time": context.current_utc_datetime.isoformat(),
+                "data": result,
+            },
+            step="notify",
+            resource="events queue",
+        )
+    except StepFailed as lost:
+        result["warnings"] = [f"event rolled-back not sent: {lost.code}: {lost.message}"]
+    context.set_custom_status({"step": "done", "version": version, "log": ["rolled back"]})
+    return result

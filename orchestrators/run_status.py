@@ -1,0 +1,63 @@
+"""The custom status of a publish run (docs/CONTRACTS.md): built here, pure and deterministic.
+
+The HTTP API turns it into the run summary, so it holds only what a person needs: step,
+version, per-region progress, wave position, the last log lines and the error. No secrets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_LOG_LINES = 8
+MAX_BYTES = 15_000  # the host refuses custom status above 16 KB
+
+STEPS = ("preflight", "capture", "replicate", "promote", "prune", "notify", "done", "failed")
+
+
+class RunStatus:
+    """Mutable view of a run's progress; `to_dict()` is what `set_custom_status` receives."""
+
+    def __init__(self, definition: str = "", version: str | None = None) -> None:
+        self.step = "preflight"
+        self.version = version
+        self.definition = definition
+        self.regions: dict[str, dict[str, Any]] = {}
+        self.waves: dict[str, Any] = {"current": 0, "total": 0, "awaiting_approval": False}
+        self.log: list[str] = []
+        self.error: str | None = None
+
+    def at(self, step: str, line: str | None = None) -> RunStatus:
+        assert step in STEPS, step
+        self.step = step
+        if line:
+            self.say(line)
+        return self
+
+    def say(self, line: str) -> None:
+        self.log = [*self.log, line[:300]][-MAX_LOG_LINES:]
+
+    def set_region(self, name: str, **fields: Any) -> None:
+        self.regions[name] = {**self.regions.get(name, {}), **fields}
+
+    def to_dict(self) -> dict[str, Any]:
+        status: dict[str, Any] = {
+            "step": self.step,
+            "version": self.version,
+            "definition": self.definition,
+            "regions": self.regions,
+            "waves": dict(self.waves),
+            "log": list(self.log),
+            "error": self.error,
+        }
+        # Shrink the log first, then region details, so the status always fits.
+        log: list[str] = status["log"]
+        while len(json.dumps(status)) > MAX_BYTES and log:
+            log = log[1:]
+            status["log"] = log
+        if len(json.dumps(status)) > MAX_BYTES:
+            status["regions"] = {
+                r: {"state": v.get("state"), "progress": v.get("progress")}
+                for r, v in self.regions.items()
+            }
+        return status

@@ -1,0 +1,95 @@
+"""The nightly rebuild: one publish per pipeline of GALLERYFLOW_PIPELINES_FILE.
+
+Schedule: the NCRONTAB in GALLERYFLOW_NIGHTLY_SCHEDULE. Each run gets a date-based version
+and the instance id of the idempotency key `nightly-<pipeline>-<YYYYMMDD>`, so a timer
+that fires twice on one day (or a host restart) starts nothing new. The pipelines file is
+validated when the app starts; errors are logged then and fail every timer run loudly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, date, datetime
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from galleryflow.api.ids import publish_instance_id
+from galleryflow.domain.request import RequestValidationError, parse_publish_request
+from galleryflow.pipelines import (
+    PipelinesConfig,
+    PipelinesConfigError,
+    load_pipelines,
+    nightly_request,
+    validate_requests,
+)
+from triggers import bp
+
+log = logging.getLogger("galleryflow.nightly")
+PIPELINES_SETTING = "GALLERYFLOW_PIPELINES_FILE"
+
+
+def _request_problems(request: dict[str, Any]) -> list[dict[str, str]]:
+    try:
+        parse_publish_request({**request, "version": {"strategy": "date"}})
+    except RequestValidationError as exc:
+        return exc.to_dicts()
+    return []
+
+
+def load_checked_pipelines(path: str) -> PipelinesConfig:
+    """Load the file and check every pipeline's request with the domain's validation."""
+    config = load_pipelines(path)
+    validate_requests(config, _request_problems, source=path)
+    return config
+
+
+def _startup_check() -> PipelinesConfigError | None:
+    path = os.environ.get(PIPELINES_SETTING, "").strip()
+    if not path:
+        return None
+    try:
+        load_checked_pipelines(path)
+    except PipelinesConfigError as exc:
+        log.error("%s", exc)
+        return exc
+    return None
+
+
+STARTUP_ERROR = _startup_check()
+
+
+async def start_nightly_runs(
+    client: df.DurableOrchestrationClient, config: PipelinesConfig, day: date
+) -> list[dict[str, str]]:
+    """Start (or find already started) one publish per nightly pipeline for `day`."""
+    started: list[dict[str, str]] = []
+    for pipeline in config.nightly():
+        request = parse_publish_request(nightly_request(pipeline, day)).to_dict()
+        instance_id = publish_instance_id(request)
+        assert instance_id is not None  # nightly requests always carry an idempotency key
+        existing = await client.get_status(instance_id)
+        if existing and existing.runtime_status is not None:
+            started.append(
+                {"pipeline": pipeline.name, "instance_id": instance_id, "outcome": "exists"}
+            )
+            continue
+        await client.start_new("publish_image", instance_id, request)
+        started.append(
+            {"pipeline": pipeline.name, "instance_id": instance_id, "outcome": "started"}
+        )
+    return started
+
+
+@bp.timer_trigger(schedule="%GALLERYFLOW_NIGHTLY_SCHEDULE%", arg_name="timer")
+@bp.durable_client_input(client_name="client")
+async def nightly_rebuild(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+    path = os.environ.get(PIPELINES_SETTING, "").strip()
+    if not path:
+        log.warning("nightly rebuild: %s is not set; nothing to publish", PIPELINES_SETTING)
+        return
+    config = load_checked_pipelines(path)  # raises with every problem listed
+    for item in await start_nightly_runs(client, config, datetime.now(UTC).date()):
+        log.info("nightly %s: %s %s", item["pipeline"], item["outcome"], item["instance_id"])
