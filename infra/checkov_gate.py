@@ -1,0 +1,87 @@
+"""Run checkov over infra/ and fail unless it is clean: `make checkov` (own venv, .venv-checkov).
+
+Clean means: every Bicep file parses, no check fails, and every skipped check carries an
+inline reason (`// checkov:skip=CKV_AZURE_NN:why`). checkov itself exits 0 on parse
+errors and on reason-less skips, hence this gate.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+INFRA = Path(__file__).resolve().parent
+NO_REASON = "No comment provided"
+
+
+def run_checkov() -> list[dict[str, Any]]:
+    command = [
+        sys.executable,
+        "-m",
+        "checkov.main",
+        "--directory",
+        str(INFRA),
+        "--framework",
+        "bicep",
+        "arm",
+        "--skip-download",  # no network here; the guidelines download only adds links
+        "--output",
+        "json",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        raise SystemExit(f"checkov did not print a JSON report (exit {done.returncode})") from None
+    # One framework with findings -> a dict; several -> a list; nothing scanned -> a summary.
+    reports = report if isinstance(report, list) else [report]
+    return [r for r in reports if "check_type" in r]
+
+
+def problems_in(reports: list[dict[str, Any]]) -> list[str]:
+    problems: list[str] = []
+    by_type = {r["check_type"]: r for r in reports}
+    bicep = by_type.get("bicep")
+    if bicep is None or bicep["summary"]["resource_count"] == 0:
+        problems.append("checkov scanned no Bicep resources under infra/")
+    for report in reports:
+        results = report["results"]
+        for path in results.get("parsing_errors", []):
+            problems.append(f"{report['check_type']}: cannot parse {path}")
+        for check in results.get("failed_checks", []):
+            problems.append(
+                f"FAILED {check['check_id']} {check['check_name']!r} on {check['resource']} "
+                f"({check['file_path']}:{check['file_line_range'][0]}) - fix it, or skip it inline "
+                f"with a reason: // checkov:skip={check['check_id']}:<why>"
+            )
+        for check in results.get("skipped_checks", []):
+            reason = (check.get("check_result") or {}).get("suppress_comment", "").strip()
+            if not reason or reason == NO_REASON:
+                problems.append(
+                    f"skip of {check['check_id']} on {check['resource']} ({check['file_path']}) "
+                    "has no reason: write // checkov:skip=ID:<why>"
+                )
+    return problems
+
+
+def main() -> int:
+    reports = run_checkov()
+    for report in reports:
+        s = report["summary"]
+        print(
+            f"checkov {report['check_type']}: {s['passed']} checks passed, {s['failed']} failed, "
+            f"{s['skipped']} skipped, {s['parsing_errors']} parse errors, "
+            f"{s['resource_count']} resources"
+        )
+    problems = problems_in(reports)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+// galleryflow on Azure: one `az deployment group create` into the app's resource group.
+// See docs/deploy.md for the steps around it (code publish, DevOps, verification).
+targetScope = 'resourceGroup'
+
+@description('Azure region of the app resources. Defaults to the resource group region.')
+param location string = resourceGroup().location
+
+@description('Short name used in resource names (lowercase letters and digits).')
+@minLength(2)
+@maxLength(12)
+param appName string = 'galleryflow'
+
+@description('FC1 = Flex Consumption (default); EP1 = Elastic Premium.')
+@allowed(['FC1', 'EP1'])
+param planSku string = 'FC1'
+
+@description('Subscription of the Azure Compute Gallery. Defaults to this deployment\'s.')
+param gallerySubscriptionId string = subscription().subscriptionId
+
+@description('Resource group of the Azure Compute Gallery.')
+param galleryResourceGroupName string
+
+@description('Name of the existing Azure Compute Gallery galleryflow publishes into.')
+param galleryName string
+
+@description('Subscription of the source VMs. Defaults to the gallery subscription.')
+param sourceVmSubscriptionId string = gallerySubscriptionId
+
+@description('Resource groups of the source VMs that galleryflow captures.')
+@minLength(1)
+param sourceVmResourceGroupNames array
+
+@description('Put a CanNotDelete lock on the gallery. It blocks pruning too (see docs/deploy.md).')
+param lockGallery bool = false
+
+@description('Queue galleryflow posts run events to.')
+param eventsQueueName string = 'galleryflow-events'
+
+@description('NCRONTAB (6 fields, UTC) of the nightly rebuild.')
+param nightlySchedule string = '0 0 2 * * *'
+
+@description('Path, inside the deployed package, of the image pipelines file. Empty: none.')
+param pipelinesFile string = ''
+
+@description('Comma list of Azure DevOps host patterns galleryflow may call back to.')
+param devopsAllowedHosts string = 'dev.azure.com,*.visualstudio.com'
+
+@secure()
+@description('Shared secret Azure DevOps service hooks send (stored in Key Vault only).')
+@minLength(32)
+param devopsHookSecret string
+
+@description('When the service-hook secret expires (ISO 8601). Rotate it before then.')
+param devopsHookSecretExpiry string = dateTimeAdd(utcNow(), 'P1Y')
+
+@description('Storage redundancy of the host storage account.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
+param storageSku string = 'Standard_ZRS'
+
+@description('Extra tags; merged into the tags every resource gets.')
+param tags object = {}
+
+var suffix = uniqueString(resourceGroup().id, appName)
+var baseName = '${appName}-${take(suffix, 6)}'
+var allTags = union({ application: 'galleryflow', 'managed-by': 'bicep' }, tags)
+var deploymentContainerName = 'app-package'
+var hookSecretName = 'devops-hook-secret'
+
+// Every resource group the identity works in, deduplicated (the gallery's group may also
+// hold source VMs).
+var galleryScope = {
+  subscriptionId: gallerySubscriptionId
+  resourceGroup: galleryResourceGroupName
+}
+var sourceScopes = [
+  for rg in sourceVmResourceGroupNames: {
+    subscriptionId: sourceVmSubscriptionId
+    resourceGroup: rg
+  }
+]
+var accessScopes = union([galleryScope], sourceScopes)
+
+module identity 'modules/identity.bicep' = {
+  name: 'galleryflow-identity'
+  params: {
+    name: 'id-${baseName}'
+    location: location
+    tags: allTags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'galleryflow-monitoring'
+  params: {
+    baseName: baseName
+    location: location
+    tags: allTags
+    publisherPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'galleryflow-storage'
+  params: {
+    name: 'st${take(replace(appName, '-', ''), 9)}${take(suffix, 13)}'
+    location: location
+    tags: allTags
+    skuName: storageSku
+    deploymentContainerName: deploymentContainerName
+    eventsQueueName: eventsQueueName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'galleryflow-keyvault'
+  params: {
+    name: 'kv-${take(appName, 6)}-${take(suffix, 13)}'
+    location: location
+    tags: allTags
+    readerPrincipalId: identity.outputs.principalId
+    hookSecretName: hookSecretName
+    hookSecretValue: devopsHookSecret
+    hookSecretExpiry: dateTimeToEpoch(devopsHookSecretExpiry)
+  }
+}
+
+module role 'modules/role-definition.bicep' = {
+  name: 'galleryflow-role'
+  scope: subscription(gallerySubscriptionId)
+  params: {
+    roleName: 'galleryflow image publisher (${resourceGroup().name}/${appName})'
+    assignableScopes: [for s in accessScopes: '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}']
+  }
+}
+
+module access 'modules/rg-access.bicep' = [
+  for (s, i) in accessScopes: {
+    name: 'galleryflow-access-${i}'
+    scope: resourceGroup(s.subscriptionId, s.resourceGroup)
+    params: {
+      roleDefinitionId: role.outputs.id
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
+module galleryLock 'modules/gallery-lock.bicep' = if (lockGallery) {
+  name: 'galleryflow-gallery-lock'
+  scope: resourceGroup(gallerySubscriptionId, galleryResourceGroupName)
+  params: {
+    galleryName: galleryName
+  }
+}
+
+// galleryflow's own settings (docs/CONTRACTS.md). No secret is inline: the hook secret is
+// a Key Vault reference resolved by the platform with the app identity.
+var coreSettings = [
+  { name: 'AZURE_CLIENT_ID', value: identity.outputs.clientId }
+  { name: 'GALLERYFLOW_SUBSCRIPTION_ID', value: gallerySubscriptionId }
+  { name: 'GALLERYFLOW_EVENTS_QUEUE', value: eventsQueueName }
+  { name: 'GALLERYFLOW_EVENTS_QUEUE_SERVICE_URI', value: storage.outputs.queueEndpoint }
+  { name: 'GALLERYFLOW_NIGHTLY_SCHEDULE', value: nightlySchedule }
+  { name: 'GALLERYFLOW_DEVOPS_ALLOWED_HOSTS', value: devopsAllowedHosts }
+  { name: 'GALLERYFLOW_DEVOPS_HOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.hookSecretUri})' }
+]
+var pipelinesSettings = [
+  { name: 'GALLERYFLOW_PIPELINES_FILE', value: pipelinesFile }
+]
+var galleryflowSettings = concat(coreSettings, empty(pipelinesFile) ? [] : pipelinesSettings)
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'galleryflow-app'
+  params: {
+    name: 'func-${baseName}'
+    location: location
+    tags: allTags
+    planSku: planSku
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storage: {
+      blobEndpoint: storage.outputs.blobEndpoint
+      queueEndpoint: storage.outputs.queueEndpoint
+      tableEndpoint: storage.outputs.tableEndpoint
+      deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    }
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    galleryflowSettings: galleryflowSettings
+  }
+  // The host needs its storage and Key Vault roles before it starts.
+  dependsOn: [
+    keyVault
+  ]
+}
+
+output functionAppName string = functionApp.outputs.name
+output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
+output identityClientId string = identity.outputs.clientId
+output identityPrincipalId string = identity.outputs.principalId
+output storageAccountName string = storage.outputs.name
+output deploymentContainerUrl string = storage.outputs.deploymentContainerUrl
+output keyVaultName string = keyVault.outputs.name
+output customRoleId string = role.outputs.id
