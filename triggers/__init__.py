@@ -1,5 +1,14 @@
-"""Triggers blueprint: modules in this package register their functions on `bp`."""
+"""Triggers blueprint: modules in this package register their functions on `bp`.
+
+The modules are imported at the bottom, after `bp` exists, because they decorate it.
+"""
 
 import azure.durable_functions as df
 
 bp = df.Blueprint()
+
+import triggers.api_meta  # noqa: E402  (each import registers its functions on bp)
+import triggers.api_runs  # noqa: E402
+import triggers.devops_callback  # noqa: E402
+import triggers.devops_hook  # noqa: E402
+import triggers.devops_task  # noqa: E402, F401

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 HANDLED_EVENTS = (
     "build.complete",
@@ -25,8 +25,14 @@ DEVOPS_MAPPING_FIELDS = {"events", "source", "results"}
 
 
 class PipelineLike(Protocol):
-    name: str
-    devops: dict[str, Any]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def devops(self) -> dict[str, Any]: ...
+
+
+P = TypeVar("P", bound=PipelineLike)
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def read_event(event: dict[str, Any]) -> HookEvent | None:
     )
 
 
-def matching_pipelines(event: HookEvent, pipelines: Iterable[PipelineLike]) -> list[PipelineLike]:
+def matching_pipelines(event: HookEvent, pipelines: Iterable[P]) -> list[P]:
     if not event.finished:
         return []
     matched = []

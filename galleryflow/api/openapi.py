@@ -10,7 +10,7 @@ from galleryflow.api import schemas
 from galleryflow.api.body import MAX_BODY_BYTES
 from galleryflow.api.devops import HOOK_SECRET_HEADER, TASK_HEADERS
 from galleryflow.api.runs import STATES
-from galleryflow.domain.request_fields import (
+from galleryflow.domain.request import (
     prune_request_json_schema,
     publish_request_json_schema,
     rollback_request_json_schema,

@@ -166,7 +166,12 @@ HOOK_RESULT_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"pipeline": _STR, "run_id": _STR, "existing": {"type": "boolean"}},
+                "properties": {
+                    "pipeline": _STR,
+                    "run_id": _STR,
+                    "existing": {"type": "boolean"},
+                    "error": _STR,
+                },
             },
         },
     },

@@ -1,0 +1,31 @@
+"""`GET /api/openapi.json` and the anonymous `GET /api/health`."""
+
+from __future__ import annotations
+
+import functools
+
+import azure.functions as func
+
+from galleryflow.api.openapi import build_openapi
+from triggers import bp
+from triggers.http import api_route, json_response
+
+
+@functools.cache
+def _document() -> dict:
+    return build_openapi()
+
+
+@bp.function_name("api_openapi")
+@bp.route(route="openapi.json", methods=["GET"])
+@api_route
+async def openapi(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(200, _document())
+
+
+@bp.function_name("api_health")
+@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@api_route
+async def health(req: func.HttpRequest) -> func.HttpResponse:
+    # Deliberately nothing about versions, settings or backends: anonymous callers read it.
+    return json_response(200, {"status": "ok"})

@@ -1,0 +1,67 @@
+"""`POST /api/devops/hook`: Azure DevOps service hooks start the image pipelines mapped
+to the event (GALLERYFLOW_PIPELINES_FILE, each pipeline's `devops` section).
+
+Always a fast 2xx or 4xx and never 410 (that disables the subscription). Retried
+deliveries map to the same publish instance ids, so they start nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from galleryflow.api.devops import check_hook_secret
+from galleryflow.api.errors import ApiError
+from galleryflow.api.hooks import matching_pipelines, read_event
+from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
+from galleryflow.pipelines import PipelinesConfigError, load_pipelines
+from triggers import bp
+from triggers.api_runs import canonical_publish, start_publish
+from triggers.http import api_route, json_body, json_response
+
+logger = logging.getLogger("galleryflow.devops")
+
+
+def _ignored(reason: str) -> func.HttpResponse:
+    return json_response(202, {"handled": False, "reason": reason, "runs": []})
+
+
+@bp.function_name("api_devops_hook")
+@bp.route(route="devops/hook", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def devops_hook(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    check_hook_secret(dict(req.headers.items()), os.environ.get("GALLERYFLOW_DEVOPS_HOOK_SECRET"))
+    event = json_body(req) or {}
+    facts = read_event(event)
+    if facts is None:
+        return _ignored(f"event type {str(event.get('eventType'))[:100]!r} is not handled")
+    path = os.environ.get("GALLERYFLOW_PIPELINES_FILE", "").strip()
+    if not path:
+        return _ignored("no pipelines are configured (GALLERYFLOW_PIPELINES_FILE is not set)")
+    try:
+        pipelines = load_pipelines(path).pipelines
+    except PipelinesConfigError as exc:
+        logger.error("DevOps hook ignored: %s", exc)
+        return _ignored("the pipelines file is invalid; see the function log")
+    delivery = hook_delivery_key(event)
+    runs: list[dict[str, Any]] = []
+    for pipeline in matching_pipelines(facts, pipelines):
+        data = {
+            **pipeline.request,
+            "idempotency_key": hook_idempotency_key(delivery, pipeline.name),
+        }
+        try:
+            run_id, existing = await start_publish(client, canonical_publish(data, None))
+        except ApiError as exc:
+            logger.error("DevOps hook: pipeline %s not started: %s", pipeline.name, exc.message)
+            runs.append({"pipeline": pipeline.name, "error": exc.message})
+            continue
+        runs.append({"pipeline": pipeline.name, "run_id": run_id, "existing": existing})
+    return json_response(202, {"handled": True, "reason": None, "runs": runs})

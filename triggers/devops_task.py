@@ -1,0 +1,49 @@
+"""`POST /api/devops/task`: the agentless AzureFunction@2 task in callback mode.
+
+Answers within seconds: checks the task headers and the PlanUrl allow-list (nothing is
+ever sent to a host outside it), validates the body as a publish request, starts the run
+(or joins it: the same PlanId+JobId always maps to the same run) and starts the
+`devops_callback` watcher that feeds log lines and finally posts TaskCompleted.
+"""
+
+from __future__ import annotations
+
+import os
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from galleryflow.api.devops import allowed_hosts_from_setting, parse_task_headers
+from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
+from triggers import bp
+from triggers.api_runs import canonical_publish, start_publish
+from triggers.devops_callback import WATCHER
+from triggers.http import api_route, json_body, json_response, run_links
+
+
+def allowed_hosts() -> list[str]:
+    return allowed_hosts_from_setting(os.environ.get("GALLERYFLOW_DEVOPS_ALLOWED_HOSTS"))
+
+
+@bp.function_name("api_devops_task")
+@bp.route(route="devops/task", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def devops_task(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    task = parse_task_headers(dict(req.headers.items()), allowed_hosts())
+    data = json_body(req) or {}
+    if not data.get("idempotency_key"):
+        data = {**data, "idempotency_key": devops_job_key(task.plan_id, task.job_id)}
+    canonical = canonical_publish(data, None)
+    run_id, existing = await start_publish(client, canonical)
+    watch_id = devops_watch_instance_id(task.plan_id, task.job_id)
+    watcher = await client.get_status(watch_id)
+    if not watcher or watcher.created_time is None:
+        await client.start_new(
+            WATCHER, watch_id, {"run_id": run_id, "task": task.to_dict(), "seen": []}
+        )
+    return json_response(
+        200, {"run_id": run_id, "joined": existing, "links": run_links(run_id, "publish")}
+    )

@@ -1,0 +1,68 @@
+"""Shared plumbing of the HTTP triggers: JSON responses, the error envelope, and one
+wrapper that turns an ApiError into its 4xx and anything unexpected into a JSON 500
+without a trace or secrets."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import azure.functions as func
+
+from galleryflow.api.body import parse_json_object
+from galleryflow.api.errors import ApiError, error_body
+
+logger = logging.getLogger("galleryflow.api")
+
+Handler = Callable[..., Awaitable[func.HttpResponse]]
+
+
+def json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body),
+        status_code=status,
+        mimetype="application/json",
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def error_response(error: ApiError) -> func.HttpResponse:
+    return json_response(error.status, error.body())
+
+
+def api_route(handler: Handler) -> Handler:
+    """Every error leaves as `{"error": {...}}`; unexpected ones are logged by type only."""
+
+    @functools.wraps(handler)
+    async def wrapper(*args: Any, **kwargs: Any) -> func.HttpResponse:
+        try:
+            return await handler(*args, **kwargs)
+        except ApiError as error:
+            return error_response(error)
+        except Exception as exc:  # a bug or an unreachable backend: no trace to the caller
+            logger.error("%s failed: %s", handler.__name__, type(exc).__name__, exc_info=True)
+            return json_response(
+                500,
+                error_body("InternalError", "Unexpected error; the function log has the details."),
+            )
+
+    return wrapper
+
+
+def json_body(req: func.HttpRequest, *, required: bool = True) -> dict[str, Any] | None:
+    return parse_json_object(
+        req.get_body() or b"", req.headers.get("content-type"), required=required
+    )
+
+
+def run_links(run_id: str, kind: str) -> dict[str, str]:
+    links = {"self": f"/api/runs/{run_id}"}
+    if kind == "publish":
+        for event in ("approve", "reject", "cancel"):
+            links[event] = f"/api/runs/{run_id}/{event}"
+    return links

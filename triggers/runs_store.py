@@ -1,0 +1,71 @@
+"""Reading runs through the Durable client, as plain JSON dicts the pure API code maps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.durable_functions as df
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
+
+from galleryflow.api.ids import INSTANCE_ID, definition_key
+from galleryflow.api.runs import run_kind
+
+LIVE = [
+    OrchestrationRuntimeStatus.Pending,
+    OrchestrationRuntimeStatus.Running,
+    OrchestrationRuntimeStatus.ContinuedAsNew,
+    OrchestrationRuntimeStatus.Suspended,
+]
+
+
+def status_dict(status: Any) -> dict[str, Any]:
+    data = status.to_json() if status else {}
+    # Newer SDKs give the enum name; keep the status as the plain word either way.
+    runtime = data.get("runtimeStatus")
+    data["runtimeStatus"] = getattr(runtime, "value", runtime)
+    return data
+
+
+async def get_run(
+    client: df.DurableOrchestrationClient, run_id: str, *, with_input: bool = False
+) -> dict[str, Any] | None:
+    """The run's status, or None when there is no such run (or it is not a public run)."""
+    if not INSTANCE_ID.match(run_id):
+        return None
+    status = await client.get_status(run_id, show_input=with_input)
+    if not status or status.created_time is None:
+        return None
+    data = status_dict(status)
+    return data if run_kind(data.get("name")) else None
+
+
+async def list_runs(
+    client: df.DurableOrchestrationClient, *, live_only: bool = False
+) -> list[dict[str, Any]]:
+    statuses = await (
+        client.get_status_by(runtime_status=LIVE) if live_only else client.get_status_all()
+    )
+    runs = [status_dict(s) for s in statuses if s]
+    return [r for r in runs if run_kind(r.get("name"))]
+
+
+async def live_run_for_definition(
+    client: df.DurableOrchestrationClient, key: str, *, kinds: tuple[str, ...] = ("publish_image",)
+) -> str | None:
+    """Id of a live run of `kinds` working on the definition `key` (see ids.definition_key)."""
+    for run in await list_runs(client, live_only=True):
+        if str(run.get("name", "")).lower() not in kinds:
+            continue
+        run_input = run.get("input")
+        if not isinstance(run_input, dict):
+            full = await client.get_status(str(run["instanceId"]), show_input=True)
+            run_input = status_dict(full).get("input")
+        if isinstance(run_input, str):
+            try:
+                run_input = json.loads(run_input)
+            except ValueError:
+                run_input = None
+        if isinstance(run_input, dict) and definition_key(run_input) == key:
+            return str(run["instanceId"])
+    return None
