@@ -11,4 +11,5 @@ import triggers.api_meta  # noqa: E402  (each import registers its functions on 
 import triggers.api_runs  # noqa: E402
 import triggers.devops_callback  # noqa: E402
 import triggers.devops_hook  # noqa: E402
-import triggers.devops_task  # noqa: E402, F401
+import triggers.devops_task  # noqa: E402
+import triggers.nightly  # noqa: E402, F401
