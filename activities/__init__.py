@@ -11,10 +11,13 @@ bp = df.Blueprint()
 # Importing the modules registers their activities on `bp` (after bp exists).
 from activities import (  # noqa: E402, F401
     capture,
+    inventory,
     notify,
     preflight,
     promote,
+    prune,
     replication,
+    rollback,
     run_lock,
     vm_power,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from activities import bp
 from activities.guard import Payload, guarded
+from activities.inventory import full_gallery
 from galleryflow.azure import compute
 
 
@@ -11,7 +12,7 @@ from galleryflow.azure import compute
 def _set_exclude(payload: Payload) -> Payload:
     target = payload["target"]
     updated = compute.set_exclude_from_latest(
-        target["gallery"],
+        full_gallery(target["gallery"]),
         target["definition"],
         payload["version"],
         payload.get("global"),

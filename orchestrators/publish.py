@@ -132,8 +132,8 @@ class _Run:
                 "QuotaExceeded",
                 quota.get("message", "gallery quota is full"),
             )
-        self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version(s)")
-        yield from self.prune(headroom=int(quota.get("must_free", 1)), step="preflight")
+        self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version slot(s)")
+        yield from self.prune(adding=1, step="preflight")
         plan = yield from self.activity("preflight_publish", payload, "preflight")
         if not plan["quota"]["fits"]:
             quota = plan["quota"]
@@ -321,39 +321,37 @@ class _Run:
                 )
             raise RunCancelled(f"cancelled{who}")
 
-    def prune(self, headroom: int = 0, step: str = "prune") -> Gen:
+    def prune(self, adding: int = 0, step: str = "prune") -> Gen:
+        """Retention per the request's policy; `adding` > 0 also frees quota for a capture."""
         retention = dict(self.request.get("retention") or {})
         if step == "prune" and not retention.get("auto_prune"):
             return
-        if headroom:
-            retention["quota_headroom"] = max(int(retention.get("quota_headroom", 0)), headroom)
-        self.status.at(
-            step, "pruning old versions" + (" (dry run)" if retention.get("dry_run") else "")
-        )
+        dry_run = bool(retention.get("dry_run")) and not adding
+        self.status.at(step, "pruning old versions" + (" (dry run)" if dry_run else ""))
         self.publish_status()
         outcome = yield from self.activity(
             "prune_versions",
             {
                 "target": self.target,
                 "retention": retention,
-                "apply": not retention.get("dry_run"),
-                "protect": [self.version] if self.version else [],
+                "apply": not dry_run,
+                "protect": [self.version] if self.version and self.created else [],
+                "adding": adding,
+                "now": self.context.current_utc_datetime.isoformat(),
             },
             step,
         )
         self.pruned.extend(outcome.get("deleted", []))
         self.warnings.extend(outcome.get("warnings", []))
-        if outcome.get("deleted") or outcome.get("shrunk"):
+        if dry_run:
+            self.status.say(f"prune plan (dry run): {outcome['plan']['message']}")
+        elif outcome.get("deleted") or outcome.get("shrunk"):
             self.status.say(
                 f"pruned: deleted {outcome.get('deleted', [])}, shrunk {outcome.get('shrunk', [])}"
             )
             yield from self.emit(
                 "pruned",
-                {
-                    "deleted": outcome.get("deleted", []),
-                    "shrunk": outcome.get("shrunk", []),
-                    "dry_run": bool(retention.get("dry_run")),
-                },
+                {"deleted": outcome.get("deleted", []), "shrunk": outcome.get("shrunk", [])},
             )
 
     # ---- failure ------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""Prune: plan retention with the domain, then delete/shrink one version at a time.
+
+Sequential, oldest first, shrinks before deletions: parallel writes on one definition get
+409 OperationNotAllowed from ARM. Protected versions (latest anywhere, in use, blocked
+before end of life) are never touched: the domain plan keeps them, and `protect` keeps
+the version this run just published.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from activities import bp
+from activities.guard import Payload, guarded
+from activities.inventory import full_gallery, load_versions, records
+from galleryflow.azure import compute
+from galleryflow.domain.inventory import newest_first
+from galleryflow.domain.quotas import QuotaUsage
+from galleryflow.domain.retention import RetentionAction, RetentionPolicy, plan_retention
+
+
+def _quota(target: dict[str, Any], gallery: dict[str, Any]) -> QuotaUsage | None:
+    location = compute.get_image_definition(gallery, target["definition"])["location"]
+    usage = compute.get_usages(str(gallery["subscription_id"]), location).get("image_versions")
+    return QuotaUsage(int(usage[0]), int(usage[1])) if usage else None
+
+
+@guarded
+def _prune(payload: Payload) -> Payload:
+    target = payload["target"]
+    gallery = full_gallery(target["gallery"])
+    target = {**target, "gallery": gallery}
+    policy = RetentionPolicy.from_dict(payload.get("retention") or {})
+    protect = set(payload.get("protect") or [])
+    adding = int(payload.get("adding") or 0)
+    versions = [v for v in load_versions(target, with_in_use=True) if v["name"] not in protect]
+    plan = plan_retention(
+        records(versions),
+        policy,
+        now=datetime.fromisoformat(payload["now"]),
+        quota=_quota(target, gallery) if adding else None,
+        adding=adding,
+    )
+    deleted: list[str] = []
+    shrunk: list[str] = []
+    warnings: list[str] = []
+    if plan.shortfall:
+        warnings.append(plan.message)
+    if payload.get("apply"):
+        by_name = {v["name"]: v for v in versions}
+        oldest_first = [d for d in reversed(plan.decisions)]
+        for decision in oldest_first:
+            if decision.action is RetentionAction.SHRINK:
+                gone = set(decision.remove_regions)
+                keep = [r for r in by_name[decision.name]["regions"] if r["name"] not in gone]
+                compute.set_target_regions(gallery, target["definition"], decision.name, keep)
+                shrunk.append(decision.name)
+        for decision in oldest_first:
+            if decision.action is RetentionAction.DELETE:
+                compute.delete_version(gallery, target["definition"], decision.name)
+                deleted.append(decision.name)
+    order = [v.name for v in newest_first(records(versions))]
+    return {
+        "plan": plan.to_dict(),
+        "applied": bool(payload.get("apply")),
+        "deleted": deleted,
+        "shrunk": shrunk,
+        "warnings": warnings,
+        "versions": order,
+    }
+
+
+@bp.activity_trigger(input_name="payload", activity="prune_versions")
+def prune_versions(payload: Payload) -> Payload:
+    """{"target", "retention", "apply", "protect": [names], "adding": n, "now"}
+    -> {"plan", "applied", "deleted", "shrunk", "warnings"}. Idempotent (deletes of
+    absent versions succeed)."""
+    return _prune(payload)
+
+
+@guarded
+def _delete(payload: Payload) -> Payload:
+    target = payload["target"]
+    return compute.delete_version(
+        full_gallery(target["gallery"]), target["definition"], payload["version"]
+    )
+
+
+@bp.activity_trigger(input_name="payload", activity="delete_image_version")
+def delete_image_version(payload: Payload) -> Payload:
+    """{"target", "version"} -> {"deleted": True, "already_absent"} (cleanup_on_failure)."""
+    return _delete(payload)
