@@ -8,6 +8,7 @@ Owners: `arm` -> sandbox/arm, `host` -> sandbox/host, `devops` -> sandbox/devops
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -24,3 +25,17 @@ def arm(
     from sandbox.arm.server import serve
 
     serve(port=port, state_dir=state_dir, seed=seed)
+
+
+@app.command()
+def devops(
+    state_dir: Annotated[Path, typer.Option(help="directory for ca.pem and requests.jsonl")],
+    token: Annotated[
+        str, typer.Option(envvar="SANDBOX_DEVOPS_TOKEN", help="bearer token it accepts (AuthToken)")
+    ],
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1; 0 picks a free one")] = 0,
+) -> None:
+    """Start the HTTPS Azure DevOps fake (plan events, timeline feed); prints `READY <url>`."""
+    from sandbox.devops.server import serve
+
+    serve(port=port, state_dir=state_dir, token=token)

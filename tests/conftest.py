@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "sandbox.azurite_testing",
+    "sandbox.devops.testing",
 ]
