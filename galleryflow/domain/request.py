@@ -206,6 +206,8 @@ class PublishRequest:
         """Add the source VM's region to the targets when missing (Azure requires it; see
         regions.py for why galleryflow adds instead of rejecting). Returns the request and
         a warning to report, or None when nothing changed."""
+        if not normalise_region(source_region):
+            raise ValueError("the source VM's region is unknown (empty location)")
         if not source_region_missing(self.region_names, source_region):
             return self, None
         region = normalise_region(source_region)
