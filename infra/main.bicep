@@ -139,11 +139,20 @@ module access 'modules/rg-access.bicep' = [
     name: 'galleryflow-access-${i}'
     scope: resourceGroup(s.subscriptionId, s.resourceGroup)
     params: {
-      roleDefinitionId: role.outputs.id
+      roleDefinitionId: role.outputs.publisherRoleId
       principalId: identity.outputs.principalId
     }
   }
 ]
+
+module subscriptionAccess 'modules/subscription-access.bicep' = {
+  name: 'galleryflow-subscription-access'
+  scope: subscription(gallerySubscriptionId)
+  params: {
+    roleDefinitionId: role.outputs.subscriptionReaderRoleId
+    principalId: identity.outputs.principalId
+  }
+}
 
 module galleryLock 'modules/gallery-lock.bicep' = if (lockGallery) {
   name: 'galleryflow-gallery-lock'
@@ -200,4 +209,5 @@ output identityPrincipalId string = identity.outputs.principalId
 output storageAccountName string = storage.outputs.name
 output deploymentContainerUrl string = storage.outputs.deploymentContainerUrl
 output keyVaultName string = keyVault.outputs.name
-output customRoleId string = role.outputs.id
+output publisherRoleId string = role.outputs.publisherRoleId
+output subscriptionReaderRoleId string = role.outputs.subscriptionReaderRoleId

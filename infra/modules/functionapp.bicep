@@ -129,9 +129,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       http20Enabled: true
       remoteDebuggingEnabled: false
       linuxFxVersion: isFlex ? null : 'Python|${pythonVersion}'
+      // Platform health check exists on Elastic Premium only; /api/health is anonymous.
+      healthCheckPath: isFlex ? null : '/api/health'
       appSettings: concat(hostStorageSettings, isFlex ? [] : premiumPlanSettings, galleryflowSettings)
       // checkov:skip=CKV_AZURE_212:Instance count is elastic (Flex Consumption / Elastic Premium scale out on demand); numberOfWorkers applies to dedicated plans.
-      // checkov:skip=CKV_AZURE_213:App Service health check is not available on Flex Consumption; /api/health is probed by the deployment verification instead (docs/deploy.md).
     }
     functionAppConfig: isFlex ? flexAppConfig : null
   }

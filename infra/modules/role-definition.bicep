@@ -1,17 +1,21 @@
-// The custom role galleryflow runs with: exactly the ARM actions its gateway declares
-// (galleryflow.azure.actions.ARM_ACTIONS, mirrored in ../role-actions.json and compared by
-// tests/infra). Created at subscription scope, assignable only where it is needed.
+// The custom roles galleryflow runs with, from ../role-actions.json:
+// - publisher: exactly the ARM actions its gateway declares
+//   (galleryflow.azure.actions.ARM_ACTIONS; tests/infra compares them), assignable only on
+//   the gallery's and the source VMs' resource groups;
+// - subscription reader: the few reads galleryflow makes at subscription scope (quota
+//   usages, VMs and scale sets still using an image), assignable on the subscription.
 targetScope = 'subscription'
 
-@description('Display name of the custom role (unique in the tenant).')
+@description('Display name of the publisher role (unique in the tenant).')
 param roleName string
 
-@description('Resource-group ids where the role may be assigned.')
+@description('Resource-group ids where the publisher role may be assigned.')
 param assignableScopes array
 
-var actions = loadJsonContent('../role-actions.json', '$.actions')
+var publisherActions = loadJsonContent('../role-actions.json', '$.actions')
+var subscriptionActions = loadJsonContent('../role-actions.json', '$.subscriptionScopeActions')
 
-resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+resource publisher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)
   properties: {
     roleName: roleName
@@ -19,7 +23,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     type: 'CustomRole'
     permissions: [
       {
-        actions: actions
+        actions: publisherActions
         notActions: []
         dataActions: []
         notDataActions: []
@@ -29,4 +33,25 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   }
 }
 
-output id string = role.id
+resource subscriptionReader 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(subscription().id, roleName, 'subscription-reader')
+  properties: {
+    roleName: '${roleName} - subscription reads'
+    description: 'galleryflow: read gallery quota usages and which VMs and scale sets use an image.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: subscriptionActions
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+    assignableScopes: [
+      subscription().id
+    ]
+  }
+}
+
+output publisherRoleId string = publisher.id
+output subscriptionReaderRoleId string = subscriptionReader.id
