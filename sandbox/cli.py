@@ -17,14 +17,20 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
 @app.command()
 def arm(
-    port: int = typer.Option(0, help="TCP port on 127.0.0.1; 0 picks a free one"),
-    state_dir: Path = typer.Option(..., help="directory for state, ca.pem and the request log"),
-    seed: int = typer.Option(0, help="seed for replication jitter and random faults"),
+    state_dir: Annotated[
+        Path, typer.Option(help="directory for state, ca.pem and the request log")
+    ],
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1; 0 picks a free one")] = 0,
+    seed: Annotated[int, typer.Option(help="seed for replication jitter and random faults")] = 0,
+    clock_scale: Annotated[
+        float | None,
+        typer.Option(help="simulated seconds per wall second (default: saved value, else 0)"),
+    ] = None,
 ) -> None:
     """Start the HTTPS ARM Compute emulator; prints `READY https://127.0.0.1:PORT`."""
     from sandbox.arm.server import serve
 
-    serve(port=port, state_dir=state_dir, seed=seed)
+    serve(port=port, state_dir=state_dir, seed=seed, clock_scale=clock_scale)
 
 
 @app.command()

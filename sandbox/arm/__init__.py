@@ -1,0 +1,1 @@
+"""HTTPS emulator of the ARM Compute endpoints galleryflow uses (see docs/sandbox-arm.md)."""

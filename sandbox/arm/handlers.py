@@ -1,0 +1,454 @@
+"""ARM routing: URL + method -> action, authorization, resource call, HTTP status and headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.arm import auth, faults, galleries, ids, operations, quotas, regions, versions, vms
+from sandbox.arm.errors import (
+    ArmError,
+    InvalidResourceType,
+    MethodNotAllowed,
+    MissingApiVersionParameter,
+    ResourceNotFound,
+)
+from sandbox.arm.http import Request, Response
+from sandbox.arm.store import Store
+
+SUB = r"/subscriptions/(?P<sub>[^/]+)"
+RG = SUB + r"/resourceGroups/(?P<rg>[^/]+)"
+PROV = r"/providers/Microsoft\.Compute"
+GAL = RG + PROV + r"/galleries/(?P<gallery>[^/]+)"
+IMG = GAL + r"/images/(?P<image>[^/]+)"
+VM = RG + PROV + r"/virtualMachines/(?P<vm>[^/]+)"
+LOC = SUB + PROV + r"/locations/(?P<loc>[^/]+)"
+
+
+@dataclass
+class Ctx:
+    store: Store
+    req: Request
+    api_version: str
+    params: dict[str, str]
+
+
+Handler = Callable[[Ctx], Response]
+
+
+@dataclass
+class Route:
+    pattern: re.Pattern[str]
+    methods: dict[str, tuple[str | None, Handler]]  # method -> (ARM action or None, handler)
+
+
+ROUTES: list[Route] = []
+
+
+def route(path: str, method: str, action: str | None) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        pattern = re.compile(f"^{path}/?$", re.IGNORECASE)
+        for existing in ROUTES:
+            if existing.pattern.pattern == pattern.pattern:
+                existing.methods[method] = (action, fn)
+                return fn
+        ROUTES.append(Route(pattern, {method: (action, fn)}))
+        return fn
+
+    return register
+
+
+def _ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, body, headers or {})
+
+
+def _listing(items: list[Any]) -> Response:
+    return _ok({"value": items})
+
+
+def _lro_headers(ctx: Ctx, op: dict[str, Any]) -> dict[str, str]:
+    headers = operations.urls(ctx.req.base_url, ctx.params["sub"], op, ctx.api_version)
+    headers["Retry-After"] = str(int(ctx.store.settings.get("retry_after_seconds", 0)))
+    return headers
+
+
+def _simple_op(ctx: Ctx, target: str, location: str) -> dict[str, Any]:
+    return operations.start_operation(
+        ctx.store, "simple", target, location, ctx.req.method, ctx.req.path
+    )
+
+
+# -- resource groups ----------------------------------------------------------------------------
+@route(
+    SUB + r"/resourcegroups/(?P<rg>[^/]+)",
+    "GET",
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+)
+def get_resource_group(ctx: Ctx) -> Response:
+    record = ctx.store.collection("resource_groups").get(
+        ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"]))
+    )
+    if record is None:
+        raise ResourceNotFound(
+            f"Resource group '{ctx.params['rg']}' could not be found.", code="ResourceGroupNotFound"
+        )
+    return _ok(record["body"])
+
+
+@route(
+    SUB + r"/resourcegroups/(?P<rg>[^/]+)",
+    "PUT",
+    "Microsoft.Resources/subscriptions/resourceGroups/write",
+)
+def put_resource_group(ctx: Ctx) -> Response:
+    location = galleries.location_of(ctx.req.json())
+    key = ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"]))
+    created = key not in ctx.store.collection("resource_groups")
+    record = galleries.ensure_resource_group(
+        ctx.store, ctx.params["sub"], ctx.params["rg"], location
+    )
+    return _ok(record["body"], 201 if created else 200)
+
+
+# -- virtual machines ---------------------------------------------------------------------------
+def _vm_id(ctx: Ctx) -> str:
+    return ids.vm_id(ctx.params["sub"], ctx.params["rg"], ctx.params["vm"])
+
+
+@route(SUB + PROV + r"/virtualMachines", "GET", "Microsoft.Compute/virtualMachines/read")
+def list_all_vms(ctx: Ctx) -> Response:
+    return _list_vms(ctx, f"/subscriptions/{ctx.params['sub']}/".lower())
+
+
+@route(RG + PROV + r"/virtualMachines", "GET", "Microsoft.Compute/virtualMachines/read")
+def list_vms(ctx: Ctx) -> Response:
+    return _list_vms(ctx, ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/")
+
+
+def _list_vms(ctx: Ctx, prefix: str) -> Response:
+    records = [r for k, r in sorted(ctx.store.collection("vms").items()) if k.startswith(prefix)]
+    for record in records:
+        vms.settle(ctx.store, record)
+    return _listing([vms.render_vm(ctx.store, r) for r in records])
+
+
+@route(VM, "GET", "Microsoft.Compute/virtualMachines/read")
+def get_vm(ctx: Ctx) -> Response:
+    record = vms.get_vm(ctx.store, _vm_id(ctx))
+    expand = ctx.req.query.get("$expand", "").lower() == "instanceview"
+    return _ok(vms.render_vm(ctx.store, record, instance_view=expand))
+
+
+@route(VM + r"/instanceView", "GET", "Microsoft.Compute/virtualMachines/read")
+def get_vm_instance_view(ctx: Ctx) -> Response:
+    return _ok(vms.build_instance_view(ctx.store, vms.get_vm(ctx.store, _vm_id(ctx))))
+
+
+def _vm_action(action: str) -> Handler:
+    def handle(ctx: Ctx) -> Response:
+        op = vms.begin_action(ctx.store, _vm_id(ctx), action, ctx.req.method, ctx.req.path)
+        return _ok(None, 202, _lro_headers(ctx, op))
+
+    return handle
+
+
+for _action in vms.ACTIONS:
+    route(VM + f"/{_action}", "POST", f"Microsoft.Compute/virtualMachines/{_action}/action")(
+        _vm_action(_action)
+    )
+
+
+@route(VM + r"/generalize", "POST", "Microsoft.Compute/virtualMachines/generalize/action")
+def generalize_vm(ctx: Ctx) -> Response:
+    vms.generalize(ctx.store, _vm_id(ctx))
+    return _ok(None)
+
+
+# -- scale sets ---------------------------------------------------------------------------------
+def _list_scale_sets(ctx: Ctx, prefix: str) -> Response:
+    items = ctx.store.collection("scale_sets").items()
+    return _listing([r["body"] for k, r in sorted(items) if k.startswith(prefix)])
+
+
+@route(
+    SUB + PROV + r"/virtualMachineScaleSets",
+    "GET",
+    "Microsoft.Compute/virtualMachineScaleSets/read",
+)
+def list_all_scale_sets(ctx: Ctx) -> Response:
+    return _list_scale_sets(ctx, f"/subscriptions/{ctx.params['sub']}/".lower())
+
+
+@route(
+    RG + PROV + r"/virtualMachineScaleSets", "GET", "Microsoft.Compute/virtualMachineScaleSets/read"
+)
+def list_scale_sets(ctx: Ctx) -> Response:
+    return _list_scale_sets(ctx, ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/")
+
+
+@route(
+    RG + PROV + r"/virtualMachineScaleSets/(?P<vmss>[^/]+)",
+    "GET",
+    "Microsoft.Compute/virtualMachineScaleSets/read",
+)
+def get_scale_set(ctx: Ctx) -> Response:
+    rid = ids.scale_set_id(ctx.params["sub"], ctx.params["rg"], ctx.params["vmss"])
+    record = ctx.store.collection("scale_sets").get(ids.key(rid))
+    if record is None:
+        raise ResourceNotFound(
+            f"The Resource 'Microsoft.Compute/virtualMachineScaleSets/{ctx.params['vmss']}' under "
+            f"resource group '{ctx.params['rg']}' was not found."
+        )
+    return _ok(record["body"])
+
+
+# -- galleries ----------------------------------------------------------------------------------
+def _g(ctx: Ctx) -> tuple[str, str, str]:
+    return ctx.params["sub"], ctx.params["rg"], ctx.params["gallery"]
+
+
+@route(SUB + PROV + r"/galleries", "GET", "Microsoft.Compute/galleries/read")
+def list_all_galleries(ctx: Ctx) -> Response:
+    return _listing(
+        galleries.list_galleries(ctx.store, f"/subscriptions/{ctx.params['sub']}/".lower())
+    )
+
+
+@route(RG + PROV + r"/galleries", "GET", "Microsoft.Compute/galleries/read")
+def list_galleries(ctx: Ctx) -> Response:
+    prefix = ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/"
+    return _listing(galleries.list_galleries(ctx.store, prefix))
+
+
+@route(GAL, "GET", "Microsoft.Compute/galleries/read")
+def get_gallery(ctx: Ctx) -> Response:
+    return _ok(galleries.get_gallery(ctx.store, *_g(ctx))["body"])
+
+
+@route(GAL, "PUT", "Microsoft.Compute/galleries/write")
+def put_gallery(ctx: Ctx) -> Response:
+    record, created = galleries.put_gallery(ctx.store, *_g(ctx), ctx.req.json())
+    op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
+    return _ok(record["body"], 201 if created else 200, _lro_headers(ctx, op))
+
+
+@route(GAL, "PATCH", "Microsoft.Compute/galleries/write")
+def patch_gallery(ctx: Ctx) -> Response:
+    return _ok(galleries.patch_gallery(ctx.store, *_g(ctx), ctx.req.json())["body"])
+
+
+@route(GAL, "DELETE", "Microsoft.Compute/galleries/delete")
+def delete_gallery(ctx: Ctx) -> Response:
+    record = ctx.store.collection("galleries").get(ids.key(ids.gallery_id(*_g(ctx))))
+    if record is None or not galleries.delete_gallery(ctx.store, *_g(ctx)):
+        return _ok(None, 204)
+    op = _simple_op(ctx, ids.key(ids.gallery_id(*_g(ctx))), record["location"])
+    return _ok(None, 202, _lro_headers(ctx, op))
+
+
+# -- image definitions --------------------------------------------------------------------------
+def _i(ctx: Ctx) -> tuple[str, str, str, str]:
+    return ctx.params["sub"], ctx.params["rg"], ctx.params["gallery"], ctx.params["image"]
+
+
+@route(GAL + r"/images", "GET", "Microsoft.Compute/galleries/images/read")
+def list_images(ctx: Ctx) -> Response:
+    galleries.get_gallery(ctx.store, *_g(ctx))
+    return _listing(galleries.list_images(ctx.store, ids.key(ids.gallery_id(*_g(ctx)))))
+
+
+@route(IMG, "GET", "Microsoft.Compute/galleries/images/read")
+def get_image(ctx: Ctx) -> Response:
+    return _ok(galleries.get_image(ctx.store, *_i(ctx))["body"])
+
+
+@route(IMG, "PUT", "Microsoft.Compute/galleries/images/write")
+def put_image(ctx: Ctx) -> Response:
+    record, created = galleries.put_image(ctx.store, *_i(ctx), ctx.req.json())
+    op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
+    return _ok(record["body"], 201 if created else 200, _lro_headers(ctx, op))
+
+
+@route(IMG, "PATCH", "Microsoft.Compute/galleries/images/write")
+def patch_image(ctx: Ctx) -> Response:
+    return _ok(galleries.patch_image(ctx.store, *_i(ctx), ctx.req.json())["body"])
+
+
+@route(IMG, "DELETE", "Microsoft.Compute/galleries/images/delete")
+def delete_image(ctx: Ctx) -> Response:
+    record = ctx.store.collection("images").get(ids.key(ids.image_id(*_i(ctx))))
+    if record is None or not galleries.delete_image(ctx.store, *_i(ctx)):
+        return _ok(None, 204)
+    op = _simple_op(ctx, ids.key(ids.image_id(*_i(ctx))), record["location"])
+    return _ok(None, 202, _lro_headers(ctx, op))
+
+
+# -- image versions -----------------------------------------------------------------------------
+def _v(ctx: Ctx) -> tuple[str, str, str, str, str]:
+    return (*_i(ctx), ctx.params["version"])
+
+
+VER = IMG + r"/versions/(?P<version>[^/]+)"
+
+
+def _expand(ctx: Ctx) -> bool:
+    return "replicationstatus" in ctx.req.query.get("$expand", "").lower()
+
+
+@route(IMG + r"/versions", "GET", "Microsoft.Compute/galleries/images/versions/read")
+def list_versions(ctx: Ctx) -> Response:
+    galleries.get_image(ctx.store, *_i(ctx))
+    records = versions.list_versions(ctx.store, ids.key(ids.image_id(*_i(ctx))))
+    return _listing([versions.render(ctx.store, r) for r in records])
+
+
+@route(VER, "GET", "Microsoft.Compute/galleries/images/versions/read")
+def get_version(ctx: Ctx) -> Response:
+    record = versions.get_version(ctx.store, *_v(ctx))
+    return _ok(versions.render(ctx.store, record, expand=_expand(ctx)))
+
+
+@route(VER, "PUT", "Microsoft.Compute/galleries/images/versions/write")
+def put_version(ctx: Ctx) -> Response:
+    record, created, op = versions.put_version(
+        ctx.store, *_v(ctx), ctx.req.json(), ctx.req.method, ctx.req.path
+    )
+    headers = _lro_headers(ctx, op)
+    del headers["Location"]  # PUT: the SDK polls Azure-AsyncOperation, then GETs the resource
+    return _ok(versions.render(ctx.store, record), 201 if created else 200, headers)
+
+
+@route(VER, "PATCH", "Microsoft.Compute/galleries/images/versions/write")
+def patch_version(ctx: Ctx) -> Response:
+    record = versions.get_version(ctx.store, *_v(ctx))
+    body = ctx.req.json()
+    props = body.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ArmError("Property 'properties' must be an object.", code="InvalidParameter")
+    versions.apply_update(ctx.store, record, props, tags=body.get("tags"))
+    return _ok(versions.render(ctx.store, record))
+
+
+@route(VER, "DELETE", "Microsoft.Compute/galleries/images/versions/delete")
+def delete_version(ctx: Ctx) -> Response:
+    record = ctx.store.collection("versions").get(ids.key(ids.version_id(*_v(ctx))))
+    if record is None or not versions.delete_version(ctx.store, *_v(ctx)):
+        return _ok(None, 204)
+    op = _simple_op(ctx, record["key"], record["location"])
+    return _ok(None, 202, _lro_headers(ctx, op))
+
+
+# -- usages and operations ----------------------------------------------------------------------
+@route(LOC + r"/usages", "GET", "Microsoft.Compute/locations/usages/read")
+def list_usages(ctx: Ctx) -> Response:
+    region = regions.lookup(ctx.params["loc"])
+    if region is None:
+        raise ArmError(
+            f"The location '{ctx.params['loc']}' is not a known Azure region. "
+            "Use e.g. 'westeurope'.",
+            code="InvalidParameter",
+        )
+    return _listing(quotas.usages(ctx.store, ctx.params["sub"], region.name))
+
+
+def _operation(ctx: Ctx) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
+    op = ctx.store.collection("operations").get(ctx.params["op"])
+    if op is None:
+        raise ResourceNotFound(
+            f"Operation '{ctx.params['op']}' was not found.", code="OperationNotFound"
+        )
+    if op["final"] is None:
+        if op["kind"] == "vm":
+            vms.vm_operation_status(ctx.store, op)
+        elif op["kind"] == "version":
+            versions.version_operation_status(ctx.store, op)
+        else:
+            op["polls"] += 1
+            if op["outcome"]:
+                outcome = op["outcome"]
+                error = {"code": outcome["code"], "message": outcome["message"]}
+                operations.finish(ctx.store, op, outcome["status"], error)
+            elif op["polls"] >= int(ctx.store.settings["lro_polls_to_complete"]):
+                operations.finish(ctx.store, op, "Succeeded")
+    final = op["final"]
+    if final is None:
+        return op, "InProgress", None
+    return op, final["status"], final["error"]
+
+
+@route(LOC + r"/operations/(?P<op>[^/]+)", "GET", None)
+def get_operation(ctx: Ctx) -> Response:
+    op, status, error = _operation(ctx)
+    headers = (
+        {}
+        if status in operations.TERMINAL
+        else {"Retry-After": str(int(ctx.store.settings.get("retry_after_seconds", 0)))}
+    )
+    return _ok(operations.render(op, status, error), 200, headers)
+
+
+@route(LOC + r"/operationResults/(?P<op>[^/]+)", "GET", None)
+def get_operation_result(ctx: Ctx) -> Response:
+    op, status, error = _operation(ctx)
+    if status not in operations.TERMINAL:
+        headers = operations.urls(ctx.req.base_url, ctx.params["sub"], op, ctx.api_version)
+        headers["Retry-After"] = str(int(ctx.store.settings.get("retry_after_seconds", 0)))
+        del headers["Azure-AsyncOperation"]
+        return _ok(None, 202, headers)
+    if status != "Succeeded":
+        return _ok({"error": error}, 400 if status == "Failed" else 409)
+    return _ok(None, 200)
+
+
+# -- dispatch -----------------------------------------------------------------------------------
+def resolve(method: str, path: str) -> tuple[str | None, Handler, dict[str, str]]:
+    for candidate in ROUTES:
+        match = candidate.pattern.match(path)
+        if match:
+            if method not in candidate.methods:
+                allowed = ", ".join(sorted(candidate.methods))
+                raise MethodNotAllowed(
+                    f"The requested resource does not support http method '{method}'. "
+                    f"Allowed: {allowed}."
+                )
+            action, handler = candidate.methods[method]
+            return action, handler, match.groupdict()
+    raise InvalidResourceType(
+        f"The resource path '{path}' is not served by the emulator. It emulates resource groups, "
+        "virtual machines, scale sets, galleries, image definitions, image versions and usages "
+        "(see docs/sandbox-arm.md)."
+    )
+
+
+def handle(store: Store, req: Request, log: dict[str, Any]) -> Response:
+    """Serve one ARM request; `log` is filled with principal, action and api-version."""
+    principal = auth.authenticate(store, req.headers.get("authorization"))
+    log["principal"] = principal["name"]
+    api_version = req.query.get("api-version")
+    log["api_version"] = api_version
+    if not api_version:
+        raise MissingApiVersionParameter(
+            "The api-version query parameter (?api-version=) is required for all requests."
+        )
+    action, handler, params = resolve(req.method, req.path)
+    log["action"] = action
+    auth.throttle(store, principal)
+    rule = faults.take_http_fault(store, req.method, req.path, principal["name"])
+    if rule is not None:
+        log["fault"] = rule["id"]
+        headers = dict(rule["headers"])
+        if rule["retry_after"] is not None:
+            headers["Retry-After"] = str(rule["retry_after"])
+        if rule["status"] == 429:
+            headers.setdefault(
+                "x-ms-ratelimit-remaining-resource", "Microsoft.Compute/HighCostGet3Min;0"
+            )
+        raise ArmError(rule["message"], status=rule["status"], code=rule["code"], headers=headers)
+    if action is not None:
+        scope = re.sub(
+            r"/(deallocate|start|powerOff|generalize|instanceView)$", "", req.path, flags=re.I
+        )
+        auth.authorize(principal, action, scope)
+    return handler(Ctx(store, req, api_version, params))

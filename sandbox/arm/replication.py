@@ -1,0 +1,76 @@
+"""Per-region replication of an image version, derived from the simulated clock.
+
+Each region attempt stores its start, duration and (if a fault hit it) the point where it fails;
+state and progress are computed from the clock, so nothing needs to run in the background and a
+restarted emulator continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sandbox.arm import faults, regions
+from sandbox.arm.store import Store
+
+
+def start(store: Store, record: dict[str, Any], region: str) -> None:
+    """Begin a new replication attempt of `record` to `region` at the current simulated time."""
+    attempts = record.setdefault("attempts", {})
+    attempts[region] = attempts.get(region, 0) + 1
+    settings = store.settings
+    rng = random.Random(f"{store.data['seed']}|{record['key']}|{region}|{attempts[region]}")
+    jitter = float(settings["replication_jitter"])
+    rate = float(settings["replication_mb_per_second"]) * rng.uniform(1 - jitter, 1 + jitter)
+    duration = max(float(settings["replication_min_seconds"]), record["size_gb"] * 1024 / rate)
+    duration *= faults.slow_factor(store, region)
+    details = faults.take_replication_failure(store, region, record["id"])
+    record["replication"][region] = {
+        "attempt": attempts[region],
+        "start": store.now(),
+        "duration": duration,
+        "fail_at": float(settings["replication_failure_point"]) if details else None,
+        "details": details or "",
+    }
+
+
+def region_status(store: Store, entry: dict[str, Any]) -> tuple[str, int, str]:
+    """(state, progress 0-100, details) of one region attempt at the current simulated time."""
+    elapsed = store.now() - entry["start"]
+    duration = entry["duration"]
+    if entry["fail_at"] is not None and elapsed >= duration * entry["fail_at"]:
+        return "Failed", int(entry["fail_at"] * 100), entry["details"]
+    if elapsed >= duration:
+        return "Completed", 100, ""
+    return "Replicating", max(0, min(99, int(elapsed * 100 / duration))), ""
+
+
+def summary(store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    rows = []
+    states = []
+    for region, entry in record["replication"].items():
+        state, progress, details = region_status(store, entry)
+        states.append(state)
+        rows.append(
+            {
+                "region": regions.REGIONS[region].display,
+                "state": state,
+                "details": details,
+                "progress": progress,
+            }
+        )
+    if "Failed" in states:
+        aggregated = "Failed"
+    elif states and all(s == "Completed" for s in states):
+        aggregated = "Completed"
+    else:
+        aggregated = "InProgress"
+    return {"aggregatedState": aggregated, "summary": rows}
+
+
+def failed_regions(store: Store, record: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (region, region_status(store, entry)[2])
+        for region, entry in record["replication"].items()
+        if region_status(store, entry)[0] == "Failed"
+    ]

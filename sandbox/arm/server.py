@@ -1,0 +1,143 @@
+"""The HTTPS server: TLS from a throwaway trustme CA, one lock around the store, request log."""
+
+from __future__ import annotations
+
+import signal
+import ssl
+import sys
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from sandbox.arm import control, handlers
+from sandbox.arm.errors import ArmError
+from sandbox.arm.http import Request, Response
+from sandbox.arm.store import Store
+
+
+def ensure_certificates(state_dir: Path) -> tuple[Path, Path]:
+    """ca.pem + server cert/key for 127.0.0.1 and localhost; reused on restart."""
+    ca_file, cert_file, key_file = (
+        state_dir / n for n in ("ca.pem", "server.pem", "server-key.pem")
+    )
+    if not (ca_file.exists() and cert_file.exists() and key_file.exists()):
+        import trustme
+
+        ca = trustme.CA()
+        server = ca.issue_cert("127.0.0.1", "localhost")
+        server.private_key_pem.write_to_path(str(key_file))
+        with cert_file.open("wb") as handle:
+            for blob in server.cert_chain_pems:
+                handle.write(blob.bytes())
+        ca.cert_pem.write_to_path(str(ca_file))
+    return cert_file, key_file
+
+
+class ArmRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: ArmServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the request log lives in requests.jsonl and GET /_sandbox/requests."""
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        req = Request(
+            method=self.command,
+            path=split.path,
+            query=dict(parse_qsl(split.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+            base_url=self.server.base_url,
+        )
+        store = self.server.store
+        with store.lock:
+            response = self._dispatch(store, req)
+            store.save()
+        payload = response.payload()
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if payload:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-ms-request-id", str(len(store.requests)))
+        self.end_headers()
+        if payload and self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _dispatch(self, store: Store, req: Request) -> Response:
+        if req.path.startswith("/_sandbox/"):
+            try:
+                return control.handle(store, req)
+            except ArmError as exc:
+                return Response(exc.status, exc.body(), exc.headers)
+        log: dict[str, Any] = {
+            "seq": len(store.requests) + 1,
+            "method": req.method,
+            "path": req.path,
+            "api_version": req.query.get("api-version"),
+            "principal": None,
+            "action": None,
+        }
+        try:
+            response = handlers.handle(store, req, log)
+        except ArmError as exc:
+            response = Response(exc.status, exc.body(), exc.headers)
+        except Exception:  # a bug in the emulator: answer 500 and show the trace on stderr
+            traceback.print_exc()
+            response = Response(
+                500,
+                {
+                    "error": {
+                        "code": "InternalServerError",
+                        "message": "Emulator bug; see its stderr.",
+                    }
+                },
+            )
+        log.update(status=response.status, time=store.now_iso(), wall_time=time.time())
+        store.log_request(log)
+        return response
+
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+class ArmServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, store: Store, cert: Path, key: Path) -> None:
+        super().__init__(("127.0.0.1", port), ArmRequestHandler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.store = store
+        self.base_url = f"https://127.0.0.1:{self.server_address[1]}"
+
+
+def serve(port: int, state_dir: Path, seed: int = 0, clock_scale: float | None = None) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    cert, key = ensure_certificates(state_dir)
+    store = Store(state_dir, seed=seed, clock_scale=clock_scale)
+    store.save()
+    server = ArmServer(port, store, cert, key)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"READY {server.base_url}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with store.lock:
+            store.save()
+        server.server_close()
+        sys.stdout.flush()

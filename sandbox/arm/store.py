@@ -1,0 +1,133 @@
+"""The emulator's whole state: plain JSON dicts, one lock, saved to the state dir after changes.
+
+Every time-dependent fact (power transitions, replication, operations) is stored as a start time
+and a duration in simulated time, so a restart simply continues from the saved clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sandbox.arm.clock import SimClock, parse_iso, to_iso
+
+DEFAULT_TOKEN = "sandbox-token"
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    # simulated seconds a VM power transition takes
+    "power_transition_seconds": 30,
+    # a short operation (VM action, create/delete of a gallery or definition) also completes
+    # after this many status polls, so a client waiting on a frozen clock is never stuck
+    "lro_polls_to_complete": 2,
+    # replication speed per region in MB/s of simulated time, with seeded +/- jitter
+    "replication_mb_per_second": 8.0,
+    "replication_jitter": 0.2,
+    "replication_min_seconds": 60,
+    # fraction of a failing replication attempt after which it is reported Failed
+    "replication_failure_point": 0.5,
+}
+
+DEFAULT_LIMITS: dict[str, int] = {
+    "galleries": 100,
+    "image_definitions": 1000,
+    "image_versions": 10000,
+    "replicas_per_version": 100,
+}
+
+_COLLECTIONS = (
+    "resource_groups",
+    "vms",
+    "scale_sets",
+    "galleries",
+    "images",
+    "versions",
+    "operations",
+)
+
+
+def _fresh_state(seed: int) -> dict[str, Any]:
+    state: dict[str, Any] = {name: {} for name in _COLLECTIONS}
+    state.update(
+        {
+            "seed": seed,
+            "settings": dict(DEFAULT_SETTINGS),
+            "limits": {"default": dict(DEFAULT_LIMITS), "overrides": {}},
+            "faults": [],
+            "next_fault_id": 1,
+            "principals": {
+                DEFAULT_TOKEN: {
+                    "name": "sandbox",
+                    "object_id": "00000000-0000-0000-0000-000000000001",
+                    "actions": ["*"],
+                    "not_actions": [],
+                }
+            },
+        }
+    )
+    return state
+
+
+class Store:
+    """State + clock + request log. Callers hold `lock` while reading or changing `data`."""
+
+    def __init__(self, state_dir: Path, seed: int = 0, clock_scale: float | None = None) -> None:
+        self.state_dir = state_dir
+        self.lock = threading.RLock()
+        self._file = state_dir / "state.json"
+        self._log_file = state_dir / "requests.jsonl"
+        if self._file.exists():
+            saved = json.loads(self._file.read_text())
+            self.data: dict[str, Any] = saved["state"]
+            clock = saved["clock"]
+            start, scale = parse_iso(clock["now"]).timestamp(), float(clock["scale"])
+        else:
+            self.data = _fresh_state(seed)
+            start, scale = float(int(time.time())), 0.0
+        if clock_scale is not None:
+            scale = clock_scale
+        self.clock = SimClock(start, scale)
+        self.requests: list[dict[str, Any]] = self._load_log()
+        self.throttle_windows: dict[str, list[float]] = {}
+
+    def _load_log(self) -> list[dict[str, Any]]:
+        if not self._log_file.exists():
+            return []
+        return [json.loads(line) for line in self._log_file.read_text().splitlines() if line]
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self) -> None:
+        payload = {"clock": self.clock.to_json(), "state": self.data}
+        tmp = self._file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload, indent=1, sort_keys=True))
+        os.replace(tmp, self._file)
+
+    def reset(self) -> None:
+        """Forget every resource, fault and setting; keep the clock (it never goes back)."""
+        self.data = _fresh_state(self.data["seed"])
+        self.requests = []
+        self.throttle_windows = {}
+        self._log_file.write_text("")
+        self.save()
+
+    def log_request(self, entry: dict[str, Any]) -> None:
+        self.requests.append(entry)
+        with self._log_file.open("a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+
+    # -- helpers -----------------------------------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def now_iso(self) -> str:
+        return to_iso(self.clock.now())
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.data["settings"]
+
+    def collection(self, name: str) -> dict[str, Any]:
+        return self.data[name]

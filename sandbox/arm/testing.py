@@ -1,0 +1,166 @@
+"""Start the ARM emulator as a subprocess, and the `arm_emulator` pytest fixture.
+
+Registered as a pytest plugin in tests/conftest.py. Other parts use `start_arm_emulator`
+from their own stacks and fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from sandbox.arm.store import DEFAULT_TOKEN
+
+if TYPE_CHECKING:
+    from azure.mgmt.compute import ComputeManagementClient
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 20.0
+
+
+class StaticToken:
+    """A TokenCredential that always returns the same bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo(self.token, int(time.time()) + 3600)
+
+
+class ArmEmulatorProcess:
+    """A running emulator: `.url`, `.ca_file`, `.state_dir`, `.token`, `.pid`."""
+
+    def __init__(
+        self, state_dir: Path, port: int = 0, seed: int = 0, clock_scale: float | None = None
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.seed = seed
+        self.clock_scale = clock_scale
+        self.token = DEFAULT_TOKEN
+        self.ca_file = self.state_dir / "ca.pem"
+        self._port = port
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self._start()
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def _start(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable, "-m", "sandbox", "arm",
+            "--port", str(self._port), "--state-dir", str(self.state_dir), "--seed", str(self.seed),
+        ]  # fmt: skip
+        if self.clock_scale is not None:
+            cmd += ["--clock-scale", str(self.clock_scale)]
+        stderr = (self.state_dir / "emulator.stderr.log").open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self._proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, env=env
+        )
+        stderr.close()
+        line = self._read_ready_line()
+        self.url = line.split(" ", 1)[1].strip()
+        self._port = int(self.url.rsplit(":", 1)[1])
+
+    def _read_ready_line(self) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        buffer = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self._proc.stdout], [], [], 0.1)
+            if ready:
+                chunk = os.read(self._proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buffer += chunk
+                for line in buffer.decode(errors="replace").splitlines():
+                    if line.startswith("READY "):
+                        return line
+            elif self._proc.poll() is not None:
+                break
+        self.stop()
+        log = (self.state_dir / "emulator.stderr.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"ARM emulator did not print READY within {STARTUP_TIMEOUT}s:\n{log}")
+
+    def control(self, method: str, path: str, json: Any = None) -> Any:
+        """Call the control API (`path` like '/_sandbox/clock' or 'clock'); raises on 4xx/5xx."""
+        if not path.startswith("/"):
+            path = "/_sandbox/" + path
+        response = requests.request(
+            method, self.url + path, json=json, verify=str(self.ca_file), timeout=30
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(
+                f"control {method} {path} -> {response.status_code}: {response.text}"
+            )
+        return response.json() if response.content else None
+
+    def compute_client(
+        self, subscription_id: str, token: str | None = None, **kwargs: Any
+    ) -> ComputeManagementClient:
+        """The real SDK client pointed at the emulator (polling_interval=0)."""
+        from azure.mgmt.compute import ComputeManagementClient
+
+        options: dict[str, Any] = {"connection_verify": str(self.ca_file), "polling_interval": 0}
+        options.update(kwargs)
+        return ComputeManagementClient(
+            StaticToken(token or self.token), subscription_id, base_url=self.url, **options
+        )
+
+    def stop(self) -> None:
+        """Stop the process (by pid) and wait for it."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def restart(self) -> None:
+        """Stop and start again on the same port and state dir; state continues."""
+        self.stop()
+        self._start()
+
+
+def start_arm_emulator(
+    state_dir: Path, port: int = 0, seed: int = 0, clock_scale: float | None = None
+) -> ArmEmulatorProcess:
+    """Start `python -m sandbox arm` and wait for its READY line. Call `.stop()` when done."""
+    return ArmEmulatorProcess(state_dir, port=port, seed=seed, clock_scale=clock_scale)
+
+
+@pytest.fixture
+def arm_emulator(tmp_path: Path) -> Iterator[ArmEmulatorProcess]:
+    """A fresh emulator per test, state under tmp_path/arm; stopped afterwards."""
+    emulator = start_arm_emulator(tmp_path / "arm")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()

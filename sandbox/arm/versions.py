@@ -1,0 +1,499 @@
+"""Gallery image versions: capture from a VM, publishing/safety profiles, updates, deletion."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sandbox.arm import galleries, ids, operations, quotas, regions, replication, vms
+from sandbox.arm.clock import parse_iso
+from sandbox.arm.errors import (
+    InvalidParameter,
+    OperationNotAllowed,
+    ParentResourceNotFound,
+    PropertyChangeNotAllowed,
+    QuotaExceeded,
+    ResourceNotFound,
+)
+from sandbox.arm.store import Store
+from sandbox.arm.validation import enum, field, timestamp
+
+VERSION_NAME = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+STORAGE_TYPES = ["Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"]
+MAX_DISK_GB = 2048
+PP = "properties.publishingProfile"
+
+
+def check_version_name(name: str) -> None:
+    match = VERSION_NAME.match(name)
+    if not match or any(int(part) > 2**31 - 1 for part in match.groups()):
+        raise InvalidParameter(
+            f"The gallery image version name '{name}' is invalid. Use Major.Minor.Patch where each "
+            "part is a 32-bit integer, e.g. 1.2.3.",
+            target="galleryImageVersionName",
+        )
+
+
+def get_version(
+    store: Store, sub: str, rg: str, gallery: str, image: str, name: str
+) -> dict[str, Any]:
+    record = store.collection("versions").get(
+        ids.key(ids.version_id(sub, rg, gallery, image, name))
+    )
+    if record is None:
+        _parent_image(store, sub, rg, gallery, image)
+        raise ResourceNotFound(
+            f"The Resource 'Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{name}' "
+            f"under resource group '{rg}' was not found."
+        )
+    return record
+
+
+def _parent_image(store: Store, sub: str, rg: str, gallery: str, image: str) -> dict[str, Any]:
+    galleries.get_gallery_as_parent(store, sub, rg, gallery)
+    try:
+        return galleries.get_image(store, sub, rg, gallery, image)
+    except ResourceNotFound:
+        raise ParentResourceNotFound(
+            f"Can not perform requested operation on nested resource. Parent resource "
+            f"'{gallery}/{image}' (Microsoft.Compute/galleries/images) not found."
+        ) from None
+
+
+# -- request parsing ----------------------------------------------------------------------------
+def _target_regions(
+    store: Store, profile: dict[str, Any], sub: str, default_count: int, default_type: str
+) -> list[dict[str, Any]]:
+    raw = field(profile, "targetRegions", list, PP)
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw or []):
+        path = f"{PP}.targetRegions[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidParameter(f"'{path}' must be an object with at least 'name'.", target=path)
+        name = field(item, "name", str, path, required=True)
+        region = regions.lookup(name)
+        if region is None:
+            raise InvalidParameter(
+                f"'{path}.name' is '{name}', which is not a known Azure region. Use a region name "
+                "such as 'westeurope' or 'East US'.",
+                target=f"{path}.name",
+            )
+        if region.name in seen:
+            raise InvalidParameter(
+                f"Region '{region.display}' appears more than once in targetRegions; list each "
+                "region once.",
+                target=f"{path}.name",
+            )
+        seen.add(region.name)
+        count = field(item, "regionalReplicaCount", int, path)
+        count = default_count if count is None else count
+        if count < 1:
+            raise InvalidParameter(
+                f"'{path}.regionalReplicaCount' must be at least 1.", target=path
+            )
+        limit = quotas.limit(store, "replicas_per_version", sub, region.name)
+        if count > limit:
+            raise QuotaExceeded(
+                f"'{path}.regionalReplicaCount' is {count}, above the limit of {limit} replicas "
+                f"per image version in region '{region.display}'. Use at most {limit}."
+            )
+        storage = enum(item, "storageAccountType", STORAGE_TYPES, path) or default_type
+        if storage == "Standard_ZRS" and not region.has_zones:
+            raise InvalidParameter(
+                f"Standard_ZRS is not available in region '{region.display}' (it has no "
+                "availability zones). Use Standard_LRS there.",
+                target=f"{path}.storageAccountType",
+            )
+        entry: dict[str, Any] = {
+            "name": region.display,
+            "regionalReplicaCount": count,
+            "storageAccountType": storage,
+            "excludeFromLatest": bool(field(item, "excludeFromLatest", bool, path) or False),
+        }
+        encryption = field(item, "encryption", dict, path)
+        if encryption is not None:
+            entry["encryption"] = encryption
+        result.append(entry)
+    return result
+
+
+def _publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> dict[str, Any]:
+    profile = field(props, "publishingProfile", dict, "properties") or {}
+    count = field(profile, "replicaCount", int, PP)
+    if count is not None and count < 1:
+        raise InvalidParameter(
+            f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"
+        )
+    storage = enum(profile, "storageAccountType", STORAGE_TYPES, PP) or "Standard_LRS"
+    targets = _target_regions(store, profile, sub, count or 1, storage)
+    if not targets:
+        targets = [
+            {
+                "name": regions.REGIONS[location].display,
+                "regionalReplicaCount": count or 1,
+                "storageAccountType": storage,
+                "excludeFromLatest": False,
+            }
+        ]
+    if location not in {regions.normalize(t["name"]) for t in targets}:
+        raise InvalidParameter(
+            f"The source region '{regions.REGIONS[location].display}' must be one of the "
+            f"targetRegions. Add it to {PP}.targetRegions.",
+            target=f"{PP}.targetRegions",
+        )
+    result: dict[str, Any] = {
+        "targetRegions": targets,
+        "replicaCount": count or 1,
+        "excludeFromLatest": bool(field(profile, "excludeFromLatest", bool, PP) or False),
+        "storageAccountType": storage,
+        "replicationMode": enum(profile, "replicationMode", ["Full", "Shallow"], PP) or "Full",
+    }
+    eol = timestamp(profile, "endOfLifeDate", PP)
+    if eol is not None:
+        result["endOfLifeDate"] = eol
+    return result
+
+
+def _safety(props: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    safety = field(props, "safetyProfile", dict, "properties") or {}
+    path = "properties.safetyProfile"
+    result = dict(
+        current
+        or {"allowDeletionOfReplicatedLocations": True, "blockDeletionBeforeEndOfLife": False}
+    )
+    for name in ("allowDeletionOfReplicatedLocations", "blockDeletionBeforeEndOfLife"):
+        value = field(safety, name, bool, path)
+        if value is not None:
+            result[name] = value
+    return result
+
+
+def _source_vm(store: Store, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    storage = field(props, "storageProfile", dict, "properties", required=True)
+    source = field(storage, "source", dict, "properties.storageProfile", required=True)
+    path = "properties.storageProfile.source"
+    vm_id = field(source, "virtualMachineId", str, path)
+    if vm_id is None:
+        raise InvalidParameter(
+            f"'{path}.virtualMachineId' is required: the emulator captures image versions from a "
+            "virtual machine only (other sources are not emulated).",
+            target=f"{path}.virtualMachineId",
+        )
+    parsed = ids.parse_vm_id(vm_id)
+    if parsed is None:
+        raise InvalidParameter(
+            f"'{path}.virtualMachineId' is not a virtual machine resource id: '{vm_id}'. Expected "
+            "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>.",
+            target=f"{path}.virtualMachineId",
+        )
+    record = store.collection("vms").get(ids.key(vm_id))
+    if record is None:
+        raise InvalidParameter(
+            f"The source virtual machine '{vm_id}' was not found. Check the id in "
+            f"{path}.virtualMachineId.",
+            target=f"{path}.virtualMachineId",
+        )
+    vms.settle(store, record)
+    return record["body"]["id"], record
+
+
+def _check_vm_matches(vm: dict[str, Any], image: dict[str, Any], location: str) -> None:
+    """Refuse what Azure refuses: running source, OS/state/generation mismatch, big disks."""
+    name = vm["body"]["name"]
+    power = vms.power_code(vm)
+    if power != "deallocated" and power != "stopped":
+        raise OperationNotAllowed(
+            f"The source virtual machine '{name}' is {power} (PowerState/{power}). Deallocate it "
+            "before capturing it into an image version."
+        )
+    definition = image["body"]["properties"]
+    vm_os = vm["body"]["properties"]["storageProfile"]["osDisk"]["osType"]
+    if vm_os != definition["osType"]:
+        raise InvalidParameter(
+            f"The OS type of the source virtual machine '{name}' ({vm_os}) does not match the "
+            f"image definition's osType ({definition['osType']}). "
+            f"Use a definition with osType {vm_os}."
+        )
+    generalized = bool(vm.get("generalized"))
+    if definition["osState"] == "Generalized" and not generalized:
+        raise InvalidParameter(
+            f"The image definition is Generalized but the source virtual machine '{name}' is not "
+            "generalized. Generalize the VM first, or use a Specialized definition."
+        )
+    if definition["osState"] == "Specialized" and generalized:
+        raise InvalidParameter(
+            f"The image definition is Specialized but the source virtual machine '{name}' is "
+            "generalized. Use a Generalized definition."
+        )
+    if vm["hyper_v_generation"] != definition["hyperVGeneration"]:
+        raise InvalidParameter(
+            f"The Hyper-V generation of the source virtual machine '{name}' "
+            f"({vm['hyper_v_generation']}) does not match the image definition's "
+            f"hyperVGeneration ({definition['hyperVGeneration']})."
+        )
+    for disk, size in vms.os_disk_sizes(vm):
+        if size > MAX_DISK_GB:
+            raise InvalidParameter(
+                f"Disk {disk} of the source virtual machine '{name}' is {size} GB; image version "
+                f"disks can be at most {MAX_DISK_GB} GB (2 TB). Shrink or detach the disk."
+            )
+    if vm["body"]["location"] != location:
+        raise InvalidParameter(
+            f"The source virtual machine '{name}' is in '{vm['body']['location']}' but the image "
+            f"version is created in '{location}'. Capture in the VM's region."
+        )
+
+
+# -- create / update / delete -------------------------------------------------------------------
+def put_version(
+    store: Store,
+    sub: str,
+    rg: str,
+    gallery: str,
+    image: str,
+    name: str,
+    body: dict[str, Any],
+    method: str,
+    path: str,
+) -> tuple[dict[str, Any], bool, dict[str, Any]]:
+    """Create or replace a version; returns (record, created, operation)."""
+    check_version_name(name)
+    image_record = _parent_image(store, sub, rg, gallery, image)
+    location = galleries.location_of(body)
+    if location != image_record["location"]:
+        raise InvalidParameter(
+            f"Image version location '{location}' must match the gallery's location "
+            f"'{image_record['location']}'.",
+            target="location",
+        )
+    props = field(body, "properties", dict, "", required=True)
+    rid = ids.version_id(sub, rg, gallery, image, name)
+    existing = store.collection("versions").get(ids.key(rid))
+    if existing is not None:
+        storage = field(props, "storageProfile", dict, "properties") or {}
+        source = field(storage, "source", dict, "properties.storageProfile") or {}
+        new_vm = source.get("virtualMachineId")
+        old_vm = existing["storage"]["source"]["virtualMachineId"]
+        if isinstance(new_vm, str) and new_vm.lower() != old_vm.lower():
+            raise PropertyChangeNotAllowed(
+                "Changing property 'properties.storageProfile.source' of an existing image version "
+                "is not allowed. Create a new version instead.",
+                target="properties.storageProfile.source",
+            )
+        apply_update(store, existing, props, tags=body.get("tags"))
+        op = operations.start_operation(store, "version", existing["key"], location, method, path)
+        return existing, False, op
+    vm_id, vm = _source_vm(store, props)
+    _check_vm_matches(vm, image_record, location)
+    publishing = _publishing(store, props, sub, location)
+    quotas.check(store, "image_versions", sub, location)
+    disks = vm["body"]["properties"]["storageProfile"]
+    record: dict[str, Any] = {
+        "key": ids.key(rid),
+        "id": rid,
+        "name": name,
+        "location": location,
+        "tags": field(body, "tags", dict, "") or {},
+        "publishing": {**publishing, "publishedDate": store.now_iso()},
+        "storage": {
+            "source": {"virtualMachineId": vm_id},
+            "osDiskImage": {"sizeInGB": disks["osDisk"]["diskSizeGB"], "hostCaching": "ReadWrite"},
+            "dataDiskImages": [
+                {"lun": d["lun"], "sizeInGB": d["diskSizeGB"], "hostCaching": "None"}
+                for d in disks["dataDisks"]
+            ],
+        },
+        "safety": _safety(props),
+        "size_gb": sum(size for _, size in vms.os_disk_sizes(vm)),
+        "replication": {},
+        "phase": "Creating",
+        "override": None,
+    }
+    for target in publishing["targetRegions"]:
+        replication.start(store, record, regions.normalize(target["name"]))
+    store.collection("versions")[record["key"]] = record
+    op = operations.start_operation(store, "version", record["key"], location, method, path)
+    return record, True, op
+
+
+def apply_update(
+    store: Store, record: dict[str, Any], props: dict[str, Any], tags: Any = None
+) -> None:
+    """Apply the updatable fields; re-adding or re-submitting a failed region restarts it."""
+    current = record["publishing"]
+    profile = field(props, "publishingProfile", dict, "properties")
+    restarted = False
+    if profile is not None:
+        mode = enum(profile, "replicationMode", ["Full", "Shallow"], PP)
+        if mode is not None and mode != current["replicationMode"]:
+            raise PropertyChangeNotAllowed(
+                f"Changing '{PP}.replicationMode' of an existing image version is not allowed.",
+                target=f"{PP}.replicationMode",
+            )
+        storage = enum(profile, "storageAccountType", STORAGE_TYPES, PP)
+        if storage is not None and storage != current["storageAccountType"]:
+            raise PropertyChangeNotAllowed(
+                f"Changing '{PP}.storageAccountType' of an existing image version is not allowed.",
+                target=f"{PP}.storageAccountType",
+            )
+        sub = record["id"].split("/")[2]
+        count = field(profile, "replicaCount", int, PP)
+        if count is not None:
+            if count < 1:
+                raise InvalidParameter(
+                    f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"
+                )
+            current["replicaCount"] = count
+        if profile.get("targetRegions") is not None:
+            targets = _target_regions(
+                store, profile, sub, current["replicaCount"], current["storageAccountType"]
+            )
+            restarted = _update_regions(store, record, targets)
+            current["targetRegions"] = targets
+        exclude = field(profile, "excludeFromLatest", bool, PP)
+        if exclude is not None:
+            current["excludeFromLatest"] = exclude
+        eol = timestamp(profile, "endOfLifeDate", PP)
+        if eol is not None:
+            current["endOfLifeDate"] = eol
+    record["safety"] = _safety(props, record["safety"])
+    if isinstance(tags, dict):
+        record["tags"] = tags
+    if restarted:
+        record["phase"] = "Updating"
+        record["override"] = None
+
+
+def _update_regions(store: Store, record: dict[str, Any], targets: list[dict[str, Any]]) -> bool:
+    location = record["location"]
+    old = {regions.normalize(t["name"]): t for t in record["publishing"]["targetRegions"]}
+    new = {regions.normalize(t["name"]): t for t in targets}
+    if location not in new:
+        raise InvalidParameter(
+            f"The source region '{regions.REGIONS[location].display}' cannot be removed from "
+            "targetRegions.",
+            target=f"{PP}.targetRegions",
+        )
+    for region in old.keys() - new.keys():
+        state = replication.region_status(store, record["replication"][region])[0]
+        if state == "Completed" and not record["safety"]["allowDeletionOfReplicatedLocations"]:
+            raise OperationNotAllowed(
+                f"Region '{regions.REGIONS[region].display}' cannot be removed: the image "
+                "version's safetyProfile.allowDeletionOfReplicatedLocations is false. "
+                "Set it to true first."
+            )
+    for region, target in new.items():
+        if region in old and target["storageAccountType"] != old[region]["storageAccountType"]:
+            raise PropertyChangeNotAllowed(
+                f"Changing the storageAccountType of existing region '{target['name']}' is not "
+                "allowed. Remove the region and add it again, or keep its storage type.",
+                target=f"{PP}.targetRegions",
+            )
+    restarted = False
+    for region in old.keys() - new.keys():
+        del record["replication"][region]
+    for region in new:
+        entry = record["replication"].get(region)
+        if entry is None or replication.region_status(store, entry)[0] == "Failed":
+            replication.start(store, record, region)
+            restarted = True
+    return restarted
+
+
+def delete_version(store: Store, sub: str, rg: str, gallery: str, image: str, name: str) -> bool:
+    key = ids.key(ids.version_id(sub, rg, gallery, image, name))
+    record = store.collection("versions").get(key)
+    if record is None:
+        return False
+    eol = record["publishing"].get("endOfLifeDate")
+    if (
+        record["safety"].get("blockDeletionBeforeEndOfLife")
+        and eol
+        and store.now() < parse_iso(eol).timestamp()
+    ):
+        raise OperationNotAllowed(
+            f"Image version '{name}' cannot be deleted before its endOfLifeDate {eol}: "
+            "safetyProfile.blockDeletionBeforeEndOfLife is true. Wait until then or clear the flag."
+        )
+    del store.collection("versions")[key]
+    return True
+
+
+# -- views --------------------------------------------------------------------------------------
+def provisioning_state(store: Store, record: dict[str, Any]) -> str:
+    if record.get("override"):
+        return str(record["override"])
+    aggregated = replication.summary(store, record)["aggregatedState"]
+    if aggregated == "Failed":
+        return "Failed"
+    if aggregated == "Completed":
+        return "Succeeded"
+    return str(record["phase"])
+
+
+def render(store: Store, record: dict[str, Any], *, expand: bool = False) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "publishingProfile": record["publishing"],
+        "storageProfile": record["storage"],
+        "safetyProfile": {**record["safety"], "reportedForPolicyViolation": False},
+        "provisioningState": provisioning_state(store, record),
+    }
+    if expand:
+        props["replicationStatus"] = replication.summary(store, record)
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "type": "Microsoft.Compute/galleries/images/versions",
+        "location": record["location"],
+        "tags": record["tags"],
+        "properties": props,
+    }
+
+
+def list_versions(store: Store, image_key: str) -> list[dict[str, Any]]:
+    prefix = image_key + "/versions/"
+    return [r for k, r in sorted(store.collection("versions").items()) if k.startswith(prefix)]
+
+
+def version_operation_status(store: Store, op: dict[str, Any]) -> None:
+    """Settle a create/update operation of a version on a status poll."""
+    if op["final"] is not None:
+        return
+    record = store.collection("versions").get(op["target"])
+    if record is None:
+        operations.finish(
+            store,
+            op,
+            "Canceled",
+            {"code": "OperationCanceled", "message": "The image version was deleted."},
+        )
+        return
+    op["polls"] += 1
+    if op.get("outcome"):
+        record["override"] = op["outcome"]["status"]
+        operations.finish(
+            store,
+            op,
+            op["outcome"]["status"],
+            {"code": op["outcome"]["code"], "message": op["outcome"]["message"]},
+        )
+        return
+    aggregated = replication.summary(store, record)["aggregatedState"]
+    if aggregated == "Completed":
+        operations.finish(store, op, "Succeeded")
+    elif aggregated == "Failed":
+        failures = "; ".join(
+            f"{regions.REGIONS[r].display}: {details}"
+            for r, details in replication.failed_regions(store, record)
+        )
+        operations.finish(
+            store,
+            op,
+            "Failed",
+            {
+                "code": "ReplicationFailed",
+                "message": f"Replication of image version '{record['name']}' failed in {failures}. "
+                "Retry a region by removing it from targetRegions and adding it again.",
+            },
+        )

@@ -1,0 +1,159 @@
+"""The ARM emulator's core flow through the real azure-mgmt-compute client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+
+from sandbox.arm.seeding import seed_capture_scenario
+
+SUB = "11111111-2222-3333-4444-555555555555"
+
+
+def _version_body(vm_id: str, regions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "location": "westeurope",
+        "properties": {
+            "publishingProfile": {
+                "targetRegions": regions or [{"name": "westeurope", "regionalReplicaCount": 2}],
+                "excludeFromLatest": True,
+            },
+            "storageProfile": {"source": {"virtualMachineId": vm_id}},
+        },
+    }
+
+
+def test_vm_power_transitions_and_generalize(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    client = arm_emulator.compute_client(SUB)
+    vm = client.virtual_machines.get("rg-src", "vm-build", expand="instanceView")
+    codes = [s.code for s in vm.properties.instance_view.statuses]
+    assert "PowerState/running" in codes
+
+    poller = client.virtual_machines.begin_deallocate("rg-src", "vm-build")
+    during = [s.code for s in client.virtual_machines.instance_view("rg-src", "vm-build").statuses]
+    assert "PowerState/deallocating" in during
+    poller.result()
+    view = client.virtual_machines.instance_view("rg-src", "vm-build")
+    assert "PowerState/deallocated" in [s.code for s in view.statuses]
+
+    client.virtual_machines.generalize("rg-src", "vm-build")
+    view = client.virtual_machines.instance_view("rg-src", "vm-build")
+    assert "OSState/generalized" in [s.code for s in view.statuses]
+
+    with pytest.raises(ResourceExistsError) as refused:
+        client.virtual_machines.begin_start("rg-src", "vm-build").result()
+    assert refused.value.error.code == "OperationNotAllowed"
+
+
+def test_power_transition_takes_simulated_time(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    client = arm_emulator.compute_client(SUB)
+    client.virtual_machines.begin_power_off("rg-src", "vm-build", polling=False)
+    codes = [s.code for s in client.virtual_machines.instance_view("rg-src", "vm-build").statuses]
+    assert "PowerState/stopping" in codes
+    arm_emulator.control("POST", "clock", {"advance_seconds": 31})
+    codes = [s.code for s in client.virtual_machines.instance_view("rg-src", "vm-build").statuses]
+    assert "PowerState/stopped" in codes
+
+
+def test_capture_replicate_patch_list_delete(arm_emulator: Any) -> None:
+    ids = seed_capture_scenario(arm_emulator, SUB, os_disk_size_gb=64)
+    client = arm_emulator.compute_client(SUB)
+    client.virtual_machines.begin_deallocate("rg-src", "vm-build").result()
+    client.virtual_machines.generalize("rg-src", "vm-build")
+    regions = [
+        {"name": "westeurope", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"},
+        {"name": "North Europe", "regionalReplicaCount": 1},
+    ]
+    poller = client.gallery_image_versions.begin_create_or_update(
+        "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version_body(ids["vm_id"], regions)
+    )
+    version = client.gallery_image_versions.get(
+        "rg-images", "galProd", "ubuntu-golden", "1.0.0", expand="ReplicationStatus"
+    )
+    assert version.properties.provisioning_state == "Creating"
+    assert version.properties.replication_status.aggregated_state == "InProgress"
+    assert {s.region for s in version.properties.replication_status.summary} == {
+        "West Europe",
+        "North Europe",
+    }
+
+    arm_emulator.control("POST", "clock", {"advance_seconds": 24 * 3600})
+    done = poller.result()
+    assert done.properties.provisioning_state == "Succeeded"
+    profile = done.properties.publishing_profile
+    assert profile.exclude_from_latest is True
+    assert [
+        (t.name, t.regional_replica_count, t.storage_account_type) for t in profile.target_regions
+    ] == [
+        ("West Europe", 2, "Standard_ZRS"),
+        ("North Europe", 1, "Standard_LRS"),
+    ]
+    assert done.properties.storage_profile.os_disk_image.size_in_gb == 64
+
+    updated = client.gallery_image_versions.begin_update(
+        "rg-images", "galProd", "ubuntu-golden", "1.0.0",
+        {"properties": {"publishingProfile": {"excludeFromLatest": False}}},
+    ).result()  # fmt: skip
+    assert updated.properties.publishing_profile.exclude_from_latest is False
+
+    listed = client.gallery_image_versions.list_by_gallery_image(
+        "rg-images", "galProd", "ubuntu-golden"
+    )
+    assert [v.name for v in listed] == ["1.0.0"]
+
+    with pytest.raises(ResourceExistsError) as nested:
+        client.gallery_images.begin_delete("rg-images", "galProd", "ubuntu-golden").result()
+    assert nested.value.error.code == "CannotDeleteResource"
+
+    client.gallery_image_versions.begin_delete(
+        "rg-images", "galProd", "ubuntu-golden", "1.0.0"
+    ).result()
+    with pytest.raises(ResourceNotFoundError):
+        client.gallery_image_versions.get("rg-images", "galProd", "ubuntu-golden", "1.0.0")
+
+
+def test_capturing_a_running_vm_is_refused(arm_emulator: Any) -> None:
+    ids = seed_capture_scenario(arm_emulator, SUB, os_state="Specialized")
+    client = arm_emulator.compute_client(SUB)
+    with pytest.raises(ResourceExistsError) as refused:
+        client.gallery_image_versions.begin_create_or_update(
+            "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version_body(ids["vm_id"])
+        )
+    assert refused.value.error.code == "OperationNotAllowed"
+    assert "Deallocate" in refused.value.error.message
+
+
+def test_clock_never_moves_backwards(arm_emulator: Any) -> None:
+    before = arm_emulator.control("GET", "clock")
+    arm_emulator.control("POST", "clock", {"now": "2001-01-01T00:00:00Z"})
+    assert arm_emulator.control("GET", "clock")["now"] == before["now"]
+    after = arm_emulator.control("POST", "clock", {"now": "2099-01-01T00:00:00Z"})
+    assert after["now"].startswith("2099-01-01T00:00:00")
+
+
+def test_missing_api_version_is_rejected(arm_emulator: Any) -> None:
+    import requests
+
+    response = requests.get(
+        f"{arm_emulator.url}/subscriptions/{SUB}/providers/Microsoft.Compute/galleries",
+        headers={"Authorization": f"Bearer {arm_emulator.token}"},
+        verify=str(arm_emulator.ca_file),
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MissingApiVersionParameter"
+
+
+def test_version_errors_are_http_errors_with_arm_codes(arm_emulator: Any) -> None:
+    ids = seed_capture_scenario(arm_emulator, SUB)
+    client = arm_emulator.compute_client(SUB)
+    with pytest.raises(HttpResponseError) as bad_name:
+        client.gallery_image_versions.begin_create_or_update(
+            "rg-images", "galProd", "ubuntu-golden", "1.0", _version_body(ids["vm_id"])
+        )
+    assert bad_name.value.status_code == 400
+    assert bad_name.value.error.code == "InvalidParameter"
