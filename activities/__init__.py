@@ -18,6 +18,5 @@ from activities import (  # noqa: E402, F401
     prune,
     replication,
     rollback,
-    run_lock,
     vm_power,
 )

@@ -101,19 +101,6 @@ class _Run:
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
         self.version = plan["version"]
         self.status.version = self.version
-        claim = yield from self.activity(
-            "claim_definition",
-            {"definition_id": self.definition_id, "run_id": self.context.instance_id},
-            "preflight",
-        )
-        if not claim.get("granted"):
-            raise StepFailed(
-                "preflight",
-                self.definition_id,
-                "RunInProgress",
-                f"run {claim.get('holder')} is publishing this image definition; "
-                "wait for it to finish or cancel it",
-            )
         if not plan["quota"]["fits"]:
             plan = yield from self.make_room(plan, payload)
         self.warnings.extend(plan.get("warnings", []))
@@ -150,49 +137,62 @@ class _Run:
         original = vm["power_state"]
         self.status.at("capture", f"capturing {vm['id'].rsplit('/', 1)[-1]} (VM is {original})")
         self.publish_status()
-        generalized = False
+        state = {"generalized": False}
         try:
-            if plan.get("adopt"):
-                self.status.say(
-                    f"version {self.version} was already created by this run: adopting it"
-                )
-            else:
-                if original != "deallocated":
-                    yield from self.activity(
-                        "set_vm_power_state", {"vm_id": vm["id"], "state": "deallocated"}, "capture"
-                    )
-                if self.request.get("generalize"):
-                    yield from self.activity("generalize_vm", {"vm_id": vm["id"]}, "capture")
-                    generalized = True
-            captured = yield from self.activity(
-                "capture_image_version",
-                {
-                    "target": self.target,
-                    "version": self.version,
-                    "vm_id": vm["id"],
-                    "target_regions": plan["target_regions"],
-                    "end_of_life": self.request.get("end_of_life"),
-                    "block_deletion_before_end_of_life": bool(
-                        self.request.get("block_deletion_before_end_of_life")
-                    ),
-                    "run_id": self.context.instance_id,
-                    "tags": self.request.get("tags") or {},
-                },
-                "capture",
-            )
-            self.created = True
-            self.status.say(
-                f"version {self.version} {'adopted' if captured.get('adopted') else 'created'}"
-            )
-        finally:
-            # Always put the source VM back the way we found it; a generalized VM cannot run.
-            if original != "deallocated" and not generalized:
-                yield from self.activity(
-                    "set_vm_power_state", {"vm_id": vm["id"], "state": original}, "capture"
-                )
-            elif generalized and original != "deallocated":
-                self.warnings.append("source VM was generalized and stays deallocated")
+            captured = yield from self.deallocate_and_capture(plan, state)
+        except Exception:
+            yield from self.restore_power(vm, original, state["generalized"])
+            raise
+        yield from self.restore_power(vm, original, state["generalized"])
         yield from self.emit("captured", {"adopted": bool(captured.get("adopted"))})
+
+    def deallocate_and_capture(self, plan: dict[str, Any], state: dict[str, bool]) -> Gen:
+        vm = plan["vm"]
+        if plan.get("adopt"):
+            self.status.say(f"version {self.version} was already created by this run: adopting it")
+        else:
+            if vm["power_state"] != "deallocated":
+                yield from self.activity(
+                    "set_vm_power_state", {"vm_id": vm["id"], "state": "deallocated"}, "capture"
+                )
+            if self.request.get("generalize"):
+                state["generalized"] = True  # from here on the VM may be generalized
+                yield from self.activity("generalize_vm", {"vm_id": vm["id"]}, "capture")
+        captured = yield from self.activity(
+            "capture_image_version",
+            {
+                "target": self.target,
+                "version": self.version,
+                "vm_id": vm["id"],
+                "target_regions": plan["target_regions"],
+                "end_of_life": self.request.get("end_of_life"),
+                "block_deletion_before_end_of_life": bool(
+                    self.request.get("block_deletion_before_end_of_life")
+                ),
+                "run_id": self.context.instance_id,
+                "tags": self.request.get("tags") or {},
+            },
+            "capture",
+        )
+        self.created = True
+        self.status.say(
+            f"version {self.version} {'adopted' if captured.get('adopted') else 'created'}"
+        )
+        return captured
+
+    def restore_power(self, vm: dict[str, Any], original: str, generalized: bool) -> Gen:
+        """Put the source VM back the way we found it (a generalized VM cannot run again).
+
+        Not a try/finally around the capture: a generator closed while suspended must not
+        yield again (replay closes unfinished orchestrator generators)."""
+        if original == "deallocated":
+            return
+        if generalized:
+            self.warnings.append("source VM was generalized and stays deallocated")
+            return
+        yield from self.activity(
+            "set_vm_power_state", {"vm_id": vm["id"], "state": original}, "capture"
+        )
 
     def replicate(self, plan: dict[str, Any]) -> Gen:
         replication_policy = self.request.get("replication", {})
