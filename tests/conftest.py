@@ -3,7 +3,6 @@
 pytest_plugins = [
     "sandbox.azurite_testing",
     "sandbox.devops.testing",
-    "sandbox.host.testing",
     "sandbox.arm.testing",
     "sandbox.stack_testing",
 ]
