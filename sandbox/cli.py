@@ -34,6 +34,28 @@ def arm(
 
 
 @app.command()
+def host(
+    app_dir: Path = typer.Option(Path("."), help="directory holding function_app.py + host.json"),
+    state_dir: Path = typer.Option(..., help="directory for host.sqlite and host_keys.json"),
+    port: int = typer.Option(0, help="TCP port on 127.0.0.1; 0 picks a free one"),
+    clock: str = typer.Option("sim", help="sim: skip ahead to the next durable timer; real"),
+    clock_sync_url: str = typer.Option(None, help="ARM emulator /_sandbox/clock to keep in step"),
+    clock_sync_ca: Path = typer.Option(None, help="CA file for --clock-sync-url"),
+) -> None:
+    """Start the local Functions + Durable host; prints `READY http://127.0.0.1:PORT`."""
+    from sandbox.host.server import serve
+
+    serve(
+        app_dir=app_dir,
+        port=port,
+        state_dir=state_dir,
+        clock=clock,
+        clock_sync_url=clock_sync_url,
+        clock_sync_ca=clock_sync_ca,
+    )
+
+
+@app.command()
 def devops(
     state_dir: Annotated[Path, typer.Option(help="directory for ca.pem and requests.jsonl")],
     token: Annotated[

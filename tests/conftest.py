@@ -3,6 +3,7 @@
 pytest_plugins = [
     "sandbox.azurite_testing",
     "sandbox.devops.testing",
+    "sandbox.host.testing",
     "sandbox.arm.testing",
     "sandbox.stack_testing",
 ]

@@ -1,0 +1,1 @@
+"""Local Azure Functions + Durable Functions host for Python v2 apps (see docs/sandbox-host.md)."""

@@ -1,0 +1,156 @@
+"""Load a Python v2 Functions app in-process and describe its functions and bindings.
+
+Like the real worker: the app directory is the working directory and sys.path[0]
+(`import azure.durable_functions` reads ./host.json at import time), app settings come from
+local.settings.json `Values` and the environment (the environment wins, as with Core Tools).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class AppLoadError(Exception):
+    """The app directory cannot be loaded; the message says what to fix."""
+
+
+@dataclass
+class FunctionInfo:
+    name: str
+    trigger_type: str
+    trigger: dict[str, Any]
+    bindings: list[dict[str, Any]]
+    func: Any
+    # Name under which Durable looks the function up (orchestration=/activity=/entity_name=).
+    durable_name: str | None = None
+    client_binding_names: list[str] = field(default_factory=list)
+
+    @property
+    def is_http(self) -> bool:
+        return self.trigger_type == "httpTrigger"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "trigger": self.trigger_type,
+            "durableName": self.durable_name,
+            "bindings": [_jsonable(b) for b in self.bindings],
+        }
+
+
+@dataclass
+class LoadedApp:
+    app_dir: Path
+    host_json: dict[str, Any]
+    settings: dict[str, str]
+    functions: list[FunctionInfo]
+
+    def by_name(self, name: str) -> FunctionInfo | None:
+        lowered = name.lower()
+        return next((f for f in self.functions if f.name.lower() == lowered), None)
+
+    def durable(self, trigger_type: str, name: str) -> FunctionInfo | None:
+        """Durable names match case-insensitively, like the real host."""
+        lowered = name.lower()
+        for info in self.functions:
+            if info.trigger_type == trigger_type and (info.durable_name or "").lower() == lowered:
+                return info
+        return None
+
+    @property
+    def task_hub(self) -> str:
+        durable = self.host_json.get("extensions", {}).get("durableTask", {})
+        return str(durable.get("hubName") or "TestHubName")
+
+    @property
+    def route_prefix(self) -> str:
+        http = self.host_json.get("extensions", {}).get("http", {})
+        return str(http.get("routePrefix", "api")).strip("/")
+
+    def durable_setting(self, key: str, default: int) -> int:
+        durable = self.host_json.get("extensions", {}).get("durableTask", {})
+        return int(durable.get(key, default))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "value") and not isinstance(value, str | int | float | bool):
+        return _jsonable(value.value)
+    return value
+
+
+def read_settings(app_dir: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    path = app_dir / "local.settings.json"
+    if path.exists():
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise AppLoadError(f"{path} is not valid JSON: {exc}") from exc
+        values.update({k: str(v) for k, v in (data.get("Values") or {}).items()})
+    values.update(os.environ)
+    return values
+
+
+def load_app(app_dir: Path) -> LoadedApp:
+    app_dir = app_dir.resolve()
+    entry = app_dir / "function_app.py"
+    if not entry.is_file():
+        raise AppLoadError(f"{entry} not found: --app-dir must hold a v2 function_app.py")
+    host_path = app_dir / "host.json"
+    try:
+        host_json = json.loads(host_path.read_text()) if host_path.exists() else {}
+    except json.JSONDecodeError as exc:
+        raise AppLoadError(f"{host_path} is not valid JSON: {exc}") from exc
+    settings = read_settings(app_dir)
+    for key, value in settings.items():
+        os.environ.setdefault(key, value)
+    os.chdir(app_dir)
+    sys.path.insert(0, str(app_dir))
+    try:
+        module = importlib.import_module("function_app")
+    except Exception as exc:
+        raise AppLoadError(f"importing {entry} failed: {type(exc).__name__}: {exc}") from exc
+    functions = _discover(module)
+    return LoadedApp(app_dir=app_dir, host_json=host_json, settings=settings, functions=functions)
+
+
+def _discover(module: Any) -> list[FunctionInfo]:
+    from azure.functions import FunctionRegister
+
+    registers = [v for v in vars(module).values() if isinstance(v, FunctionRegister)]
+    if not registers:
+        raise AppLoadError("function_app.py defines no FunctionApp/DFApp instance at module level")
+    found: list[FunctionInfo] = []
+    for register in registers:
+        for function in register.get_functions():
+            bindings = [_jsonable(b) for b in function.get_bindings_dict()["bindings"]]
+            trigger = next(b for b in bindings if b["type"].lower().endswith("trigger"))
+            info = FunctionInfo(
+                name=str(function.get_function_name()),
+                trigger_type=trigger["type"],
+                trigger=trigger,
+                bindings=bindings,
+                func=function.get_user_function(),
+                client_binding_names=[b["name"] for b in bindings if b["type"] == "durableClient"],
+            )
+            info.durable_name = {
+                "orchestrationTrigger": trigger.get("orchestration"),
+                "activityTrigger": trigger.get("activity"),
+                "entityTrigger": trigger.get("entityName"),
+            }.get(trigger["type"]) or (
+                info.name
+                if trigger["type"] in ("orchestrationTrigger", "activityTrigger", "entityTrigger")
+                else None
+            )
+            found.append(info)
+    return found

@@ -1,0 +1,248 @@
+"""The Durable HTTP management API (`/runtime/webhooks/durabletask/...`, system key) and the
+same operations on the worker RPC base (`/durabletask/...` on a second localhost-only port,
+no key, like the real host's local RPC endpoint) that `DurableOrchestrationClient` calls."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from sandbox.host.engine import Engine, InstanceExists, UnknownOrchestrator
+from sandbox.host.store import TERMINAL
+from sandbox.host.timeutil import from_iso, to_iso
+
+WEBHOOK_PREFIX = "/runtime/webhooks/durabletask"
+RPC_PREFIX = "/durabletask"
+INSTANCE_PLACEHOLDER = "INSTANCEID"
+RUNNING_STATES = ("Pending", "Running", "ContinuedAsNew", "Suspended")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}, **extra}, status=status)
+
+
+def management_urls(origin: str, hub: str, system_key: str, instance_id: str) -> dict[str, str]:
+    base = f"{origin}{WEBHOOK_PREFIX}/instances/{instance_id}"
+    common = f"taskHub={quote(hub)}&connection=Storage&code={system_key}"
+    return {
+        "id": instance_id,
+        "purgeHistoryDeleteUri": f"{base}?{common}",
+        "restartPostUri": f"{base}/restart?{common}",
+        "sendEventPostUri": f"{base}/raiseEvent/{{eventName}}?{common}",
+        "statusQueryGetUri": f"{base}?{common}",
+        "terminatePostUri": f"{base}/terminate?reason={{text}}&{common}",
+        "rewindPostUri": f"{base}/rewind?reason={{text}}&{common}",
+        "resumePostUri": f"{base}/resume?reason={{text}}&{common}",
+        "suspendPostUri": f"{base}/suspend?reason={{text}}&{common}",
+    }
+
+
+def client_binding_json(origin: str, rpc_origin: str, hub: str, system_key: str) -> str:
+    """What the `durableClient` input binding hands the function (DurableOrchestrationBindings)."""
+    start = f"{origin}{WEBHOOK_PREFIX}/orchestrators/{{functionName}}[/{{instanceId}}]"
+    return json.dumps(
+        {
+            "taskHubName": hub,
+            "creationUrls": {
+                "createNewInstancePostUri": f"{start}?code={system_key}",
+                "createAndWaitOnNewInstancePostUri": (
+                    f"{start}?timeout={{timeoutInSeconds}}&pollingInterval="
+                    f"{{intervalInSeconds}}&code={system_key}"
+                ),
+            },
+            "managementUrls": management_urls(origin, hub, system_key, INSTANCE_PLACEHOLDER),
+            "baseUrl": f"{origin}{WEBHOOK_PREFIX}",
+            "requiredQueryStringParameters": f"code={system_key}",
+            "rpcBaseUrl": f"{rpc_origin}{RPC_PREFIX}/",
+            "httpBaseUrl": "",
+            "maxGrpcMessageSizeInBytes": 0,
+            "grpcHttpClientTimeout": "00:01:40",
+        }
+    )
+
+
+class DurableApi:
+    def __init__(self, engine: Engine, hub: str, system_key: str, origin: Callable[[], str]):
+        self.engine = engine
+        self.hub = hub
+        self.system_key = system_key
+        self.origin = origin
+
+    def routes(self, prefix: str, guard: Callable[[Handler], Handler]) -> list[web.RouteDef]:
+        return [
+            web.post(prefix + "/orchestrators/{name}", guard(self.start)),
+            web.post(prefix + "/orchestrators/{name}/{instance_id}", guard(self.start)),
+            web.get(prefix + "/instances", guard(self.list_instances)),
+            web.get(prefix + "/instances/", guard(self.list_instances)),
+            web.delete(prefix + "/instances", guard(self.purge_many)),
+            web.delete(prefix + "/instances/", guard(self.purge_many)),
+            web.get(prefix + "/instances/{instance_id}", guard(self.get_status)),
+            web.delete(prefix + "/instances/{instance_id}", guard(self.purge_one)),
+            web.post(
+                prefix + "/instances/{instance_id}/raiseEvent/{event}", guard(self.raise_event)
+            ),
+            web.post(prefix + "/instances/{instance_id}/terminate", guard(self.terminate)),
+            web.post(prefix + "/instances/{instance_id}/{operation}", guard(self.unsupported)),
+        ]
+
+    def _payload(self, instance_id: str) -> dict[str, str]:
+        return management_urls(self.origin(), self.hub, self.system_key, instance_id)
+
+    async def start(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            instance_id = self.engine.start(
+                request.match_info["name"], request.match_info.get("instance_id"), body
+            )
+        except UnknownOrchestrator as exc:
+            return error(400, "OrchestratorNotFound", str(exc), ExceptionMessage=str(exc))
+        except InstanceExists as exc:
+            return error(
+                409,
+                "InstanceExists",
+                f"{exc} Wait for it to finish, terminate it, or use another instance id.",
+            )
+        payload = self._payload(instance_id)
+        return web.json_response(
+            payload,
+            status=202,
+            headers={"Location": payload["statusQueryGetUri"], "Retry-After": "10"},
+        )
+
+    async def get_status(self, request: web.Request) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        inst = self.engine.store.get_instance(instance_id)
+        if inst is None:
+            return error(404, "InstanceNotFound", f"No instance with ID '{instance_id}' found.")
+        query = request.query
+        body = self.engine.status(
+            inst,
+            show_input=_flag(query.get("showInput"), True),
+            show_history=_flag(query.get("showHistory"), False),
+            show_history_output=_flag(query.get("showHistoryOutput"), False),
+        )
+        if inst.status in TERMINAL:
+            return web.json_response(body, status=200)
+        location = self._payload(instance_id)["statusQueryGetUri"]
+        return web.json_response(
+            body, status=202, headers={"Location": location, "Retry-After": "10"}
+        )
+
+    async def list_instances(self, request: web.Request) -> web.Response:
+        query = request.query
+        try:
+            created_from = _time_arg(query.get("createdTimeFrom"))
+            created_to = _time_arg(query.get("createdTimeTo"))
+            top = int(query["top"]) if query.get("top") else None
+        except ValueError as exc:
+            return error(400, "BadQuery", f"{exc}; use ISO-8601 UTC times and an integer top")
+        statuses = _statuses(query.get("runtimeStatus"))
+        after = request.headers.get("x-ms-continuation-token") or None
+        found = self.engine.store.query_instances(
+            statuses, created_from, created_to, query.get("instanceIdPrefix"), top, after
+        )
+        show_input = _flag(query.get("showInput"), False)
+        body = [self.engine.status(i, show_input=show_input) for i in found]
+        headers = {}
+        if top and len(found) == top:
+            headers["x-ms-continuation-token"] = found[-1].instance_id
+        return web.json_response(body, headers=headers)
+
+    async def purge_one(self, request: web.Request) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        outcome = self.engine.purge(instance_id)
+        if outcome == "not_found":
+            return error(404, "InstanceNotFound", f"No instance with ID '{instance_id}' found.")
+        if outcome == "running":
+            return error(
+                409,
+                "InstanceRunning",
+                f"Instance '{instance_id}' is still running; terminate it or wait, then purge.",
+            )
+        return web.json_response({"instancesDeleted": 1})
+
+    async def purge_many(self, request: web.Request) -> web.Response:
+        query = request.query
+        try:
+            created_from = _time_arg(query.get("createdTimeFrom"))
+            created_to = _time_arg(query.get("createdTimeTo"))
+        except ValueError as exc:
+            return error(400, "BadQuery", f"{exc}; use ISO-8601 UTC times")
+        if created_from is None:
+            return error(400, "BadQuery", "createdTimeFrom is required to purge by query")
+        deleted = self.engine.purge_by(
+            created_from, created_to, _statuses(query.get("runtimeStatus")) or []
+        )
+        if deleted == 0:
+            return error(404, "NothingToPurge", "No finished instance matches the query.")
+        return web.json_response({"instancesDeleted": deleted})
+
+    async def raise_event(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        instance_id = request.match_info["instance_id"]
+        outcome = self.engine.raise_event(instance_id, request.match_info["event"], body)
+        return _outcome_response(outcome, instance_id)
+
+    async def terminate(self, request: web.Request) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        reason = request.query.get("reason", "")
+        outcome = self.engine.terminate(instance_id, reason)
+        return _outcome_response(outcome, instance_id)
+
+    async def unsupported(self, request: web.Request) -> web.Response:
+        operation = request.match_info["operation"]
+        return error(
+            501,
+            "NotSupported",
+            f"'{operation}' is not supported by the sandbox host; supported: raiseEvent,"
+            " terminate, status, list, purge.",
+        )
+
+
+def _outcome_response(outcome: str, instance_id: str) -> web.Response:
+    if outcome == "not_found":
+        return error(404, "InstanceNotFound", f"No instance with ID '{instance_id}' found.")
+    if outcome == "gone":
+        return error(410, "InstanceGone", f"Instance '{instance_id}' is already finished.")
+    return web.Response(status=202)
+
+
+async def _json_body(request: web.Request) -> Any:
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return error(400, "InvalidJson", f"The request body is not valid JSON: {exc}")
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.lower() in ("1", "true", "yes")
+
+
+def _time_arg(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return to_iso(from_iso(value))
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"'{value}' is not a time") from exc
+
+
+def _statuses(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [s.strip() for s in value.split(",") if s.strip()]

@@ -1,0 +1,516 @@
+"""The Durable engine: replays orchestrators over persisted history and executes what they ask.
+
+Work arrives as messages (ExecutionStarted, TaskCompleted, TimerFired, EventRaised, ...) that
+become visible at a time (timers: their fire time). An *episode* takes every visible message of
+one instance, appends them to the history, replays the real orchestrator code over it, checks
+the replay against what the history recorded (non-determinism), and commits the new history,
+the instance state and the new work (activities, timers, sub-orchestrations) in one SQLite
+transaction. Activities are at-least-once: a work item is deleted only together with the
+insertion of its result message, so a crash in between re-runs the activity on restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as T
+from azure.functions import meta
+from azure.functions.durable_functions import ActivityTriggerConverter
+
+from sandbox.host import history as h
+from sandbox.host.app_loader import LoadedApp
+from sandbox.host.clock import Clock
+from sandbox.host.replay import NewTask, ReplayResult, describe_action, run_orchestrator
+from sandbox.host.store import TERMINAL, ActivityWork, Instance, Store
+from sandbox.host.timeutil import from_iso, to_iso
+
+log = logging.getLogger("sandbox.host.engine")
+
+CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024  # UTF-16 encoded JSON text, like the extension
+SCHEDULING_EVENTS = (T.TASK_SCHEDULED, T.TIMER_CREATED, T.SUB_ORCHESTRATION_INSTANCE_CREATED)
+
+
+class UnknownOrchestrator(Exception):
+    pass
+
+
+class InstanceExists(Exception):
+    pass
+
+
+class Engine:
+    def __init__(self, app: LoadedApp, store: Store, clock: Clock) -> None:
+        self.app = app
+        self.store = store
+        self.clock = clock
+        self._cache: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        self.notify: Callable[[], None] = lambda: None
+        self.stats = {"episodes": 0, "episode_seconds": 0.0, "orchestrator_seconds": 0.0}
+
+    # ------------------------------------------------------------------ client operations
+    def start(
+        self,
+        name: str,
+        instance_id: str | None,
+        input_value: Any,
+        parent: tuple[str, str, int] | None = None,
+    ) -> str:
+        """Create an instance; refuses (InstanceExists) while one with that id is not finished."""
+        info = self.app.durable("orchestrationTrigger", name)
+        if info is None:
+            raise UnknownOrchestrator(
+                f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator"
+                " function. Additional info: the app's orchestrators are "
+                + ", ".join(
+                    sorted(
+                        f.durable_name or f.name
+                        for f in self.app.functions
+                        if f.trigger_type == "orchestrationTrigger"
+                    )
+                )
+            )
+        instance_id = instance_id or uuid.uuid4().hex
+        now = self.clock.now_iso()
+        with self.store.tx():
+            existing = self.store.get_instance(instance_id)
+            if existing is not None and existing.status not in TERMINAL:
+                raise InstanceExists(
+                    f"An orchestration instance with id '{instance_id}' already exists and is"
+                    f" {existing.status}."
+                )
+            if existing is not None:
+                self.store.delete_instance(instance_id)
+            self._cache.pop(instance_id, None)
+            execution_id = uuid.uuid4().hex
+            input_text = None if input_value is None else json.dumps(input_value)
+            self.store.put_instance(
+                Instance(
+                    instance_id=instance_id,
+                    name=info.durable_name or info.name,
+                    execution_id=execution_id,
+                    status="Pending",
+                    input=input_text,
+                    output=None,
+                    custom_status=None,
+                    created_time=now,
+                    last_updated=now,
+                    parent_instance_id=parent[0] if parent else None,
+                    parent_execution_id=parent[1] if parent else None,
+                    parent_task_id=parent[2] if parent else None,
+                    action_log=[],
+                )
+            )
+            self.store.add_message(
+                instance_id,
+                execution_id,
+                now,
+                h.execution_started(now, info.durable_name or info.name, input_text),
+            )
+        self.notify()
+        return instance_id
+
+    def raise_event(self, instance_id: str, name: str, value: Any) -> str:
+        """'accepted' | 'not_found' | 'gone'. Events wait in the history until someone waits."""
+        inst = self.store.get_instance(instance_id)
+        if inst is None:
+            return "not_found"
+        if inst.status in TERMINAL:
+            return "gone"
+        now = self.clock.now_iso()
+        self.store.add_message(instance_id, None, now, h.event_raised(now, name, json.dumps(value)))
+        self.notify()
+        return "accepted"
+
+    def terminate(self, instance_id: str, reason: str) -> str:
+        inst = self.store.get_instance(instance_id)
+        if inst is None:
+            return "not_found"
+        if inst.status in TERMINAL:
+            return "gone"
+        now = self.clock.now_iso()
+        self.store.add_message(instance_id, None, now, h.execution_terminated(now, reason))
+        self.notify()
+        return "accepted"
+
+    def purge(self, instance_id: str) -> str:
+        """'deleted' | 'not_found' | 'running' (only finished instances are purged)."""
+        inst = self.store.get_instance(instance_id)
+        if inst is None:
+            return "not_found"
+        if inst.status not in TERMINAL:
+            return "running"
+        self.store.delete_instance(instance_id)
+        self._cache.pop(instance_id, None)
+        return "deleted"
+
+    def purge_by(
+        self, created_from: str | None, created_to: str | None, statuses: list[str]
+    ) -> int:
+        wanted = [s for s in statuses if s in TERMINAL] if statuses else list(TERMINAL)
+        found = self.store.query_instances(wanted, created_from, created_to, None)
+        for inst in found:
+            self.store.delete_instance(inst.instance_id)
+            self._cache.pop(inst.instance_id, None)
+        return len(found)
+
+    def status(
+        self,
+        inst: Instance,
+        show_input: bool = True,
+        show_history: bool = False,
+        show_history_output: bool = False,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": inst.name,
+            "instanceId": inst.instance_id,
+            "runtimeStatus": inst.status,
+            "input": _loads(inst.input) if show_input else None,
+            "customStatus": _loads(inst.custom_status),
+            "output": _loads(inst.output),
+            "createdTime": inst.created_time,
+            "lastUpdatedTime": inst.last_updated,
+        }
+        if show_history:
+            events = self.store.load_history(inst.instance_id, inst.execution_id)
+            body["historyEvents"] = h.for_status_api(events, show_history_output)
+            body["history"] = body["historyEvents"]
+        return body
+
+    # ------------------------------------------------------------------ episodes
+    def run_episode(self, instance_id: str) -> None:
+        now_dt = self.clock.now()
+        now = to_iso(now_dt)
+        inst = self.store.get_instance(instance_id)
+        messages = self.store.visible_messages(instance_id, now)
+        if not messages:
+            return
+        if inst is None or inst.status in TERMINAL:
+            self.store.delete_messages([m.id for m in messages])
+            return
+        current = [m for m in messages if m.execution_id in (None, inst.execution_id)]
+        stale = [m.id for m in messages if m not in current]
+        if stale:
+            self.store.delete_messages(stale)
+        if not current:
+            return
+        consumed = [m.id for m in current]
+        current.sort(key=lambda m: (m.visible_at, m.id))
+        events = [m.event for m in current]
+        terminate = next((e for e in events if e["EventType"] == T.EXECUTION_TERMINATED), None)
+        if terminate is not None:
+            self._finish_terminated(inst, consumed, terminate, now)
+            return
+        info = self.app.durable("orchestrationTrigger", inst.name)
+        past = self._history(inst)
+        new_events = [h.orchestrator_started(now), *events]
+        if info is None:
+            self._commit_failure(
+                inst, past, new_events, consumed, now, f"orchestrator '{inst.name}' is not loaded"
+            )
+            return
+        context = {
+            "history": [{**e, "IsPlayed": True} for e in past] + new_events,
+            "instanceId": inst.instance_id,
+            "isReplaying": bool(past),
+            "parentInstanceId": inst.parent_instance_id,
+            "input": _loads(inst.input),
+            "upperSchemaVersion": 2,
+            "upperSchemaVersionNew": 2,
+            "maximumShortTimerDuration": "6.00:00:00",
+            "longRunningTimerIntervalDuration": "3.00:00:00",
+        }
+        started = _perf()
+        result = run_orchestrator(info.func, json.dumps(context))
+        self.stats["orchestrator_seconds"] += _perf() - started
+        mismatch = _non_determinism(inst.action_log, result.action_log)
+        if mismatch:
+            self._commit_failure(inst, past, new_events, consumed, now, mismatch)
+            return
+        self._commit_episode(inst, past, new_events, consumed, result, now_dt)
+        self.stats["episodes"] += 1
+        self.stats["episode_seconds"] += _perf() - started
+
+    def fail_after_crash(self, instance_id: str, problem: str) -> None:
+        """A host bug must not spin forever on the same messages: fail the instance."""
+        inst = self.store.get_instance(instance_id)
+        if inst is None or inst.status in TERMINAL:
+            return
+        now = self.clock.now_iso()
+        consumed = [m.id for m in self.store.visible_messages(instance_id, now)]
+        self._cache.pop(instance_id, None)
+        self._commit_failure(inst, [], [], consumed, now, f"sandbox host error: {problem}")
+
+    def _history(self, inst: Instance) -> list[dict[str, Any]]:
+        cached = self._cache.get(inst.instance_id)
+        if cached and cached[0] == inst.execution_id:
+            return cached[1]
+        events = self.store.load_history(inst.instance_id, inst.execution_id)
+        self._cache[inst.instance_id] = (inst.execution_id, events)
+        return events
+
+    def _commit_episode(
+        self,
+        inst: Instance,
+        past: list[dict[str, Any]],
+        new_events: list[dict[str, Any]],
+        consumed: list[int],
+        result: ReplayResult,
+        now_dt: Any,
+    ) -> None:
+        now = to_iso(now_dt)
+        known = {e["EventId"] for e in past if e["EventType"] in SCHEDULING_EVENTS}
+        scheduling: list[dict[str, Any]] = []
+        timers: list[tuple[str, dict[str, Any]]] = []
+        activities: list[NewTask] = []
+        children: list[NewTask] = []
+        unsupported: list[str] = []
+        for task in result.open_tasks:
+            if task.task_id in known:
+                continue
+            if task.kind == "activity":
+                scheduling.append(h.task_scheduled(now, task.task_id, task.name, task.input_text))
+                activities.append(task)
+            elif task.kind in ("timer", "retry_timer"):
+                fire = task.fire_at or now_dt + timedelta(milliseconds=task.retry_delay_ms)
+                fire_iso = to_iso(fire)
+                scheduling.append(h.timer_created(now, task.task_id, fire_iso))
+                if task.task_id not in result.cancelled_timers:
+                    timers.append((fire_iso, h.timer_fired(fire_iso, task.task_id, fire_iso)))
+            elif task.kind == "suborchestration":
+                task.instance_id = task.instance_id or f"{inst.instance_id}:{task.task_id}"
+                scheduling.append(
+                    h.sub_created(now, task.task_id, task.name, task.instance_id, task.input_text)
+                )
+                children.append(task)
+            else:
+                unsupported.append(task.description)
+        custom_status_text = None
+        custom = result.state.get("customStatus")
+        if custom is not None:
+            custom_status_text = json.dumps(custom)
+        error = result.error
+        if unsupported:
+            error = (
+                f"{', '.join(unsupported)} is not supported by the sandbox host"
+                " (see docs/sandbox-host.md, 'Known differences')"
+            )
+        elif custom_status_text and len(custom_status_text.encode("utf-16-le")) > (
+            CUSTOM_STATUS_LIMIT_BYTES
+        ):
+            size_kb = len(custom_status_text.encode("utf-16-le")) / 1024
+            error = (
+                "The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB."
+                f" The current payload size is {size_kb:.1f} KB: keep custom status small."
+            )
+            custom_status_text = inst.custom_status
+        if error is not None:
+            self._commit_failure(
+                inst, past, new_events, consumed, now, error, result.action_log, custom_status_text
+            )
+            return
+        continued, next_input = result.continue_as_new_input
+        done = result.is_done
+        episode = [*new_events, *scheduling, h.orchestrator_completed(now)]
+        output_text = None
+        if done and not continued:
+            output_text = json.dumps(result.state.get("output"))
+            episode.append(h.execution_completed(now, "Completed", output_text))
+        with self.store.tx():
+            base = self.store.history_length(inst.instance_id)
+            self.store.append_history(inst.instance_id, inst.execution_id, base, episode)
+            self.store.delete_messages(consumed)
+            for cancelled in result.cancelled_timers & known:
+                self.store.delete_timer_message(inst.instance_id, inst.execution_id, cancelled)
+            inst.custom_status = custom_status_text
+            inst.last_updated = now
+            inst.action_log = [[kind, name] for kind, name, _ in result.action_log]
+            if continued:
+                self._continue_as_new(inst, next_input, now)
+            elif done:
+                inst.status = "Completed"
+                inst.output = output_text
+                self.store.delete_pending_work(inst.instance_id)
+                self._notify_parent(inst, h.sub_completed(now, -1, output_text), now)
+            else:
+                inst.status = "Running"
+                for fire_iso, event in timers:
+                    self.store.add_message(inst.instance_id, inst.execution_id, fire_iso, event)
+                for task in activities:
+                    self.store.add_activity(
+                        inst.instance_id,
+                        inst.execution_id,
+                        task.task_id,
+                        task.name,
+                        task.input_text,
+                    )
+                for task in children:
+                    self._start_child(inst, task, now)
+            self.store.put_instance(inst)
+        if continued:
+            self._cache[inst.instance_id] = (inst.execution_id, [])
+        else:
+            past.extend(episode)
+        self.notify()
+
+    def _continue_as_new(self, inst: Instance, next_input: Any, now: str) -> None:
+        """Fresh execution, empty history; events not yet delivered carry over."""
+        self.store.delete_pending_work(inst.instance_id)
+        self.store.clear_history(inst.instance_id)
+        inst.execution_id = uuid.uuid4().hex
+        inst.status = "Running"
+        inst.action_log = []
+        inst.input = json.dumps(next_input) if next_input is not None else None
+        self.store.add_message(
+            inst.instance_id,
+            inst.execution_id,
+            now,
+            h.execution_started(now, inst.name, inst.input),
+        )
+
+    def _start_child(self, parent: Instance, task: NewTask, now: str) -> None:
+        assert task.instance_id is not None
+        link = (parent.instance_id, parent.execution_id, task.task_id)
+        try:
+            self.start(task.name, task.instance_id, task.input_text, parent=link)
+        except (UnknownOrchestrator, InstanceExists) as exc:
+            self.store.add_message(
+                parent.instance_id,
+                parent.execution_id,
+                now,
+                h.sub_failed(now, task.task_id, str(exc), ""),
+            )
+
+    def _notify_parent(self, inst: Instance, event: dict[str, Any], now: str) -> None:
+        if inst.parent_instance_id is None or inst.parent_task_id is None:
+            return
+        event["TaskScheduledId"] = inst.parent_task_id
+        self.store.add_message(inst.parent_instance_id, inst.parent_execution_id, now, event)
+
+    def _commit_failure(
+        self,
+        inst: Instance,
+        past: list[dict[str, Any]],
+        new_events: list[dict[str, Any]],
+        consumed: list[int],
+        now: str,
+        message: str,
+        action_log: list[list[Any]] | None = None,
+        custom_status_text: str | None = None,
+    ) -> None:
+        output = f"Orchestrator function '{inst.name}' failed: {message}"
+        log.warning("instance %s failed: %s", inst.instance_id, message)
+        output_text = json.dumps(output)
+        episode = [
+            *new_events,
+            h.orchestrator_completed(now),
+            h.execution_completed(now, "Failed", output_text),
+        ]
+        with self.store.tx():
+            base = self.store.history_length(inst.instance_id)
+            self.store.append_history(inst.instance_id, inst.execution_id, base, episode)
+            self.store.delete_messages(consumed)
+            self.store.delete_pending_work(inst.instance_id)
+            inst.status = "Failed"
+            inst.output = output_text
+            inst.last_updated = now
+            if custom_status_text is not None:
+                inst.custom_status = custom_status_text
+            if action_log is not None:
+                inst.action_log = [[kind, name] for kind, name, _ in action_log]
+            self.store.put_instance(inst)
+            self._notify_parent(inst, h.sub_failed(now, -1, output, ""), now)
+        past.extend(episode)
+        self.notify()
+
+    def _finish_terminated(
+        self, inst: Instance, consumed: list[int], event: dict[str, Any], now: str
+    ) -> None:
+        reason = event.get("Input") or ""
+        past = self._history(inst)
+        episode = [h.orchestrator_started(now), event, h.orchestrator_completed(now)]
+        with self.store.tx():
+            base = self.store.history_length(inst.instance_id)
+            self.store.append_history(inst.instance_id, inst.execution_id, base, episode)
+            self.store.delete_messages(consumed)
+            self.store.delete_pending_work(inst.instance_id)
+            inst.status = "Terminated"
+            inst.output = json.dumps(reason)
+            inst.last_updated = now
+            self.store.put_instance(inst)
+            self._notify_parent(
+                inst, h.sub_failed(now, -1, f"Instance terminated: {reason}", ""), now
+            )
+        past.extend(episode)
+        self.notify()
+
+    # ------------------------------------------------------------------ activities
+    def run_activity(self, work: ActivityWork) -> None:
+        info = self.app.durable("activityTrigger", work.name)
+        if info is None:
+            event = h.task_failed(
+                self.clock.now_iso(),
+                work.task_id,
+                f"The function '{work.name}' doesn't exist, is disabled, or is not an activity"
+                " function.",
+                "",
+            )
+        else:
+            try:
+                value = ActivityTriggerConverter.decode(
+                    meta.Datum(work.input, "json"), trigger_metadata=None
+                )
+                result = info.func(**{info.trigger["name"]: value})
+                if inspect.isawaitable(result):
+                    result = asyncio.run(_await(result))
+                encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
+                event = h.task_completed(self.clock.now_iso(), work.task_id, encoded)
+            except Exception as exc:
+                log.info("activity %s (instance %s) failed: %s", work.name, work.instance_id, exc)
+                event = h.task_failed(
+                    self.clock.now_iso(),
+                    work.task_id,
+                    f"Activity function '{work.name}' failed: {type(exc).__name__}: {exc}",
+                    "".join(traceback.format_exception_only(exc)).strip(),
+                )
+        self.store.finish_activity(work, self.clock.now_iso(), event)
+        self.notify()
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _perf() -> float:
+    import time
+
+    return time.perf_counter()
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _non_determinism(recorded: list[list[Any]], replayed: list[list[Any]]) -> str | None:
+    for index, (old, new) in enumerate(zip(recorded, replayed, strict=False)):
+        if old[0] != new[0] or old[1] != new[1]:
+            return (
+                "Non-deterministic workflow detected: at action #"
+                f"{index} the orchestrator now asks for {describe_action(new)}, but its history"
+                f" recorded {describe_action(old)}. Orchestrator code must make the same calls in"
+                " the same order on every replay: never change a running orchestration's code"
+                " path, branch on context.current_utc_datetime / context.new_uuid() instead of"
+                " the wall clock or random values, and start a new instance after code changes."
+            )
+    return None
+
+
+def fire_time(text: str) -> Any:
+    return from_iso(text)

@@ -1,0 +1,220 @@
+"""Small Durable Functions app exercising the classic patterns on the sandbox host."""
+
+import json
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+MARKERS = Path(os.environ.get("PATTERNS_MARKER_DIR", "."))
+
+
+@app.route(route="start/{name}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    body = req.get_body()
+    payload = json.loads(body) if body else None
+    instance_id = await client.start_new(
+        req.route_params["name"], req.params.get("instance_id"), payload
+    )
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.route(route="singleton/{instance_id}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def singleton_start(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    instance_id = req.route_params["instance_id"]
+    existing = await client.get_status(instance_id)
+    running = (df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending)
+    if existing and existing.runtime_status in running:
+        return func.HttpResponse(
+            json.dumps({"error": "already running", "id": instance_id}), status_code=409
+        )
+    await client.start_new("human_interaction", instance_id, {"timeout_hours": 24})
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.route(route="wait/{name}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def start_and_wait(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    instance_id = await client.start_new(req.route_params["name"], None, req.get_json())
+    return await client.wait_for_completion_or_create_check_status_response(
+        req, instance_id, timeout_in_milliseconds=20000, retry_interval_in_milliseconds=50
+    )
+
+
+@app.route(route="manage/{instance_id}/{action}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def manage(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    instance_id, action = req.route_params["instance_id"], req.route_params["action"]
+    if action == "terminate":
+        await client.terminate(instance_id, "stopped by test")
+    elif action == "purge":
+        result = await client.purge_instance_history(instance_id)
+        return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}))
+    elif action == "raise":
+        await client.raise_event(instance_id, req.params["event"], req.get_json())
+    elif action == "status":
+        status = await client.get_status(instance_id)
+        return func.HttpResponse(json.dumps(status.to_json()), mimetype="application/json")
+    return func.HttpResponse(status_code=202)
+
+
+@app.route(route="list", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+@app.durable_client_input(client_name="client")
+async def list_instances(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    statuses = await client.get_status_by(runtime_status=[df.OrchestrationRuntimeStatus.Completed])
+    return func.HttpResponse(json.dumps(sorted(s.instance_id for s in statuses)))
+
+
+@app.route(route="hello", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def hello(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(f"hello {req.params.get('name', 'world')}")
+
+
+# --- orchestrators ------------------------------------------------------------------------
+@app.orchestration_trigger(context_name="context")
+def chaining(context: df.DurableOrchestrationContext):
+    name = context.get_input()["name"]
+    first = yield context.call_activity("greet", name)
+    second = yield context.call_activity("greet", first)
+    third = yield context.call_activity("greet", second)
+    return {
+        "result": third,
+        "uuid": context.new_uuid(),
+        "at": context.current_utc_datetime.isoformat(),
+    }
+
+
+@app.orchestration_trigger(context_name="context")
+def fan_out(context: df.DurableOrchestrationContext):
+    count = context.get_input()["count"]
+    tasks = [context.call_activity("square", i) for i in range(count)]
+    results = yield context.task_all(tasks)
+    context.set_custom_status({"done": len(results)})
+    return sum(results)
+
+
+@app.orchestration_trigger(context_name="context")
+def monitor(context: df.DurableOrchestrationContext):
+    state = context.get_input()
+    checks = state["checks"] + 1
+    yield context.call_activity("greet", f"check {checks}")
+    if checks >= state["until"]:
+        return {"checks": checks, "finished_at": context.current_utc_datetime.isoformat()}
+    yield context.create_timer(context.current_utc_datetime + timedelta(minutes=30))
+    context.continue_as_new({"checks": checks, "until": state["until"]})
+    return None
+
+
+@app.orchestration_trigger(context_name="context")
+def human_interaction(context: df.DurableOrchestrationContext):
+    hours = context.get_input()["timeout_hours"]
+    context.set_custom_status({"waiting_for": "approve"})
+    deadline = context.current_utc_datetime + timedelta(hours=hours)
+    timeout = context.create_timer(deadline)
+    approval = context.wait_for_external_event("approve")
+    winner = yield context.task_any([approval, timeout])
+    if winner == approval:
+        timeout.cancel()
+        return {"approved": True, "by": approval.result}
+    return {"approved": False, "timed_out_at": context.current_utc_datetime.isoformat()}
+
+
+@app.orchestration_trigger(context_name="context")
+def retries(context: df.DurableOrchestrationContext):
+    spec = context.get_input()
+    options = df.RetryOptions(
+        first_retry_interval_in_milliseconds=5000, max_number_of_attempts=spec["max"]
+    )
+    try:
+        result = yield context.call_activity_with_retry("flaky", options, spec)
+    except Exception as exc:
+        return {"error": str(exc)}
+    return {"result": result}
+
+
+@app.orchestration_trigger(context_name="context")
+def parent(context: df.DurableOrchestrationContext):
+    regions = context.get_input()["regions"]
+    children = [
+        context.call_sub_orchestrator("child", {"region": r}, f"{context.instance_id}-{r}")
+        for r in regions
+    ]
+    results = yield context.task_all(children)
+    try:
+        yield context.call_sub_orchestrator("child", {"region": "bad", "fail": True})
+    except Exception as exc:
+        return {"children": results, "failure": str(exc)}
+    return {"children": results}
+
+
+@app.orchestration_trigger(context_name="context")
+def child(context: df.DurableOrchestrationContext):
+    spec = context.get_input()
+    if spec.get("fail"):
+        raise ValueError(f"region {spec['region']} is broken")
+    yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    greeting = yield context.call_activity("greet", spec["region"])
+    return {"region": spec["region"], "greeting": greeting, "parent": context.parent_instance_id}
+
+
+@app.orchestration_trigger(context_name="context")
+def big_status(context: df.DurableOrchestrationContext):
+    context.set_custom_status({"blob": "x" * context.get_input()["size"]})
+    yield context.call_activity("greet", "status")
+    return "done"
+
+
+@app.orchestration_trigger(context_name="context")
+def flip(context: df.DurableOrchestrationContext):
+    """Changes its first call when PATTERNS_FLIP changes: a deployment while running."""
+    first = "greet" if os.environ.get("PATTERNS_FLIP", "0") == "0" else "square"
+    yield context.call_activity(first, 2)
+    yield context.wait_for_external_event("go")
+    return "finished"
+
+
+@app.orchestration_trigger(context_name="context")
+def crash_resume(context: df.DurableOrchestrationContext):
+    before = yield context.call_activity("greet", "before")
+    slow = yield context.call_activity("slow", "go")
+    after = yield context.call_activity("greet", "after")
+    return [before, slow, after]
+
+
+# --- activities ---------------------------------------------------------------------------
+@app.activity_trigger(input_name="name")
+def greet(name: str) -> str:
+    return f"hello {name}"
+
+
+@app.activity_trigger(input_name="value")
+def square(value: int) -> int:
+    return value * value
+
+
+@app.activity_trigger(input_name="spec")
+def flaky(spec: dict) -> str:
+    counter = MARKERS / f"flaky-{spec['key']}"
+    attempt = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(attempt))
+    if attempt < spec["succeed_on"]:
+        raise RuntimeError(f"attempt {attempt} failed")
+    return f"succeeded on attempt {attempt}"
+
+
+@app.activity_trigger(input_name="tag")
+def slow(tag: str) -> str:
+    """Counts its runs, then waits for the test's release file (at-least-once on restart)."""
+    runs = MARKERS / "slow-runs"
+    count = int(runs.read_text()) + 1 if runs.exists() else 1
+    runs.write_text(str(count))
+    deadline = time.monotonic() + 60
+    while not (MARKERS / "slow-release").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return f"slow {tag}"

@@ -1,0 +1,227 @@
+"""The classic Durable patterns, run by the real SDK code on the sandbox host (one host/module)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from dateutil.parser import isoparse
+
+from sandbox.host.testing import HostProcess, start_host
+
+APP = Path(__file__).parent / "apps" / "patterns"
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
+    markers = tmp_path_factory.mktemp("markers")
+    process = start_host(
+        APP, tmp_path_factory.mktemp("state"), settings={"PATTERNS_MARKER_DIR": str(markers)}
+    )
+    process.markers = markers  # type: ignore[attr-defined]
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def held_clock(host: HostProcess) -> Iterator[None]:
+    """Keep simulated time still so a waiting orchestration stays waiting."""
+    host.set_clock(hold=True)
+    yield
+    host.set_clock(hold=False)
+
+
+def start_via_http(host: HostProcess, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(
+        f"{host.url}/api/start/{name}", json=payload, headers=host.function_headers(), timeout=30
+    )
+    assert response.status_code == 202, response.text
+    assert response.headers["Location"] == response.json()["statusQueryGetUri"]
+    return dict(response.json())
+
+
+def test_http_triggers_honour_auth_levels(host: HostProcess) -> None:
+    anonymous = requests.get(f"{host.url}/api/hello?name=ann", timeout=10)
+    assert (anonymous.status_code, anonymous.text) == (200, "hello ann")
+    no_key = requests.post(f"{host.url}/api/start/chaining", json={"name": "x"}, timeout=10)
+    assert no_key.status_code == 401
+    assert "x-functions-key" in no_key.json()["error"]["message"]
+    admin_with_function_key = requests.get(
+        f"{host.url}/api/list", headers=host.function_headers(), timeout=10
+    )
+    assert admin_with_function_key.status_code == 401
+    admin = requests.get(f"{host.url}/api/list?code={host.master_key}", timeout=10)
+    assert admin.status_code == 200
+    assert requests.get(f"{host.url}/api/nowhere", timeout=10).status_code == 404
+
+
+def test_function_chaining_through_check_status_urls(host: HostProcess) -> None:
+    links = start_via_http(host, "chaining", {"name": "ann"})
+    status = host.wait_for_instance(links["id"])
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"]["result"] == "hello hello hello ann"
+    # The check-status URL itself works and carries the system key.
+    polled = requests.get(links["statusQueryGetUri"], timeout=10)
+    assert polled.status_code == 200 and polled.json()["output"] == status["output"]
+    without_key = requests.get(links["statusQueryGetUri"].split("&code=")[0], timeout=10)
+    assert without_key.status_code == 401
+    # new_uuid/current_utc_datetime are replay-stable: the output equals the last replay's.
+    assert isoparse(status["output"]["at"]) == isoparse(status["createdTime"])
+
+
+def test_fan_out_fan_in_200_activities(host: HostProcess) -> None:
+    links = start_via_http(host, "fan_out", {"count": 200})
+    status = host.wait_for_instance(links["id"], timeout=120)
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"] == sum(i * i for i in range(200))
+    assert status["customStatus"] == {"done": 200}
+
+
+def test_monitor_with_timers_and_continue_as_new(host: HostProcess) -> None:
+    links = start_via_http(host, "monitor", {"checks": 0, "until": 4})
+    status = host.wait_for_instance(links["id"])
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"]["checks"] == 4
+    elapsed = isoparse(status["output"]["finished_at"]) - isoparse(status["createdTime"])
+    assert elapsed == timedelta(minutes=90)  # three 30-minute timers, skipped in sim time
+    history = host.status(links["id"], history=True)["historyEvents"]  # type: ignore[index]
+    # continue_as_new resets history: only the last execution is kept.
+    assert sum(e["EventType"] == "TaskScheduled" for e in history) == 1
+
+
+def test_human_interaction_approved_before_timeout(host: HostProcess, held_clock: None) -> None:
+    links = start_via_http(host, "human_interaction", {"timeout_hours": 24})
+    host.wait_for_instance(links["id"], until=lambda s: s["customStatus"] is not None)
+    send = links["sendEventPostUri"].replace("{eventName}", "approve")
+    assert requests.post(send, json={"by": "lead"}, timeout=10).status_code == 202
+    status = host.wait_for_instance(links["id"])
+    assert status["output"] == {"approved": True, "by": {"by": "lead"}}
+
+
+def test_human_interaction_times_out(host: HostProcess) -> None:
+    links = start_via_http(host, "human_interaction", {"timeout_hours": 48})
+    status = host.wait_for_instance(links["id"])
+    assert status["output"]["approved"] is False
+    waited = isoparse(status["output"]["timed_out_at"]) - isoparse(status["createdTime"])
+    assert waited == timedelta(hours=48)
+
+
+def test_event_raised_before_the_orchestrator_waits_is_buffered(
+    host: HostProcess, held_clock: None
+) -> None:
+    response = host.start_orchestration("human_interaction", {"timeout_hours": 1})
+    instance_id = response.json()["id"]
+    assert host.raise_event(instance_id, "approve", "early").status_code == 202
+    status = host.wait_for_instance(instance_id)
+    assert status["output"] == {"approved": True, "by": "early"}
+
+
+def test_retry_succeeds_on_attempt_3(host: HostProcess) -> None:
+    links = start_via_http(host, "retries", {"key": "ok", "succeed_on": 3, "max": 5})
+    status = host.wait_for_instance(links["id"])
+    assert status["output"] == {"result": "succeeded on attempt 3"}
+    assert (host.markers / "flaky-ok").read_text() == "3"  # type: ignore[attr-defined]
+
+
+def test_retry_exhausts_and_surfaces_the_last_failure(host: HostProcess) -> None:
+    links = start_via_http(host, "retries", {"key": "never", "succeed_on": 99, "max": 3})
+    status = host.wait_for_instance(links["id"])
+    assert "attempt 3 failed" in status["output"]["error"]
+    assert "RuntimeError" in status["output"]["error"]
+    assert (host.markers / "flaky-never").read_text() == "3"  # type: ignore[attr-defined]
+    history = host.status(links["id"], history=True)["historyEvents"]  # type: ignore[index]
+    fired = [e for e in history if e["EventType"] == "TimerFired"]
+    assert len(fired) == 3  # a retry timer after every failure, as DTFx does
+
+
+def test_sub_orchestrations_and_their_failures(host: HostProcess) -> None:
+    links = start_via_http(host, "parent", {"regions": ["westeurope", "eastus"]})
+    status = host.wait_for_instance(links["id"])
+    assert status["runtimeStatus"] == "Completed"
+    children = status["output"]["children"]
+    assert [c["region"] for c in children] == ["westeurope", "eastus"]
+    assert all(c["parent"] == links["id"] for c in children)
+    assert "region bad is broken" in status["output"]["failure"]
+    child = host.status(f"{links['id']}-eastus")
+    assert child is not None and child["runtimeStatus"] == "Completed"
+
+
+def test_singleton_start_refuses_a_running_instance(host: HostProcess, held_clock: None) -> None:
+    url = f"{host.url}/api/singleton/the-one"
+    first = requests.post(url, headers=host.function_headers(), timeout=10)
+    assert first.status_code == 202
+    second = requests.post(url, headers=host.function_headers(), timeout=10)
+    assert second.status_code == 409
+    # The management API refuses a second start with the same id too.
+    again = host.start_orchestration("human_interaction", {"timeout_hours": 1}, "the-one")
+    assert again.status_code == 409 and "already exists" in again.json()["error"]["message"]
+    manage = f"{host.url}/api/manage/the-one"
+    assert requests.post(f"{manage}/terminate", headers=host.function_headers(), timeout=10).ok
+    status = host.wait_for_instance("the-one")
+    assert (status["runtimeStatus"], status["output"]) == ("Terminated", "stopped by test")
+
+
+def test_terminate_then_purge(host: HostProcess, held_clock: None) -> None:
+    instance_id = host.start_orchestration("human_interaction", {"timeout_hours": 5}).json()["id"]
+    manage = f"{host.url}/api/manage/{instance_id}"
+    headers = host.function_headers()
+    host.wait_for_instance(instance_id, until=lambda s: s["runtimeStatus"] == "Running")
+    assert requests.post(f"{manage}/terminate", headers=headers, timeout=10).status_code == 202
+    assert host.wait_for_instance(instance_id)["runtimeStatus"] == "Terminated"
+    raised = requests.post(
+        f"{manage}/raise?event=approve", json={"late": True}, headers=headers, timeout=10
+    )
+    assert raised.status_code == 500  # the SDK raises on 410 Gone: the function fails
+    assert host.raise_event(instance_id, "approve", 1).status_code == 410
+    purged = requests.post(f"{manage}/purge", headers=headers, timeout=10)
+    assert purged.json() == {"deleted": 1}
+    assert host.status(instance_id) is None
+    assert host.raise_event(instance_id, "approve", 1).status_code == 404
+
+
+def test_wait_for_completion_or_check_status_response(host: HostProcess) -> None:
+    response = requests.post(
+        f"{host.url}/api/wait/chaining",
+        json={"name": "bo"},
+        headers=host.function_headers(),
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert response.json()["result"] == "hello hello hello bo"
+
+
+def test_custom_status_over_16_kb_fails_the_instance(host: HostProcess) -> None:
+    small = host.start_orchestration("big_status", {"size": 1000}).json()["id"]
+    assert host.wait_for_instance(small)["runtimeStatus"] == "Completed"
+    big = host.start_orchestration("big_status", {"size": 9000}).json()["id"]
+    status = host.wait_for_instance(big)
+    assert status["runtimeStatus"] == "Failed"
+    assert "16 KB" in status["output"]
+
+
+def test_list_instances_and_bad_input(host: HostProcess) -> None:
+    done = host.start_orchestration("chaining", {"name": "z"}).json()["id"]
+    host.wait_for_instance(done)
+    listed = requests.get(f"{host.url}/api/list", headers=host.admin_headers(), timeout=10)
+    assert done in listed.json()
+    unknown = host.start_orchestration("no_such_orchestrator", {})
+    assert unknown.status_code == 400
+    assert "no_such_orchestrator" in unknown.json()["error"]["message"]
+    bad_json = requests.post(host.webhook("orchestrators/chaining"), data="{not json", timeout=10)
+    assert bad_json.status_code == 400 and "JSON" in bad_json.json()["error"]["message"]
+
+
+def test_admin_lists_functions(host: HostProcess) -> None:
+    response = requests.get(f"{host.url}/admin/functions", headers=host.admin_headers(), timeout=10)
+    names = {f["name"]: f["trigger"] for f in response.json()["functions"]}
+    assert names["chaining"] == "orchestrationTrigger"
+    assert names["greet"] == "activityTrigger"
+    assert names["http_start"] == "httpTrigger"
+    denied = requests.get(
+        f"{host.url}/admin/functions", headers=host.function_headers(), timeout=10
+    )
+    assert denied.status_code == 401
