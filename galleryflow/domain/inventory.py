@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from galleryflow.domain.fields import format_utc, parse_utc
@@ -108,7 +109,9 @@ class VersionRecord:
             "provisioning_state": self.provisioning_state,
         }
 
-    @property
+    # cached_property writes the instance __dict__ directly, so it works on frozen dataclasses;
+    # planners ask these many times per version.
+    @cached_property
     def region_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.regions)
 
@@ -132,7 +135,7 @@ class VersionRecord:
             and not self.excluded_in(region)
         )
 
-    @property
+    @cached_property
     def is_good(self) -> bool:
         """Provisioning Succeeded and replication Completed in every region it targets."""
         return (
@@ -161,7 +164,12 @@ def _time(value: object) -> datetime | None:
 
 def newest_first(versions: list[VersionRecord]) -> list[VersionRecord]:
     """Highest version number first; equal numbers (1.2.3 / 1.02.3) by name, descending."""
-    return sorted(versions, key=lambda v: (v.version, v.name), reverse=True)
+    return sorted(versions, key=sort_key, reverse=True)
+
+
+def sort_key(v: VersionRecord) -> tuple[int, int, int, str]:
+    """Numeric order, then name (plain tuples: much faster than comparing Version objects)."""
+    return (v.version.major, v.version.minor, v.version.patch, v.name)
 
 
 def all_regions(versions: list[VersionRecord]) -> list[str]:
