@@ -26,6 +26,7 @@ from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
 from sandbox.host import history as h
+from sandbox.host import invoke
 from sandbox.host.app_loader import LoadedApp
 from sandbox.host.clock import Clock
 from sandbox.host.replay import NewTask, ReplayResult, describe_action, run_orchestrator
@@ -53,6 +54,10 @@ class Engine:
         self.clock = clock
         self._cache: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self.notify: Callable[[], None] = lambda: None
+        # Like the Python worker, async functions run on the host's one event loop (the durable
+        # client's shared aiohttp session lives there); the server sets these two.
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.client_json: Callable[[], str] = lambda: "{}"
         self.stats = {"episodes": 0, "episode_seconds": 0.0, "orchestrator_seconds": 0.0}
 
     # ------------------------------------------------------------------ client operations
@@ -467,9 +472,15 @@ class Engine:
                 value = ActivityTriggerConverter.decode(
                     meta.Datum(work.input, "json"), trigger_metadata=None
                 )
-                result = info.func(**{info.trigger["name"]: value})
-                if inspect.isawaitable(result):
-                    result = asyncio.run(_await(result))
+                call = invoke.prepare(info, value, self.client_json())
+                if invoke.is_async(info) and self.loop is not None:
+                    running = asyncio.run_coroutine_threadsafe(info.func(**call.kwargs), self.loop)
+                    result = running.result()
+                else:
+                    result = info.func(**call.kwargs)
+                    if inspect.isawaitable(result):
+                        result = asyncio.run(_await(result))
+                self.send_outputs(call)
                 encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
                 event = h.task_completed(self.clock.now_iso(), work.task_id, encoded)
             except Exception as exc:
@@ -482,6 +493,14 @@ class Engine:
                 )
         self.store.finish_activity(work, self.clock.now_iso(), event)
         self.notify()
+
+    def send_outputs(self, call: invoke.Invocation) -> None:
+        """Output bindings set through func.Out (queue outputs go to the configured queue)."""
+        sender = self.output_sender
+        if sender is not None:
+            sender(call)
+
+    output_sender: Callable[[invoke.Invocation], None] | None = None
 
 
 async def _await(awaitable: Any) -> Any:

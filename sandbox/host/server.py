@@ -70,6 +70,7 @@ class Host:
             self.engine, app.task_hub, self.keys.durable_system_key, lambda: self.origin
         )
         self.http = HttpTriggers(app, self.keys, self.client_json, self._count_http)
+        self.engine.client_json = self.client_json
         self._background: set[asyncio.Task[Any]] = set()
 
     def client_json(self) -> str:
@@ -245,6 +246,7 @@ class Host:
         self.rpc_origin = f"http://127.0.0.1:{_bound_port(rpc_site)}"
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        self.engine.loop = loop
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         self._spawn(self.scheduler.run())

@@ -20,7 +20,9 @@ APP = Path(__file__).parent / "apps" / "patterns"
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
     markers = tmp_path_factory.mktemp("markers")
     process = start_host(
-        APP, tmp_path_factory.mktemp("state"), settings={"PATTERNS_MARKER_DIR": str(markers)}
+        APP,
+        tmp_path_factory.mktemp("state"),
+        settings={"PATTERNS_MARKER_DIR": str(markers), "PATTERNS_SCHEDULE": "0 0 3 * * *"},
     )
     process.markers = markers  # type: ignore[attr-defined]
     yield process
@@ -225,3 +227,31 @@ def test_admin_lists_functions(host: HostProcess) -> None:
         f"{host.url}/admin/functions", headers=host.function_headers(), timeout=10
     )
     assert denied.status_code == 401
+
+
+def test_activity_with_a_durable_client_binding(host: HostProcess) -> None:
+    instance_id = host.start_orchestration("introspect").json()["id"]
+    assert host.wait_for_instance(instance_id)["output"] == "Running"
+
+
+def test_timer_trigger_fires_on_demand_and_on_schedule(host: HostProcess) -> None:
+    fire = requests.post(
+        f"{host.url}/admin/functions/nightly", json={}, headers=host.admin_headers(), timeout=10
+    )
+    assert fire.status_code == 202
+    first = host.wait_for_instance("nightly-run")
+    assert first["output"]["result"] == "hello hello hello timer"
+    listed = requests.get(f"{host.url}/admin/functions", headers=host.admin_headers(), timeout=10)
+    assert listed.json()["timers"][0]["schedule"] == "0 0 3 * * *"
+    host.set_clock(advance_seconds=2 * 86400)  # the 03:00 schedule passes in simulated time
+    second = host.wait_for_instance(
+        "nightly-run",
+        until=lambda s: (
+            s["createdTime"] != first["createdTime"] and s["runtimeStatus"] == "Completed"
+        ),
+    )
+    assert second["output"]["result"] == first["output"]["result"]
+    bad = requests.post(
+        f"{host.url}/admin/functions/chaining", json={}, headers=host.admin_headers(), timeout=10
+    )
+    assert bad.status_code == 400 and "orchestrationTrigger" in bad.json()["error"]["message"]

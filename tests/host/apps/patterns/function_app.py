@@ -218,3 +218,22 @@ def slow(tag: str) -> str:
     while not (MARKERS / "slow-release").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     return f"slow {tag}"
+
+
+@app.activity_trigger(input_name="instance_id")
+@app.durable_client_input(client_name="client")
+async def own_status(instance_id: str, client: df.DurableOrchestrationClient) -> str:
+    """Activities may take a durable client binding too (same event loop as the worker)."""
+    status = await client.get_status(instance_id)
+    return str(status.runtime_status.value)
+
+
+@app.orchestration_trigger(context_name="context")
+def introspect(context: df.DurableOrchestrationContext):
+    return (yield context.call_activity("own_status", context.instance_id))
+
+
+@app.timer_trigger(schedule="%PATTERNS_SCHEDULE%", arg_name="timer", run_on_startup=False)
+@app.durable_client_input(client_name="client")
+async def nightly(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+    await client.start_new("chaining", "nightly-run", {"name": "timer"})
