@@ -134,7 +134,10 @@ class Int(Spec):
             return self._wrong_type(value, path, problems, "an integer")
         low, high = self.minimum, self.maximum
         if (low is not None and value < low) or (high is not None and value > high):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            if low is not None and high is not None:
+                bounds = f"between {low} and {high}"
+            else:
+                bounds = f"at least {low}" if low is not None else f"at most {high}"
             problems.append(Problem(path, f"{value} is out of range", f"use a number {bounds}"))
             return INVALID
         return value

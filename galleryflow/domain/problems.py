@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,8 +35,15 @@ class RequestValidationError(ValueError):
         return [p.to_dict() for p in self.problems]
 
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def child(path: str, key: str | int) -> str:
-    """JSONPath of a member (`$.a` + `b` -> `$.a.b`) or an item (`$.a` + 1 -> `$.a[1]`)."""
+    """JSONPath of an item (`$.a` + 1 -> `$.a[1]`) or a member: `$.a` + `b` -> `$.a.b`,
+    and bracket notation for names that are not plain (`$.tags` + `a/b` -> `$.tags['a/b']`)."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    return f"{path}.{key}"
+    if _PLAIN_NAME.match(key):
+        return f"{path}.{key}"
+    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{path}['{escaped}']"

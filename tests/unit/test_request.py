@@ -154,7 +154,7 @@ def test_every_problem_is_reported_at_once_with_path_and_hint() -> None:
         "$.target_regions[1].colour",
         "$.target_regions[2].name",
         "$.rollout.mode",
-        "$.tags.a/b",
+        "$.tags['a/b']",
         "$.surprise",
     }
     assert "did you mean westeurope" in by_path["$.target_regions[0].name"]["hint"]
