@@ -309,6 +309,32 @@ class Stack:
             location=location,
         )
 
+    def arm_put(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT an ARM resource on the emulator (e.g. an older image version to prune)."""
+        response = self.session.put(
+            f"{self.arm.url}{resource_id}",
+            params={"api-version": ARM_API_VERSION},
+            headers={"Authorization": f"Bearer {ARM_TOKEN}"},
+            json=body,
+            verify=str(self.ca_file),
+            timeout=30,
+        )
+        if response.status_code >= 400:
+            raise StackError(f"PUT {resource_id}: {response.status_code} {response.text}")
+        return dict(response.json())
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the host's simulated clock (it pushes the new time to the emulator)."""
+        response = self.session.post(
+            f"{self.host.url}/admin/clock",
+            json={"advance_seconds": seconds},
+            headers={"x-functions-key": self.keys["masterKey"]},
+            timeout=60,
+        )
+        if response.status_code >= 400:
+            raise StackError(f"advance clock: {response.status_code} {response.text}")
+        return dict(response.json())
+
     # ---- host: Durable management API and HTTP API -----------------------------------
 
     def _durable(self, method: str, path: str, body: Any = None) -> requests.Response:
@@ -449,7 +475,7 @@ def start_stack(
             "GALLERYFLOW_EVENTS_QUEUE": EVENTS_QUEUE,
             # simulated time: ARM LROs answer Retry-After 0; never sleep between polls
             "GALLERYFLOW_ARM_POLLING_INTERVAL": "0",
-            "GALLERYFLOW_ARM_RETRY_TOTAL": "2",
+            "GALLERYFLOW_ARM_RETRY_TOTAL": "1",
             "GALLERYFLOW_NIGHTLY_SCHEDULE": "0 0 2 * * *",
             "GALLERYFLOW_DEVOPS_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SANDBOX_CLOCK": clock,
