@@ -378,6 +378,7 @@ class Obj(Spec):
             else:
                 raw = f.default
             cleaned[f.name] = f.spec.check(raw, child(path, f.name), problems)
+        ok = ok and all(is_valid(v) for v in cleaned.values())
         return cleaned if ok else _partial(cleaned)
 
     def json_schema(self) -> dict[str, Any]:

@@ -303,40 +303,49 @@ def _check_version(version: Any, problems: list[Problem]) -> None:
         )
 
 
-def _plan_targets(clean: Any, problems: list[Problem]) -> tuple[TargetRegion, ...] | None:
-    """Cross-field rules of target_regions, then replica planning. None when invalid."""
-    targets = clean["target_regions"]
-    production = clean["production"]
-    if not isinstance(targets, list) or not isinstance(production, bool):
-        return None
-    ok = is_valid(targets)
-    for i, t in enumerate(targets):
-        path = child("$.target_regions", i)
-        if not is_valid(t):
-            continue
-        if t["replica_count"] is not None and t["expected_concurrent_deployments"] is not None:
-            ok = False
-            problems.append(
-                Problem(
-                    path,
-                    "replica_count and expected_concurrent_deployments are both set",
-                    "give one of them: an explicit count, or the deployments to plan from",
-                )
+def _check_target(t: Any, path: str, production: object, problems: list[Problem]) -> bool:
+    """Cross-field rules of one target region; checks only the members that are valid."""
+    count, deployments = t["replica_count"], t["expected_concurrent_deployments"]
+    name, storage = t["name"], t["storage_account_type"]
+    ok = True
+    if isinstance(count, int) and isinstance(deployments, int):
+        ok = False
+        problems.append(
+            Problem(
+                path,
+                "replica_count and expected_concurrent_deployments are both set",
+                "give one of them: an explicit count, or the deployments to plan from",
             )
-        if t["replica_count"] is not None and t["replica_count"] < minimum_replicas(production):
+        )
+    if isinstance(production, bool) and isinstance(count, int):
+        floor = minimum_replicas(production)
+        if count < floor:
             ok = False
             problems.append(
                 Problem(
                     child(path, "replica_count"),
-                    f"production images need at least {minimum_replicas(production)} replicas",
+                    f"production images need at least {floor} replicas",
                     "raise replica_count, or set production to false",
                 )
             )
-        if is_valid(t["name"]) and t["storage_account_type"] is not None:
-            failure = storage_type_problem(t["name"], StorageAccountType(t["storage_account_type"]))
-            if failure:
-                ok = False
-                problems.append(Problem(child(path, "storage_account_type"), *failure))
+    if is_valid(name) and isinstance(storage, str):
+        failure = storage_type_problem(name, StorageAccountType(storage))
+        if failure:
+            ok = False
+            problems.append(Problem(child(path, "storage_account_type"), *failure))
+    return ok
+
+
+def _plan_targets(clean: Any, problems: list[Problem]) -> tuple[TargetRegion, ...] | None:
+    """Cross-field rules of target_regions, then replica planning. None when invalid."""
+    targets = clean["target_regions"]
+    production = clean["production"]
+    if not isinstance(targets, list):
+        return None
+    ok = is_valid(targets) and isinstance(production, bool)
+    for i, t in enumerate(targets):
+        if isinstance(t, dict):
+            ok = _check_target(t, child("$.target_regions", i), production, problems) and ok
     first_seen: dict[str, int] = {}
     for i, t in enumerate(targets):
         name = t["name"] if isinstance(t, dict) and is_valid(t["name"]) else None

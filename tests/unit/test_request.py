@@ -356,3 +356,70 @@ def test_any_unknown_field_is_refused_at_its_path(data: dict[str, Any], key: str
     data["retention"] = {key: 1}
     data["target_regions"][0][key] = 1
     assert paths_of(data) == {f"$.retention.{key}", f"$.target_regions[0].{key}"}
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["westeurope", "1.2.3", "waves", "explicit", "2027-01-01T00:00:00Z"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+def paths_in(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += paths_in(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += paths_in(v, (*prefix, i))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_requests(), st.data())
+def test_any_mangled_request_gives_problems_never_a_crash(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    spot = draw.draw(st.sampled_from(paths_in(data)[1:]))
+    parent: Any = data
+    for key in spot[:-1]:
+        parent = parent[key]
+    parent[spot[-1]] = draw.draw(json_values)
+    try:
+        request = parse_publish_request(data)
+    except RequestValidationError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.path.startswith("$") and problem.message and problem.hint
+        return
+    assert PublishRequest.from_dict(request.to_dict()) == request
+
+
+@given(json_values)
+def test_arbitrary_json_gives_problems_never_a_crash(value: Any) -> None:
+    with pytest.raises(RequestValidationError):
+        parse_publish_request(value)
+
+
+def test_rules_of_one_region_are_checked_even_when_another_member_is_bad() -> None:
+    data = minimal(
+        production="no",
+        target_regions=[
+            {"name": "westus", "replica_count": "3", "storage_account_type": "Standard_ZRS"},
+            {"name": "West US"},
+        ],
+    )
+    assert paths_of(data) == {
+        "$.production",
+        "$.target_regions[0].replica_count",
+        "$.target_regions[0].storage_account_type",
+        "$.target_regions[1].name",
+    }
