@@ -146,3 +146,12 @@ def test_validator_and_schema_agree_on_rollbacks(data: dict[str, Any]) -> None:
     except RequestValidationError:
         return  # the validator may be stricter (known regions, duplicates, int32 versions)
     assert schema_ok
+
+
+@settings(max_examples=150, deadline=None)
+@given(json_values, st.sampled_from([parse_rollback_request, parse_prune_request]))
+def test_arbitrary_json_gives_problems_never_a_crash(value: Any, parse: Any) -> None:
+    data = {"gallery": GALLERY, "image_definition": "d", "version": "1.0.0", "x": value}
+    for candidate in (value, data, {**data, "gallery": value}, {**data, "regions": value}):
+        with pytest.raises(RequestValidationError):
+            parse(candidate)
