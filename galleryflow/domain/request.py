@@ -255,7 +255,8 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
         gallery = replace(gallery, subscription_id=vm.subscription_id)
     rollout = clean["rollout"]
     replication = clean["replication"]
-    assert targets is not None  # no problems -> targets were planned
+    if targets is None:  # cannot happen without a problem; keep mypy and -O honest
+        raise RuntimeError("target regions were not planned")
     return PublishRequest(
         source_vm_id=clean["source_vm_id"],
         gallery=gallery,
