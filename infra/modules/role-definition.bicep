@@ -3,7 +3,8 @@
 //   (galleryflow.azure.actions.ARM_ACTIONS; tests/infra compares them), assignable only on
 //   the gallery's and the source VMs' resource groups;
 // - subscription reader: the few reads galleryflow makes at subscription scope (quota
-//   usages, VMs and scale sets still using an image), assignable on the subscription.
+//   usages, VMs and scale sets still using an image) and the status reads of long-running
+//   operations (their URLs live outside any resource group), assignable on the subscription.
 targetScope = 'subscription'
 
 @description('Display name of the publisher role (unique in the tenant).')
@@ -13,7 +14,9 @@ param roleName string
 param assignableScopes array
 
 var publisherActions = loadJsonContent('../role-actions.json', '$.actions')
-var subscriptionActions = loadJsonContent('../role-actions.json', '$.subscriptionScopeActions')
+var subscriptionReads = loadJsonContent('../role-actions.json', '$.subscriptionScopeActions')
+var lroPolling = loadJsonContent('../role-actions.json', '$.lroPollingActions')
+var subscriptionActions = concat(subscriptionReads, lroPolling)
 
 resource publisher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)
@@ -37,7 +40,7 @@ resource subscriptionReader 'Microsoft.Authorization/roleDefinitions@2022-04-01'
   name: guid(subscription().id, roleName, 'subscription-reader')
   properties: {
     roleName: '${roleName} - subscription reads'
-    description: 'galleryflow: read gallery quota usages and which VMs and scale sets use an image.'
+    description: 'galleryflow: read gallery quota usages, which VMs and scale sets use an image, and long-running operation status.'
     type: 'CustomRole'
     permissions: [
       {

@@ -1,0 +1,137 @@
+"""The custom roles are exactly what a real run needs: galleryflow runs a full publish
+(running, stopped and generalized sources), rollback and prune on the sandbox stack as an
+emulator principal that holds ONLY the publisher role's actions (infra/role-actions.json).
+
+- none missing: every run succeeds (a missing action would be AuthorizationFailed, 403);
+- none extra: the actions the emulator logged for that principal are all the role's actions;
+- the subscription-scope reads are exactly the calls made outside any resource group,
+  apart from long-running-operation polls, which the role's lroPollingActions cover.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.stack import DemoIds, Stack, start_stack
+
+ROLE = json.loads((Path(__file__).resolve().parents[2] / "infra/role-actions.json").read_text())
+ROLE_TOKEN = "galleryflow-custom-role-token"
+ROLE_PRINCIPAL = "galleryflow-custom-role"
+# Where azure-core polls long-running operations (Azure-AsyncOperation / Location headers).
+LRO_POLL = re.compile(
+    r"^/subscriptions/[^/]+/providers/Microsoft\.Compute/locations/[^/]+/"
+    r"(operations|operationResults)/[^/]+$",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(scope="module")
+def role_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack whose galleryflow authenticates as a principal limited to the role."""
+    stack = start_stack(
+        tmp_path_factory.mktemp("role-stack"),
+        settings={"GALLERYFLOW_ARM_STATIC_TOKEN": ROLE_TOKEN},
+    )
+    try:
+        stack.arm_control(
+            "POST",
+            "principals",
+            {"token": ROLE_TOKEN, "name": ROLE_PRINCIPAL, "actions": ROLE["actions"]},
+        )
+        yield stack
+    finally:
+        stack.stop()
+
+
+def run_ok(stack: Stack, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    started = stack.api("POST", route, body)
+    assert started.status_code == 202, started.text
+    status = stack.wait_for_run(started.json()["id"], timeout=120)
+    assert status["runtimeStatus"] == "Completed", json.dumps(status.get("output"))[:2000]
+    output: dict[str, Any] = status["output"]
+    return output
+
+
+def publish(stack: Stack, ids: DemoIds, **overrides: Any) -> str:
+    """Publish the seeded VM to its own region; returns the new version."""
+    output = run_ok(stack, "publish", ids.request([ids.location], **overrides))
+    assert output["status"] == "succeeded", output
+    return str(output["version"])
+
+
+def role_requests(stack: Stack) -> list[dict[str, Any]]:
+    logged = stack.arm_control("GET", "requests")["requests"]
+    return [r for r in logged if r.get("principal") == ROLE_PRINCIPAL]
+
+
+def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack) -> None:
+    stack = role_stack
+    # A running source (deallocate, start), a stopped one (start + powerOff to restore it)
+    # and a generalized capture (generalize): every VM power path galleryflow has.
+    running = stack.seed_demo(vm_name="vm-role-running", definition="role-running")
+    stopped = stack.seed_demo(
+        vm_name="vm-role-stopped", definition="role-stopped", power_state="stopped"
+    )
+    generalized = stack.seed_demo(
+        vm_name="vm-role-gen",
+        definition="role-gen",
+        os_state="Generalized",
+        power_state="deallocated",
+        generalized=False,  # galleryflow generalizes it (`generalize: true`)
+    )
+
+    assert [publish(stack, running) for _ in range(3)] == ["1.0.0", "1.0.1", "1.0.2"]
+    assert publish(stack, stopped) == "1.0.0"
+    assert stack.vm_power_state(stopped.vm_id) == "stopped"
+    assert publish(stack, generalized, generalize=True) == "1.0.0"
+
+    rolled = run_ok(
+        stack,
+        "rollback",
+        {"gallery": running.gallery, "image_definition": running.definition, "version": "1.0.2"},
+    )
+    assert rolled["after"] == {running.location: "1.0.1"}, rolled
+    # Prune as part of the next publish (auto_prune): keeps the newest, deletes the oldest.
+    retention = {
+        "keep_last": 1,
+        "keep_newer_than_days": 0,
+        "min_good_versions": 1,
+        "auto_prune": True,
+        "dry_run": False,
+    }
+    output = run_ok(stack, "publish", running.request([running.location], retention=retention))
+    assert output["version"] == "1.0.3", output
+    assert "1.0.0" in output["pruned"], output
+
+    requests = role_requests(stack)
+    denied = [r for r in requests if r.get("status") == 403]
+    assert not denied, f"the role lacks actions: {denied}"
+    used = {r["action"] for r in requests if r.get("action")}
+    assert used == set(ROLE["actions"]), (
+        f"role actions never used: {sorted(set(ROLE['actions']) - used)}; "
+        f"used but not in the role: {sorted(used - set(ROLE['actions']))}"
+    )
+    unnamed = [r for r in requests if not r.get("action")]
+    assert unnamed, "expected long-running operations to be polled"
+    not_polls = [f"{r['method']} {r['path']}" for r in unnamed if not _is_poll(r)]
+    assert not not_polls, f"calls with no action that are not LRO polls: {not_polls[:5]}"
+
+    outside_groups = {
+        r["action"]
+        for r in requests
+        if r.get("action") and "/resourcegroups/" not in r["path"].lower()
+    }
+    assert outside_groups == set(ROLE["subscriptionScopeActions"]), (
+        "subscription-scope calls differ from the subscription reader role: "
+        f"{sorted(outside_groups)}"
+    )
+
+
+def _is_poll(request: dict[str, Any]) -> bool:
+    return request["method"] == "GET" and bool(LRO_POLL.match(request["path"]))
