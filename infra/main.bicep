@@ -102,7 +102,7 @@ module monitoring 'modules/monitoring.bicep' = {
 module storage 'modules/storage.bicep' = {
   name: 'galleryflow-storage'
   params: {
-    name: 'st${take(replace(appName, '-', ''), 9)}${take(suffix, 13)}'
+    name: toLower('st${take(replace(appName, '-', ''), 9)}${take(suffix, 13)}')
     location: location
     tags: allTags
     skuName: storageSku
@@ -115,7 +115,7 @@ module storage 'modules/storage.bicep' = {
 module keyVault 'modules/keyvault.bicep' = {
   name: 'galleryflow-keyvault'
   params: {
-    name: 'kv-${take(appName, 6)}-${take(suffix, 13)}'
+    name: toLower('kv-${take(replace(appName, '-', ''), 6)}-${take(suffix, 13)}')
     location: location
     tags: allTags
     readerPrincipalId: identity.outputs.principalId
@@ -139,7 +139,7 @@ module access 'modules/rg-access.bicep' = [
     name: 'galleryflow-access-${i}'
     scope: resourceGroup(s.subscriptionId, s.resourceGroup)
     params: {
-      roleDefinitionId: role.outputs.publisherRoleId
+      roleDefinitionName: role.outputs.publisherRoleName
       principalId: identity.outputs.principalId
     }
   }
@@ -162,6 +162,8 @@ module galleryLock 'modules/gallery-lock.bicep' = if (lockGallery) {
   }
 }
 
+// The modules that consume storage, Key Vault and monitoring outputs deploy after them,
+// role assignments included, so the host starts with its permissions in place.
 // galleryflow's own settings (docs/CONTRACTS.md). No secret is inline: the hook secret is
 // a Key Vault reference resolved by the platform with the app identity.
 var coreSettings = [
@@ -196,10 +198,6 @@ module functionApp 'modules/functionapp.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     galleryflowSettings: galleryflowSettings
   }
-  // The host needs its storage and Key Vault roles before it starts.
-  dependsOn: [
-    keyVault
-  ]
 }
 
 output functionAppName string = functionApp.outputs.name

@@ -1,10 +1,13 @@
 // Grants the galleryflow identity the custom role on one resource group (the gallery's or
 // a source VMs' group).
-@description('Resource id of the custom role definition.')
-param roleDefinitionId string
+@description('Name (GUID) of the custom role definition.')
+param roleDefinitionName string
 
 @description('Principal id of the app identity.')
 param principalId string
+
+// Role definitions are tenant-wide; this names the role by this subscription's path.
+var roleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionName)
 
 resource assignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(resourceGroup().id, principalId, roleDefinitionId)

@@ -57,4 +57,7 @@ resource subscriptionReader 'Microsoft.Authorization/roleDefinitions@2022-04-01'
 }
 
 output publisherRoleId string = publisher.id
+// The GUID: role definitions are tenant-wide, and an assignment in another subscription
+// names the role by that subscription's path.
+output publisherRoleName string = publisher.name
 output subscriptionReaderRoleId string = subscriptionReader.id
