@@ -255,3 +255,13 @@ def test_timer_trigger_fires_on_demand_and_on_schedule(host: HostProcess) -> Non
         f"{host.url}/admin/functions/chaining", json={}, headers=host.admin_headers(), timeout=10
     )
     assert bad.status_code == 400 and "orchestrationTrigger" in bad.json()["error"]["message"]
+
+
+def test_sub_orchestration_with_retry(host: HostProcess) -> None:
+    instance_id = host.start_orchestration("parent_with_retry").json()["id"]
+    status = host.wait_for_instance(instance_id)
+    assert status["output"] == "child succeeded on attempt 2"
+    history = host.status(instance_id, history=True)["historyEvents"]  # type: ignore[index]
+    kinds = [e["EventType"] for e in history]
+    assert kinds.count("SubOrchestrationInstanceCreated") == 2
+    assert kinds.count("SubOrchestrationInstanceFailed") == 1

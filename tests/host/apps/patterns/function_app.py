@@ -237,3 +237,15 @@ def introspect(context: df.DurableOrchestrationContext):
 @app.durable_client_input(client_name="client")
 async def nightly(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
     await client.start_new("chaining", "nightly-run", {"name": "timer"})
+
+
+@app.orchestration_trigger(context_name="context")
+def parent_with_retry(context: df.DurableOrchestrationContext):
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=60000, max_number_of_attempts=3)
+    return (yield context.call_sub_orchestrator_with_retry("flaky_child", options, "sub"))
+
+
+@app.orchestration_trigger(context_name="context")
+def flaky_child(context: df.DurableOrchestrationContext):
+    attempt = yield context.call_activity("flaky", {"key": "child", "succeed_on": 2})
+    return f"child {attempt}"
