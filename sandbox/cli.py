@@ -41,6 +41,7 @@ def host(
     clock: str = typer.Option("sim", help="sim: skip ahead to the next durable timer; real"),
     clock_sync_url: str = typer.Option(None, help="ARM emulator /_sandbox/clock to keep in step"),
     clock_sync_ca: Path = typer.Option(None, help="CA file for --clock-sync-url"),
+    clock_scale: float = typer.Option(0.0, help="sim: time also flows at this x wall time"),
 ) -> None:
     """Start the local Functions + Durable host; prints `READY http://127.0.0.1:PORT`."""
     from sandbox.host.server import serve
@@ -52,6 +53,7 @@ def host(
         clock=clock,
         clock_sync_url=clock_sync_url,
         clock_sync_ca=clock_sync_ca,
+        clock_scale=clock_scale,
     )
 
 

@@ -11,8 +11,9 @@ import json
 import logging
 import ssl
 import threading
+import time
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sandbox.host.store import Store
@@ -28,10 +29,18 @@ class Clock:
         store: Store,
         sync_url: str | None = None,
         sync_ca: Path | None = None,
+        scale: float = 0.0,
     ) -> None:
         if mode not in ("sim", "real"):
             raise ValueError(f"--clock must be 'sim' or 'real', not {mode!r}")
+        if scale < 0:
+            raise ValueError(f"--clock-scale must be >= 0, not {scale}")
         self.mode = mode
+        # Sim time also flows at `scale` x wall time (0: only jumps), so activities that wait
+        # for the ARM emulator's simulated time can finish while they run.
+        self.scale = scale
+        self._anchor_mono = time.monotonic()
+        self._last_persist = self._anchor_mono
         self._store = store
         self._sync_url = sync_url
         self._ssl = ssl.create_default_context(cafile=str(sync_ca)) if sync_ca else None
@@ -57,7 +66,19 @@ class Clock:
         if self.mode == "real":
             return utc_now()
         with self._lock:
-            return self._now
+            if not self.scale:
+                return self._now
+            mono = time.monotonic()
+            self._now += timedelta(seconds=(mono - self._anchor_mono) * self.scale)
+            self._anchor_mono = mono
+            persist = mono - self._last_persist > 1.0
+            if persist:
+                self._last_persist = mono
+            moment = self._now
+        if persist:
+            self._persist()
+            self._push()
+        return moment
 
     def now_iso(self) -> str:
         return to_iso(self.now())
@@ -66,10 +87,12 @@ class Clock:
         """Move simulated time forward (never back); True when it moved."""
         if self.mode == "real":
             return False
+        self.now()  # bring scaled time up to date first
         with self._lock:
             if moment <= self._now:
                 return False
             self._now = moment
+            self._anchor_mono = time.monotonic()
         self._persist()
         self._push()
         return True

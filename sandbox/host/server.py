@@ -50,11 +50,12 @@ class Host:
         clock_mode: str,
         clock_sync_url: str | None,
         clock_sync_ca: Path | None,
+        clock_scale: float = 0.0,
     ) -> None:
         self.app = app
         self.keys: HostKeys = load_or_create(state_dir)
         self.store = Store(state_dir / "host.sqlite")
-        self.clock = Clock(clock_mode, self.store, clock_sync_url, clock_sync_ca)
+        self.clock = Clock(clock_mode, self.store, clock_sync_url, clock_sync_ca, clock_scale)
         self.engine = Engine(app, self.store, self.clock)
         self.scheduler = Scheduler(
             self.engine,
@@ -278,15 +279,18 @@ def serve(
     clock_sync_url: str | None = None,
     clock_sync_ca: Path | None = None,
     rpc_port: int = 0,
+    clock_scale: float = 0.0,
 ) -> None:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
+    # host.json of most apps quiets "Azure.Core"; per-request SDK logging drowns the host log.
+    logging.getLogger("azure").setLevel(logging.WARNING)
     state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     try:
         app = load_app(app_dir)
-        host = Host(app, state_dir, clock, clock_sync_url, clock_sync_ca)
+        host = Host(app, state_dir, clock, clock_sync_url, clock_sync_ca, clock_scale)
     except (AppLoadError, ScheduleError, ValueError) as exc:
         print(f"ERROR {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from exc

@@ -32,6 +32,7 @@ class HostProcess:
         clock: str,
         clock_sync_url: str | None,
         clock_sync_ca: Path | None,
+        clock_scale: float = 0.0,
         ready_timeout: float = 60.0,
     ) -> None:
         self.app_dir = Path(app_dir)
@@ -41,6 +42,7 @@ class HostProcess:
         self.clock = clock
         self.clock_sync_url = clock_sync_url
         self.clock_sync_ca = clock_sync_ca
+        self.clock_scale = clock_scale
         self.ready_timeout = ready_timeout
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
@@ -69,6 +71,8 @@ class HostProcess:
             command += ["--clock-sync-url", self.clock_sync_url]
         if self.clock_sync_ca:
             command += ["--clock-sync-ca", str(self.clock_sync_ca)]
+        if self.clock_scale:
+            command += ["--clock-scale", str(self.clock_scale)]
         env = {**os.environ, **self.settings}
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
@@ -215,8 +219,11 @@ def start_host(
     clock: str = "sim",
     clock_sync_url: str | None = None,
     clock_sync_ca: Path | None = None,
+    clock_scale: float = 0.0,
 ) -> HostProcess:
-    return HostProcess(app_dir, state_dir, settings, port, clock, clock_sync_url, clock_sync_ca)
+    return HostProcess(
+        app_dir, state_dir, settings, port, clock, clock_sync_url, clock_sync_ca, clock_scale
+    )
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -76,3 +77,46 @@ def test_galleryflow_function_app_loads(
     listed = {f["name"] for f in body["functions"]}
     printed = {line.split(":")[0].strip() for line in host.stdout_lines[1:]}
     assert listed == printed
+
+
+def test_sim_clock_is_pushed_to_the_arm_emulator_and_survives_restart(
+    sandbox_host: Callable[..., HostProcess], tmp_path: Path
+) -> None:
+    from dateutil.parser import isoparse
+
+    from sandbox.arm.testing import start_arm_emulator
+
+    arm = start_arm_emulator(tmp_path / "arm")
+    try:
+        host = sandbox_host(
+            APP,
+            clock_sync_url=f"{arm.url}/_sandbox/clock",
+            clock_sync_ca=arm.ca_file,
+        )
+        instance_id = host.start_orchestration("monitor", {"checks": 0, "until": 3}).json()["id"]
+        status = host.wait_for_instance(instance_id)
+        finished = isoparse(status["output"]["finished_at"])
+        arm_now = isoparse(arm.control("GET", "/_sandbox/clock")["now"])
+        assert arm_now >= finished  # the emulator saw every jump of the host clock
+        before = isoparse(host.set_clock()["now"])
+        host.restart(kill=True)
+        assert isoparse(host.set_clock()["now"]) >= before  # sim time is persisted
+    finally:
+        arm.stop()
+
+
+def test_clock_scale_lets_time_flow_while_work_runs(
+    sandbox_host: Callable[..., HostProcess],
+) -> None:
+    host = sandbox_host(APP, clock_scale=3600.0)
+    first = isoparse_now(host)
+    deadline = time.monotonic() + 10
+    while isoparse_now(host) - first < timedelta(minutes=30):
+        assert time.monotonic() < deadline, "scaled sim time did not move"
+        time.sleep(0.05)
+
+
+def isoparse_now(host: HostProcess) -> datetime:
+    from dateutil.parser import isoparse
+
+    return isoparse(host.set_clock()["now"])
