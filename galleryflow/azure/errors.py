@@ -26,8 +26,17 @@ _BUSY_CONFLICT_CODES = frozenset(
         "operationpreempted",
     }
 )
-# A busy-looking 409 that will never succeed by waiting (the pruner must plan around it).
-_PERMANENT_CONFLICT_HINTS = ("end of life", "endoflife", "blockdeletion", "already exists")
+# OperationNotAllowed is also ARM's code for conditions that waiting never fixes (a running
+# capture source, an end-of-life deletion block, a safety profile). A busy hint wins.
+_BUSY_HINTS = ("in progress", "another operation", "try again", "retry")
+_PERMANENT_HINTS = (
+    "endoflife",
+    "blockdeletion",
+    "alreadyexists",
+    "deallocate",
+    "generalized",
+    "setittotrue",
+)
 
 _FORBIDDEN_RE = re.compile(
     r"perform action '(?P<action>[^']+)' over scope '(?P<scope>[^']+)'", re.IGNORECASE
@@ -103,8 +112,11 @@ class Conflict(GatewayError):
     def retryable(self) -> bool:
         if self.code.lower() not in _BUSY_CONFLICT_CODES:
             return False
-        text = self.message.lower().replace(" ", "")
-        return not any(hint.replace(" ", "") in text for hint in _PERMANENT_CONFLICT_HINTS)
+        text = self.message.lower()
+        if any(hint in text for hint in _BUSY_HINTS):
+            return True
+        squashed = "".join(text.split())
+        return not any(hint in squashed for hint in _PERMANENT_HINTS)
 
 
 class Throttled(GatewayError):

@@ -307,14 +307,16 @@ def _patch_version(
 ) -> dict[str, Any]:
     sub, rg, gal = gallery_parts(gallery)
     with azure_call(version_id(gallery, definition, name)):
-        poller = compute_client(sub).gallery_image_versions.begin_update(
+        # polling=False: ARM keeps provisioningState "Updating" until (re)replication ends,
+        # which takes hours in Azure; the caller watches replication instead.
+        compute_client(sub).gallery_image_versions.begin_update(
             rg,
             gal,
             definition,
             name,
             GalleryImageVersionUpdate({"properties": {"publishingProfile": profile}}),
-        )
-        poller.result()
+            polling=False,
+        ).result()
     return version_to_dict(_read_version(gallery, definition, name))
 
 
@@ -389,11 +391,17 @@ def delete_version(gallery: Mapping[str, Any], definition: str, name: str) -> di
     around it instead of retrying.
     """
     sub, rg, gal = gallery_parts(gallery)
+    statuses: list[int] = []
+
+    def record_status(response: Any) -> None:
+        statuses.append(response.http_response.status_code)
+
     try:
         with azure_call(version_id(gallery, definition, name)):
             compute_client(sub).gallery_image_versions.begin_delete(
-                rg, gal, definition, name
+                rg, gal, definition, name, raw_response_hook=record_status
             ).result()
     except NotFound:
         return {"deleted": True, "already_absent": True}
-    return {"deleted": True, "already_absent": False}
+    # ARM answers a DELETE of a resource that does not exist with 204 No Content.
+    return {"deleted": True, "already_absent": bool(statuses) and statuses[0] == 204}

@@ -54,6 +54,16 @@ def test_forbidden_dict_names_action_and_scope():
         (e.Conflict("CannotDeleteResource", "blocked before end of life"), False),
         (e.Conflict("OperationNotAllowed", "blocked until its end of life date"), False),
         (e.Conflict("VersionAlreadyExists", "exists"), False),
+        (e.Conflict("OperationNotAllowed", "Injected fault: HTTP 409."), True),
+        (e.Conflict("OperationNotAllowed", "VM 'vm1' is running. Deallocate it first."), False),
+        (
+            e.Conflict(
+                "OperationNotAllowed",
+                "Operation 'start' is not allowed while another operation (deallocate) is in "
+                "progress. Wait for it to finish and retry.",
+            ),
+            True,
+        ),
         (e.NotFound("ResourceNotFound", "m"), False),
         (e.Forbidden("AuthorizationFailed", "m"), False),
         (e.QuotaExceeded("QuotaExceeded", "m"), False),
