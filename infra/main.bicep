@@ -39,7 +39,7 @@ param eventsQueueName string = 'galleryflow-events'
 @description('NCRONTAB (6 fields, UTC) of the nightly rebuild.')
 param nightlySchedule string = '0 0 2 * * *'
 
-@description('Path, inside the deployed package, of the image pipelines file. Empty: none.')
+@description('Image pipelines file, relative to the app root (e.g. pipelines.yaml). Empty: none.')
 param pipelinesFile string = ''
 
 @description('Comma list of Azure DevOps host patterns galleryflow may call back to.')
