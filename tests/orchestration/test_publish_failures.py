@@ -1,0 +1,165 @@
+"""publish_image when things break: capture failures, failing regions under both policies,
+cleanup on failure, preflight refusals. Final emulator state is asserted every time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.stack import DemoIds, Stack
+
+
+def _seed(stack: Stack, name: str, **options: Any) -> DemoIds:
+    return stack.seed_demo(vm_name=f"vm-{name}", definition=name, **options)
+
+
+def _flags(version: dict[str, Any]) -> tuple[bool, dict[str, bool]]:
+    profile = version["properties"]["publishingProfile"]
+    regional = {
+        t["name"].replace(" ", "").lower(): t.get("excludeFromLatest")
+        for t in profile["targetRegions"]
+    }
+    return profile["excludeFromLatest"], regional
+
+
+def _requests(stack: Stack, fragment: str) -> list[str]:
+    log = stack.arm_control("GET", "requests")["requests"]
+    return [f"{r['method']} {r['path']}" for r in log if fragment in r["path"]]
+
+
+def test_capture_failure_restores_the_running_vm(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "capfail")
+    sandbox_stack.add_fault(
+        kind="http",
+        method="PUT",
+        path="/images/capfail/versions/",
+        status=400,
+        code="InvalidParameter",
+        message="disk is busy",
+        times=1,
+    )
+    run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "capture failed on" in status["output"]
+    assert "InvalidParameter: disk is busy" in status["output"]
+    assert status["customStatus"]["step"] == "failed"
+    assert sandbox_stack.versions(ids) == {}
+    # deallocated for the capture, started again afterwards
+    calls = _requests(sandbox_stack, "vm-capfail/")
+    assert any(c.endswith("/deallocate") for c in calls)
+    assert any(c.endswith("/start") for c in calls)
+    assert sandbox_stack.vm_power_state(ids.vm_id) == "running"
+    assert [e["type"] for e in sandbox_stack.events(run)][-1] == "galleryflow.failed.v1"
+
+
+def test_region_failing_once_is_retried(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "once")
+    sandbox_stack.add_fault(kind="replication_failure", region="eastus", version="once", times=1)
+    run = sandbox_stack.start_orchestration(
+        "publish_image", ids.request(["westeurope", "eastus", "westus3"])
+    )
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "succeeded"
+    assert result["regions"]["eastus"]["attempt"] == 2
+    assert result["regions"]["westeurope"]["attempt"] == 1
+    version = sandbox_stack.versions(ids)["1.0.0"]
+    summary = {
+        s["region"].replace(" ", "").lower(): s["state"]
+        for s in version["properties"]["replicationStatus"]["summary"]
+    }
+    assert summary == {"westeurope": "Completed", "eastus": "Completed", "westus3": "Completed"}
+    assert _flags(version) == (False, {"westeurope": False, "eastus": False, "westus3": False})
+
+
+def test_region_failing_for_good_fails_the_run(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "dead")
+    sandbox_stack.add_fault(
+        kind="replication_failure",
+        region="eastus",
+        version="dead",
+        details="storage account unavailable",
+    )
+    request = ids.request(
+        ["westeurope", "eastus"], replication={"max_region_retries": 1, "on_region_failure": "fail"}
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "replicate failed on" in status["output"] and "in eastus" in status["output"]
+    assert "ReplicationFailed" in status["output"]
+    assert status["customStatus"]["regions"]["eastus"]["attempt"] == 2
+    # the version stays, excluded from latest globally and in every region
+    version = sandbox_stack.versions(ids)["1.0.0"]
+    assert _flags(version) == (True, {"westeurope": True, "eastus": True})
+    assert sandbox_stack.vm_power_state(ids.vm_id) == "running"
+
+
+def test_region_failing_for_good_with_promote_completed(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "partial")
+    sandbox_stack.add_fault(kind="replication_failure", region="eastus", version="partial")
+    request = ids.request(
+        ["westeurope", "eastus", "westus3"],
+        replication={"max_region_retries": 2, "on_region_failure": "promote_completed"},
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    assert result["regions"]["eastus"]["state"] == "Failed"
+    assert result["regions"]["eastus"]["attempt"] == 3
+    assert result["latest"] == {"westeurope": "1.0.0", "westus3": "1.0.0", "eastus": None}
+    assert any("eastus" in w for w in result["warnings"])
+    version = sandbox_stack.versions(ids)["1.0.0"]
+    # promoted where replicated; the failed region and the global flag stay excluded
+    assert _flags(version) == (True, {"westeurope": False, "eastus": True, "westus3": False})
+
+
+def test_cleanup_on_failure_deletes_the_unpromoted_version(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "cleanup")
+    sandbox_stack.add_fault(kind="replication_failure", region="westus3", version="cleanup")
+    request = ids.request(
+        ["westeurope", "westus3"],
+        cleanup_on_failure=True,
+        replication={"max_region_retries": 0, "on_region_failure": "fail"},
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert sandbox_stack.versions(ids) == {}
+    assert any("version deleted" in line for line in status["customStatus"]["log"])
+
+
+def test_preflight_refuses_a_mismatched_source_before_touching_the_vm(
+    sandbox_stack: Stack,
+) -> None:
+    # a Generalized definition, a specialized VM, and no `generalize: true`
+    ids = _seed(sandbox_stack, "mismatch", os_state="Generalized")
+    sandbox_stack.arm_control(
+        "POST",
+        "vms",
+        {
+            "subscription_id": ids.subscription_id,
+            "resource_group": "rg-build",
+            "name": "vm-mismatch",
+            "location": "westeurope",
+            "os_type": "Linux",
+            "hyper_v_generation": "V2",
+            "power_state": "running",
+            "generalized": False,
+        },
+    )
+    run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "preflight failed on" in status["output"] and "OsStateMismatch" in status["output"]
+    assert not any(c.startswith("POST") for c in _requests(sandbox_stack, "vm-mismatch/"))
+    assert sandbox_stack.versions(ids) == {}
