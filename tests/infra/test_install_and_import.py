@@ -3,8 +3,9 @@ function_app.py imports from it and registers the functions galleryflow needs.
 
 The Azure Python worker imports `function_app` from the app root (cwd = app root, which
 `azure.durable_functions` relies on to read host.json) and indexes `app.get_functions()`
-into function.json bindings; the subprocess below does the same with nothing but the
-runtime requirements, so a runtime import of a dev-only package fails here.
+into function.json bindings. The subprocess below does the same with nothing but the
+runtime requirements, from a directory staged with only the files docs/deploy.md packages,
+so a runtime import of a dev-only package or of the sandbox fails here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# What docs/deploy.md ("Stage only what Azure runs") copies into the package.
+PACKAGE = (
+    "function_app.py",
+    "host.json",
+    "requirements.txt",
+    "galleryflow",
+    "orchestrators",
+    "activities",
+    "triggers",
+)
 
 # Prints {function name: {"trigger": type, "bindings": [...]}} as the worker would index it.
 DUMP_FUNCTIONS = """
@@ -55,12 +66,12 @@ def python311() -> str:
     return sys.executable
 
 
-def dump_functions(python: str) -> dict[str, Any]:
-    """Index function_app with `python`, from the repo root, with a minimal environment."""
+def dump_functions(python: str, app_root: Path = REPO) -> dict[str, Any]:
+    """Index function_app with `python`, from `app_root`, with a minimal environment."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYTHONNOUSERSITE": "1"}
     done = subprocess.run(
         [python, "-c", DUMP_FUNCTIONS],
-        cwd=REPO,
+        cwd=app_root,
         env=env,
         capture_output=True,
         text=True,
@@ -100,6 +111,18 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
+@pytest.fixture(scope="module")
+def staged_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("wwwroot")
+    for name in PACKAGE:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / name)
+    return root
+
+
 def test_clean_venv_is_python_311_with_only_the_runtime_requirements(clean_venv: Path) -> None:
     version = subprocess.run(
         [str(clean_venv), "-c", "import sys; print(sys.version_info[:2])"],
@@ -116,9 +139,9 @@ def test_clean_venv_is_python_311_with_only_the_runtime_requirements(clean_venv:
 
 
 def test_function_app_registers_the_same_functions_from_the_runtime_requirements(
-    clean_venv: Path,
+    clean_venv: Path, staged_app: Path
 ) -> None:
-    deployed = dump_functions(str(clean_venv))
+    deployed = dump_functions(str(clean_venv), staged_app)
     developed = dump_functions(sys.executable)
     assert deployed == developed, "function_app registers differently with only requirements.txt"
     triggers = {name: f["trigger"] for name, f in deployed.items()}
