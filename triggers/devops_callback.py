@@ -23,7 +23,7 @@ from galleryflow.api.devops import TaskContext, allowed_hosts_from_setting, chec
 from galleryflow.api.errors import ApiError
 from galleryflow.api.runs import summarize
 from galleryflow.devops.client import CallbackError, DevOpsClient
-from galleryflow.devops.lines import new_lines
+from galleryflow.devops.lines import new_lines, next_poll_seconds
 from triggers import bp
 from triggers.runs_store import status_dict
 
@@ -62,9 +62,10 @@ def devops_callback(context: df.DurableOrchestrationContext) -> Any:
             "succeeded": snapshot["succeeded"],
             "delivered": sent["delivered"],
         }
-    poll = timedelta(seconds=snapshot["poll_seconds"])
-    yield context.create_timer(context.current_utc_datetime + poll)
-    context.continue_as_new({**state, "seen": snapshot["log"]})
+    quiet = 0 if lines else int(state.get("quiet_rounds", 0)) + 1
+    poll = next_poll_seconds(quiet, snapshot["poll_seconds"], snapshot["poll_max_seconds"])
+    yield context.create_timer(context.current_utc_datetime + timedelta(seconds=poll))
+    context.continue_as_new({**state, "seen": snapshot["log"], "quiet_rounds": quiet})
     return None
 
 
@@ -94,7 +95,8 @@ async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient)
         "succeeded": succeeded,
         "log": summary["log"],
         "final_line": final,
-        "poll_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_SECONDS", 30.0),
+        "poll_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_SECONDS", 15.0),
+        "poll_max_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_MAX_SECONDS", 120.0),
     }
 
 

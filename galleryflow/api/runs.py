@@ -27,6 +27,8 @@ _RUNTIME_TO_STATE = {
 }
 
 _MAX_LOG_LINES = 20
+# The publish orchestrator fails a cancelled run with "<step> failed on <res>: Cancelled: ..."
+_CANCELLED_MARK = ": Cancelled: "
 _MAX_TEXT = 2000
 
 
@@ -38,6 +40,8 @@ def run_kind(orchestration_name: str | None) -> str | None:
 
 def run_state(runtime_status: str | None, custom: dict[str, Any], output: Any) -> str:
     state = _RUNTIME_TO_STATE.get(runtime_status or "", "pending")
+    if state == "failed" and _CANCELLED_MARK in str(output or custom.get("error") or ""):
+        return "canceled"  # a `cancel` event ends the run as a failure naming Cancelled
     if state == "running" and _awaiting_approval(custom):
         return "awaiting_approval"
     if state == "succeeded" and isinstance(output, dict):
@@ -121,7 +125,8 @@ def _error(state: str, custom: dict[str, Any], output: Any) -> dict[str, str] | 
         message = _text(custom.get("error")) or _text(output) or "the run failed"
         return {"message": message}
     if state == "canceled":
-        return {"message": _text(custom.get("error")) or "the run was canceled or terminated"}
+        reason = _text(custom.get("error")) or _text(output)
+        return {"message": reason or "the run was canceled or terminated"}
     error = custom.get("error")
     if error:
         return {"message": _text(error) or "error"}

@@ -14,3 +14,9 @@ def new_lines(previous: Sequence[str], current: Sequence[str]) -> list[str]:
         if list(previous[-overlap:]) == list(current[:overlap]):
             return list(current[overlap:])
     return list(current)
+
+
+def next_poll_seconds(quiet_rounds: int, base: float, cap: float) -> float:
+    """Look again soon after something happened, then back off (doubling) up to `cap`:
+    a watcher of a run that replicates for hours makes a few dozen looks, not thousands."""
+    return min(cap, base * 2 ** min(quiet_rounds, 20))

@@ -12,7 +12,7 @@ from galleryflow.api.devops import (
 )
 from galleryflow.api.errors import ApiError
 from galleryflow.api.ids import hook_delivery_key, publish_instance_id
-from galleryflow.devops.lines import new_lines
+from galleryflow.devops.lines import new_lines, next_poll_seconds
 
 GALLERY = {
     "subscription_id": "00000000-0000-0000-0000-000000000001",
@@ -111,3 +111,7 @@ def test_new_lines_follow_the_overlap_of_sliding_windows():
     assert new_lines(["a", "b", "c"], ["b", "c", "d", "e"]) == ["d", "e"]
     assert new_lines(["a", "b"], ["a", "b"]) == []
     assert new_lines(["x"], ["y", "z"]) == ["y", "z"]
+
+
+def test_polling_backs_off_to_a_cap():
+    assert [next_poll_seconds(n, 15, 120) for n in range(6)] == [15, 30, 60, 120, 120, 120]

@@ -73,3 +73,9 @@ def test_terminated_is_canceled_and_garbage_custom_status_is_tolerated():
     summary = summarize(_status(runtimeStatus="Terminated", customStatus="weird"))
     assert summary["state"] == "canceled"
     assert summary["regions"] == {} and summary["log"] == []
+
+
+def test_a_cancelled_run_reads_as_canceled():
+    message = "replicate failed on /x/versions/1.0.0: Cancelled: cancelled by ann"
+    summary = summarize(_status(runtimeStatus="Failed", output=message))
+    assert summary["state"] == "canceled" and summary["error"] == {"message": message}
