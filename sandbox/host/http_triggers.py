@@ -36,6 +36,7 @@ class HttpTriggers:
         self.keys = keys
         self.client_json = client_json
         self.in_flight = in_flight
+        self.output_sender: Callable[[invoke.Invocation], None] | None = None
         self.table: list[tuple[Route, FunctionInfo]] = []
         for info in app.functions:
             if info.is_http:
@@ -92,6 +93,9 @@ class HttpTriggers:
             else:
                 loop = asyncio.get_running_loop()
                 result = await loop.run_in_executor(None, lambda: info.func(**call.kwargs))
+            if self.output_sender is not None:
+                sender = self.output_sender
+                await asyncio.get_running_loop().run_in_executor(None, sender, call)
         except Exception as exc:
             log.exception("HTTP function %s failed", info.name)
             return error(500, "FunctionFailed", f"'{info.name}' raised {type(exc).__name__}")

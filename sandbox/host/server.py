@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import azure.functions as func
 from aiohttp import web
+from azure.functions.queue import QueueMessage as FuncQueueMessage
 from azure.functions.timer import TimerRequest
 
 from sandbox.host import invoke
@@ -32,6 +32,7 @@ from sandbox.host.durable_api import (
 from sandbox.host.engine import Engine
 from sandbox.host.http_triggers import HttpTriggers, presented_key
 from sandbox.host.keys import HostKeys, load_or_create
+from sandbox.host.queues import QueueBindings
 from sandbox.host.scheduler import Scheduler
 from sandbox.host.store import Store
 from sandbox.host.timer_triggers import ScheduleError, TimerSchedules
@@ -72,6 +73,9 @@ class Host:
         )
         self.http = HttpTriggers(app, self.keys, self.client_json, self._count_http)
         self.engine.client_json = self.client_json
+        self.queues = QueueBindings(app)
+        self.engine.output_sender = self.queues.send_outputs
+        self.http.output_sender = self.queues.send_outputs
         self._background: set[asyncio.Task[Any]] = set()
 
     def client_json(self) -> str:
@@ -212,18 +216,23 @@ class Host:
             )
         else:
             text = value if isinstance(value, str) else json.dumps(value)
-            trigger = func.QueueMessage(body=text.encode())
+            trigger = FuncQueueMessage(body=text.encode(), dequeue_count=1)
+        try:
+            await self._call(info, trigger)
+        except Exception:
+            log.exception("function %s failed", info.name)
+
+    async def _call(self, info: FunctionInfo, trigger: Any) -> None:
+        """Invoke with bindings; output bindings are sent only when the function succeeds."""
         call = invoke.prepare(info, trigger, self.client_json())
+        loop = asyncio.get_running_loop()
         self._count_http(+1)
         try:
             if invoke.is_async(info):
                 await info.func(**call.kwargs)
             else:
-                await asyncio.get_running_loop().run_in_executor(
-                    None, lambda: info.func(**call.kwargs)
-                )
-        except Exception:
-            log.exception("function %s failed", info.name)
+                await loop.run_in_executor(None, lambda: info.func(**call.kwargs))
+            await loop.run_in_executor(None, self.queues.send_outputs, call)
         finally:
             self._count_http(-1)
 
@@ -253,6 +262,9 @@ class Host:
         self._spawn(self.scheduler.run())
         if self.timers.entries:
             self._spawn(self._timer_loop())
+        for info in self.app.functions:
+            if info.trigger_type == "queueTrigger":
+                self._spawn(self.queues.poll_forever(info, self._call))
         print(f"READY {self.origin}", flush=True)
         for info in self.app.functions:
             print(f"  {info.name}: {info.trigger_type}", flush=True)
