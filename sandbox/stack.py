@@ -323,6 +323,18 @@ class Stack:
             raise StackError(f"PUT {resource_id}: {response.status_code} {response.text}")
         return dict(response.json())
 
+    def hold_clock(self, hold: bool) -> dict[str, Any]:
+        """Freeze (or release) the host's simulated clock: durable timers stop firing."""
+        response = self.session.post(
+            f"{self.host.url}/admin/clock",
+            json={"hold": hold},
+            headers={"x-functions-key": self.keys["masterKey"]},
+            timeout=30,
+        )
+        if response.status_code >= 400:
+            raise StackError(f"hold clock: {response.status_code} {response.text}")
+        return dict(response.json())
+
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the host's simulated clock (it pushes the new time to the emulator)."""
         response = self.session.post(

@@ -1,0 +1,142 @@
+"""Staged rollout on the real stack: waves, approval, rejection, soak, cancel, and the host
+killed mid-run and resumed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.stack import DemoIds, Stack
+
+WAVES = [["westus3"], ["eastus", "westeurope"]]
+
+
+def _seed(stack: Stack, name: str, **options: Any) -> DemoIds:
+    return stack.seed_demo(vm_name=f"vm-{name}", definition=name, **options)
+
+
+def _waves_request(ids: DemoIds, **rollout: Any) -> dict[str, Any]:
+    return ids.request(
+        ["westeurope", "eastus", "westus3"],
+        rollout={"mode": "waves", "waves": WAVES, **rollout},
+    )
+
+
+def _flags(stack: Stack, ids: DemoIds) -> tuple[bool, dict[str, bool]]:
+    profile = stack.versions(ids)["1.0.0"]["properties"]["publishingProfile"]
+    regional = {
+        t["name"].replace(" ", "").lower(): t.get("excludeFromLatest")
+        for t in profile["targetRegions"]
+    }
+    return profile["excludeFromLatest"], regional
+
+
+def _awaiting_approval(status: dict[str, Any]) -> bool:
+    custom = status.get("customStatus") or {}
+    return bool((custom.get("waves") or {}).get("awaiting_approval"))
+
+
+def test_staged_rollout_with_approval(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "waves")
+    run = sandbox_stack.start_orchestration("publish_image", _waves_request(ids, approval=True))
+    waiting = sandbox_stack.wait_for_run(run, until=_awaiting_approval)
+
+    assert waiting["customStatus"]["waves"] == {"current": 1, "total": 2, "awaiting_approval": True}
+    # wave 1 is live, wave 2 still excluded, the version is excluded globally
+    assert _flags(sandbox_stack, ids) == (
+        True,
+        {"westus3": False, "eastus": True, "westeurope": True},
+    )
+    sandbox_stack.raise_event(run, "approve", {"by": "alice", "comment": "canary ok"})
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["latest"] == dict.fromkeys(["westeurope", "eastus", "westus3"], "1.0.0")
+    assert any("approved by alice" in line for line in status["customStatus"]["log"])
+    assert _flags(sandbox_stack, ids) == (
+        False,
+        {"westus3": False, "eastus": False, "westeurope": False},
+    )
+    promoted = [
+        e["data"]["regions"]
+        for e in sandbox_stack.events(run)
+        if e["type"] == "galleryflow.promoted.v1"
+    ]
+    assert promoted == WAVES
+
+
+def test_rejected_wave_reverts_the_rollout(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "reject")
+    run = sandbox_stack.start_orchestration("publish_image", _waves_request(ids, approval=True))
+    sandbox_stack.wait_for_run(run, until=_awaiting_approval)
+    sandbox_stack.raise_event(run, "reject", {"by": "bob", "comment": "errors in canary"})
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "promote failed on" in status["output"] and "Rejected" in status["output"]
+    assert "bob" in status["output"]
+    # wave 1 was un-promoted: nothing serves latest from this version
+    assert _flags(sandbox_stack, ids) == (
+        True,
+        {"westus3": True, "eastus": True, "westeurope": True},
+    )
+    assert sandbox_stack.vm_power_state(ids.vm_id) == "running"
+
+
+def test_soak_between_waves_runs_in_simulated_time(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "soak")
+    run = sandbox_stack.start_orchestration("publish_image", _waves_request(ids, soak_minutes=240))
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert any("soaking 240 min" in line for line in status["customStatus"]["log"])
+    assert _flags(sandbox_stack, ids)[0] is False
+
+
+def test_cancel_while_awaiting_approval(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "cancel")
+    run = sandbox_stack.start_orchestration("publish_image", _waves_request(ids, approval=True))
+    sandbox_stack.wait_for_run(run, until=_awaiting_approval)
+    sandbox_stack.raise_event(run, "cancel", {"by": "carol"})
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "Cancelled" in status["output"] and "carol" in status["output"]
+    assert _flags(sandbox_stack, ids)[1] == {"westus3": True, "eastus": True, "westeurope": True}
+
+
+def test_host_killed_mid_run_resumes(stack_factory: Callable[..., Stack]) -> None:
+    stack = stack_factory()
+    ids = _seed(stack, "crash")
+    run = stack.start_orchestration("publish_image", _waves_request(ids, approval=True))
+    stack.wait_for_run(run, until=_awaiting_approval)
+
+    stack.restart_host(kill=True)  # SIGKILL, then a new host on the same state
+    stack.raise_event(run, "approve", {"by": "alice"})
+    status = stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert list(stack.versions(ids)) == ["1.0.0"]
+    assert _flags(stack, ids) == (False, {"westus3": False, "eastus": False, "westeurope": False})
+    assert stack.vm_power_state(ids.vm_id) == "running"
+    captured = [e for e in stack.events(run) if e["type"] == "galleryflow.captured.v1"]
+    assert len({e["id"] for e in captured}) == 1
+
+
+def test_host_killed_mid_replication_resumes(stack_factory: Callable[..., Stack]) -> None:
+    stack = stack_factory()
+    ids = _seed(stack, "crashrep")
+    stack.hold_clock(True)  # keep replication in flight until the host is killed
+    run = stack.start_orchestration("publish_image", ids.request(["westeurope", "eastus"]))
+    stack.wait_for_run(
+        run, until=lambda s: (s.get("customStatus") or {}).get("step") == "replicate"
+    )
+
+    stack.restart_host(kill=True)
+    stack.hold_clock(False)
+    status = stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert list(stack.versions(ids)) == ["1.0.0"]
+    assert _flags(stack, ids) == (False, {"eastus": False, "westeurope": False})
+    assert stack.vm_power_state(ids.vm_id) == "running"
