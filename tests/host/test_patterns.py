@@ -265,3 +265,13 @@ def test_sub_orchestration_with_retry(host: HostProcess) -> None:
     kinds = [e["EventType"] for e in history]
     assert kinds.count("SubOrchestrationInstanceCreated") == 2
     assert kinds.count("SubOrchestrationInstanceFailed") == 1
+
+
+def test_timer_longer_than_six_days_is_split_like_azure_storage(host: HostProcess) -> None:
+    instance_id = host.start_orchestration("human_interaction", {"timeout_hours": 240}).json()["id"]
+    status = host.wait_for_instance(instance_id)
+    waited = isoparse(status["output"]["timed_out_at"]) - isoparse(status["createdTime"])
+    assert waited == timedelta(hours=240)
+    history = host.status(instance_id, history=True)["historyEvents"]  # type: ignore[index]
+    fired = [e for e in history if e["EventType"] == "TimerFired"]
+    assert len(fired) == 3  # 3 days + 3 days, then the last 4 days (<= 6) in one timer
