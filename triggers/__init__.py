@@ -9,6 +9,7 @@ bp = df.Blueprint()
 
 import triggers.api_meta  # noqa: E402  (each import registers its functions on bp)
 import triggers.api_runs  # noqa: E402
+import triggers.api_versions  # noqa: E402
 import triggers.devops_callback  # noqa: E402
 import triggers.devops_hook  # noqa: E402
 import triggers.devops_task  # noqa: E402

@@ -205,7 +205,7 @@ def build_openapi() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": _json("Versions", "the versions"),
-                    **_errors("400", "401", "404"),
+                    **_errors("400", "401", "403", "404", "409"),
                 },
             }
         },

@@ -255,6 +255,14 @@ def test_rollback_and_prune_routes(stack: Stack, ids: DemoIds) -> None:
     profile = stack.versions(target)["1.0.1"]["properties"]["publishingProfile"]
     assert profile["excludeFromLatest"] is True
 
+    route = f"galleries/{gallery['name']}/images/e2e-maint/versions?resource_group=rg-images"
+    listed = stack.api("GET", route).json()
+    assert [v["name"] for v in listed["versions"]] == ["1.0.0", "1.0.1"]
+    assert listed["latest"] == {"westeurope": "1.0.0"}
+    assert listed["versions"][1]["exclude_from_latest"] is True
+    assert_error(stack.api("GET", route.replace("e2e-maint", "no-such-def")), 404, "NotFound")
+    assert_error(stack.api("GET", route.split("?")[0]), 400, "ValidationFailed")
+
 
 @pytest.mark.xfail(
     reason="prune_image does not pass `now` to prune_versions (KeyError: 'now'); pipeline gap",

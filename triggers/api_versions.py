@@ -1,0 +1,97 @@
+"""`GET /api/galleries/{gallery}/images/{definition}/versions?resource_group=&subscription_id=`
+
+Versions with their regions, replication state, exclude flags and whether VMs use them,
+plus what `latest` resolves to per region. Reads ARM through the pipeline's inventory
+helper (galleryflow.azure underneath) in a worker thread: a read, not an orchestration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+import azure.functions as func
+
+from activities.inventory import load_versions, records
+from galleryflow.api.errors import ApiError, validation_failed
+from galleryflow.azure.errors import Forbidden, GatewayError, NotFound
+from galleryflow.domain.fields import Field, Nullable, Obj, is_valid
+from galleryflow.domain.latest import latest_by_region
+from galleryflow.domain.problems import Problem
+from galleryflow.domain.request_fields import (
+    DEFINITION_NAME,
+    GALLERY_NAME,
+    RESOURCE_GROUP,
+    SUBSCRIPTION_ID,
+)
+from triggers import bp
+from triggers.http import api_route, json_response
+
+# The same field specs as the request bodies, so path/query rules cannot drift apart.
+VERSIONS_QUERY = Obj(
+    fields=(
+        Field("gallery", GALLERY_NAME),
+        Field("definition", DEFINITION_NAME),
+        Field("resource_group", RESOURCE_GROUP),
+        Field("subscription_id", Nullable(SUBSCRIPTION_ID), None),
+    )
+)
+
+
+def parse_versions_query(route: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
+    problems: list[Problem] = []
+    raw = {
+        "gallery": route.get("gallery", ""),
+        "definition": route.get("definition", ""),
+        "resource_group": query.get("resource_group", ""),
+        "subscription_id": query.get("subscription_id") or None,
+    }
+    clean = VERSIONS_QUERY.check(raw, "$", problems)
+    if problems or not is_valid(clean):
+        raise validation_failed([p.to_dict() for p in problems], "versions query")
+    subscription = clean["subscription_id"] or os.environ.get("GALLERYFLOW_SUBSCRIPTION_ID", "")
+    if not subscription:
+        raise validation_failed(
+            [
+                {
+                    "path": "$.subscription_id",
+                    "message": "no subscription given and none configured",
+                    "hint": "add ?subscription_id=<guid> or set GALLERYFLOW_SUBSCRIPTION_ID",
+                }
+            ]
+        )
+    gallery = {
+        "subscription_id": subscription,
+        "resource_group": clean["resource_group"],
+        "name": clean["gallery"],
+    }
+    return {"gallery": gallery, "definition": clean["definition"]}
+
+
+def inventory(target: dict[str, Any]) -> dict[str, Any]:
+    versions = load_versions(target, with_in_use=True)
+    return {
+        "gallery": target["gallery"],
+        "image_definition": target["definition"],
+        "versions": versions,
+        "latest": latest_by_region(records(versions)),
+    }
+
+
+@bp.function_name("api_versions")
+@bp.route(route="galleries/{gallery}/images/{definition}/versions", methods=["GET"])
+@api_route
+async def versions(req: func.HttpRequest) -> func.HttpResponse:
+    target = parse_versions_query(dict(req.route_params), dict(req.params))
+    try:
+        body = await asyncio.to_thread(inventory, target)
+    except NotFound as exc:
+        raise ApiError(404, "NotFound", f"Not found in Azure: {exc.message}") from None
+    except Forbidden as exc:
+        raise ApiError(403, "Forbidden", f"galleryflow may not read this: {exc.message}") from None
+    except GatewayError as exc:
+        raise ApiError(
+            409, "AzureError", f"Azure refused the read: {exc.code}: {exc.message}"
+        ) from None
+    return json_response(200, body)
