@@ -206,7 +206,16 @@ def translate(exc: AzureError, resource: str = "") -> GatewayError:
     and is classified by its code alone.
     """
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        return Transient("ConnectionError", str(exc.message or exc), resource=resource)
+        text = str(exc.message or exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text.lower():
+            # Retrying never fixes a trust problem: say which setting to check.
+            return GatewayError(
+                "TlsVerificationFailed",
+                "the ARM/Storage endpoint's TLS certificate is not trusted; check "
+                "GALLERYFLOW_ARM_CA_BUNDLE (sandbox) or the endpoint setting",
+                resource=resource,
+            )
+        return Transient("ConnectionError", text, resource=resource)
     if not isinstance(exc, HttpResponseError):
         return GatewayError(type(exc).__name__, str(exc.message or exc), resource=resource)
 

@@ -153,7 +153,7 @@ def _read_version(gallery: Mapping[str, Any], definition: str, name: str) -> dic
 def list_versions(
     gallery: Mapping[str, Any], definition: str, *, with_replication: bool = True
 ) -> list[dict[str, Any]]:
-    """Every version of a definition (domain version dicts, sorted by name).
+    """Every version of a definition (domain version dicts, in version-number order).
 
     ARM's list omits replication status, so with `with_replication` each version is read
     once more with `$expand=ReplicationStatus` (one GET per version).
@@ -174,7 +174,15 @@ def list_versions(
             except NotFound:
                 continue  # deleted between the list and the read
         versions.append(version_to_dict(item))
-    return sorted(versions, key=lambda v: str(v["name"]))
+    return sorted(versions, key=_version_order)
+
+
+def _version_order(version: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
+    """Major.Minor.Patch numerically ("1.10.0" after "1.9.0"); odd names by text."""
+    name = str(version.get("name", ""))
+    parts = name.split(".")
+    numbers = tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+    return numbers, name
 
 
 @a.requires(a.VERSION_READ)

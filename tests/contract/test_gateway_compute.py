@@ -311,11 +311,11 @@ def test_retry_a_failed_region_by_removing_and_re_adding_it(arm):
 
 def test_list_and_delete_versions(arm):
     compute.deallocate_vm(VM_ID)
-    for name in ("1.0.0", "1.0.1", "1.1.0"):
+    for name in ("1.10.0", "1.0.0", "1.9.1"):
         _create(name, tag=f"run-{name}")
     _replicate(arm)
     listed = compute.list_versions(GALLERY, "ubuntu")
-    assert [v["name"] for v in listed] == ["1.0.0", "1.0.1", "1.1.0"]
+    assert [v["name"] for v in listed] == ["1.0.0", "1.9.1", "1.10.0"]
     assert all(r["state"] == "Completed" for v in listed for r in v["regions"])
     without = compute.list_versions(GALLERY, "ubuntu", with_replication=False)
     assert [r["state"] for r in without[0]["regions"]] == [None, None]
@@ -328,7 +328,7 @@ def test_list_and_delete_versions(arm):
         "deleted": True,
         "already_absent": True,
     }
-    assert [v["name"] for v in compute.list_versions(GALLERY, "ubuntu")] == ["1.0.1", "1.1.0"]
+    assert [v["name"] for v in compute.list_versions(GALLERY, "ubuntu")] == ["1.9.1", "1.10.0"]
 
 
 def test_deletion_blocked_before_end_of_life_is_a_permanent_conflict(arm):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from galleryflow.azure import actions, compute
 from galleryflow.azure.clients import clear_client_caches
@@ -190,3 +191,13 @@ def test_missing_version_is_not_found(arm):
     with pytest.raises(NotFound) as caught:
         compute.get_replication(GALLERY, "ubuntu", "9.9.9")
     assert caught.value.resource.endswith("/versions/9.9.9")
+
+
+def test_untrusted_tls_certificate_is_a_clear_permanent_error(arm, monkeypatch, tmp_path):
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    monkeypatch.setenv("GALLERYFLOW_ARM_CA_BUNDLE", str(other_ca))
+    with pytest.raises(GatewayError) as caught:
+        compute.get_vm(VM_ID)
+    assert caught.value.code == "TlsVerificationFailed" and not caught.value.retryable
+    assert "GALLERYFLOW_ARM_CA_BUNDLE" in caught.value.message
