@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from sandbox.host.engine import Engine, InstanceExists, UnknownOrchestrator
+from sandbox.host import entities
+from sandbox.host.engine import Engine, InstanceExists, InvalidInstanceId, UnknownOrchestrator
 from sandbox.host.store import TERMINAL
 from sandbox.host.timeutil import from_iso, to_iso
 
@@ -89,6 +90,8 @@ class DurableApi:
             ),
             web.post(prefix + "/instances/{instance_id}/terminate", guard(self.terminate)),
             web.post(prefix + "/instances/{instance_id}/{operation}", guard(self.unsupported)),
+            web.get(prefix + "/entities/{name}/{key}", guard(self.read_entity)),
+            web.post(prefix + "/entities/{name}/{key}", guard(self.signal_entity)),
         ]
 
     def _payload(self, instance_id: str) -> dict[str, str]:
@@ -104,6 +107,8 @@ class DurableApi:
             )
         except UnknownOrchestrator as exc:
             return error(400, "OrchestratorNotFound", str(exc), ExceptionMessage=str(exc))
+        except InvalidInstanceId as exc:
+            return error(400, "InvalidInstanceId", str(exc))
         except InstanceExists as exc:
             return error(
                 409,
@@ -198,6 +203,23 @@ class DurableApi:
         reason = request.query.get("reason", "")
         outcome = self.engine.terminate(instance_id, reason)
         return _outcome_response(outcome, instance_id)
+
+    async def read_entity(self, request: web.Request) -> web.Response:
+        name, key = request.match_info["name"], request.match_info["key"]
+        exists, state = entities.read_state(self.engine.store, entities.entity_id_of(name, key))
+        if not exists:
+            return error(404, "EntityNotFound", f"Entity @{name}@{key} has no state.")
+        return web.json_response(state)
+
+    async def signal_entity(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        if isinstance(body, web.Response):
+            return body
+        op = request.query.get("op")
+        if not op:
+            return error(400, "MissingOperation", "signal an entity with ?op=<operation name>")
+        self.engine.signal_entity(request.match_info["name"], request.match_info["key"], op, body)
+        return web.Response(status=202)
 
     async def unsupported(self, request: web.Request) -> web.Response:
         operation = request.match_info["operation"]

@@ -25,8 +25,8 @@ from azure.durable_functions.models.history.HistoryEventType import HistoryEvent
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
+from sandbox.host import entities, invoke
 from sandbox.host import history as h
-from sandbox.host import invoke
 from sandbox.host.app_loader import LoadedApp
 from sandbox.host.clock import Clock
 from sandbox.host.replay import NewTask, ReplayResult, describe_action, run_orchestrator
@@ -36,7 +36,12 @@ from sandbox.host.timeutil import from_iso, to_iso
 log = logging.getLogger("sandbox.host.engine")
 
 CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024  # UTF-16 encoded JSON text, like the extension
-SCHEDULING_EVENTS = (T.TASK_SCHEDULED, T.TIMER_CREATED, T.SUB_ORCHESTRATION_INSTANCE_CREATED)
+SCHEDULING_EVENTS = (
+    T.TASK_SCHEDULED,
+    T.TIMER_CREATED,
+    T.SUB_ORCHESTRATION_INSTANCE_CREATED,
+    T.EVENT_SENT,
+)
 
 
 class UnknownOrchestrator(Exception):
@@ -44,6 +49,10 @@ class UnknownOrchestrator(Exception):
 
 
 class InstanceExists(Exception):
+    pass
+
+
+class InvalidInstanceId(Exception):
     pass
 
 
@@ -69,6 +78,10 @@ class Engine:
         parent: tuple[str, str, int] | None = None,
     ) -> str:
         """Create an instance; refuses (InstanceExists) while one with that id is not finished."""
+        if instance_id and entities.is_entity_id(instance_id):
+            raise InvalidInstanceId(
+                f"instance id '{instance_id}' is reserved: ids starting with '@' name entities"
+            )
         info = self.app.durable("orchestrationTrigger", name)
         if info is None:
             raise UnknownOrchestrator(
@@ -190,13 +203,29 @@ class Engine:
         return body
 
     # ------------------------------------------------------------------ episodes
+    def signal_entity(self, name: str, key: str, op: str, input_value: Any) -> None:
+        """Client signal: the input arrives as the request body's JSON (like the extension)."""
+        now = self.clock.now_iso()
+        entity_id = entities.entity_id_of(name, key)
+        input_text = None if input_value is None else str(input_value)
+        if input_value is not None and not isinstance(input_value, str):
+            input_text = json.dumps(input_value)
+        self.store.add_message(
+            entity_id, None, now, entities.operation(now, op, input_text, signal=True)
+        )
+        self.notify()
+
     def run_episode(self, instance_id: str) -> None:
         now_dt = self.clock.now()
         now = to_iso(now_dt)
-        inst = self.store.get_instance(instance_id)
         messages = self.store.visible_messages(instance_id, now)
         if not messages:
             return
+        if entities.is_entity_id(instance_id):
+            entities.run_batch(self.app, self.store, instance_id, messages, now)
+            self.notify()
+            return
+        inst = self.store.get_instance(instance_id)
         if inst is None or inst.status in TERMINAL:
             self.store.delete_messages([m.id for m in messages])
             return
@@ -277,6 +306,17 @@ class Engine:
         activities: list[NewTask] = []
         children: list[NewTask] = []
         unsupported: list[str] = []
+        entity_ops: list[tuple[str, dict[str, Any]]] = []
+        for kind, _name, payload in result.action_log[len(inst.action_log) :]:
+            if kind == 9 and isinstance(payload, dict) and payload.get("instanceId"):
+                entity_ops.append(
+                    (
+                        str(payload["instanceId"]),
+                        entities.operation(
+                            now, str(payload["operation"]), payload.get("input"), signal=True
+                        ),
+                    )
+                )
         for task in result.open_tasks:
             if task.task_id in known:
                 continue
@@ -289,6 +329,25 @@ class Engine:
                 scheduling.append(h.timer_created(now, task.task_id, fire_iso))
                 if task.task_id not in result.cancelled_timers:
                     timers.append((fire_iso, h.timer_fired(fire_iso, task.task_id, fire_iso)))
+            elif task.kind == "entity_call" and task.instance_id:
+                request = entities.request_id(inst.instance_id, inst.execution_id, task.task_id)
+                sent = {"id": request, "op": task.name, "signal": False}
+                scheduling.append(
+                    h.event_sent(now, task.task_id, task.instance_id, task.name, json.dumps(sent))
+                )
+                entity_ops.append(
+                    (
+                        task.instance_id,
+                        entities.operation(
+                            now,
+                            task.name,
+                            task.input_text,
+                            signal=False,
+                            parent=(inst.instance_id, inst.execution_id),
+                            request_id=request,
+                        ),
+                    )
+                )
             elif task.kind == "suborchestration":
                 task.instance_id = task.instance_id or f"{inst.instance_id}:{task.task_id}"
                 scheduling.append(
@@ -358,6 +417,8 @@ class Engine:
                     )
                 for task in children:
                     self._start_child(inst, task, now)
+            for entity_id, operation in entity_ops:
+                self.store.add_message(entity_id, None, now, operation)
             self.store.put_instance(inst)
         if continued:
             self._cache[inst.instance_id] = (inst.execution_id, [])

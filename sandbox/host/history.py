@@ -82,6 +82,12 @@ def sub_failed(ts: str, task_id: int, reason: str, details: str) -> dict[str, An
     )
 
 
+def event_sent(
+    ts: str, task_id: int, instance_id: str, name: str, input_text: str
+) -> dict[str, Any]:
+    return event(T.EVENT_SENT, ts, task_id, InstanceId=instance_id, Name=name, Input=input_text)
+
+
 def event_raised(ts: str, name: str, input_text: str | None) -> dict[str, Any]:
     return event(T.EVENT_RAISED, ts, Name=name, Input=input_text)
 

@@ -17,6 +17,7 @@ from azure.durable_functions.models.actions.CallActivityAction import CallActivi
 from azure.durable_functions.models.actions.CallActivityWithRetryAction import (
     CallActivityWithRetryAction,
 )
+from azure.durable_functions.models.actions.CallEntityAction import CallEntityAction
 from azure.durable_functions.models.actions.CallSubOrchestratorAction import (
     CallSubOrchestratorAction,
 )
@@ -53,7 +54,7 @@ class NewTask:
     """Something the orchestrator now waits on that the host has to start."""
 
     task_id: int
-    kind: str  # activity | timer | retry_timer | suborchestration | unsupported
+    kind: str  # activity | timer | retry_timer | suborchestration | entity_call | unsupported
     name: str = ""
     input_text: str | None = None
     fire_at: datetime | None = None
@@ -126,7 +127,11 @@ def flatten_actions(actions: list[Any]) -> list[list[Any]]:
             or action.get("operation")
             or ""
         )
-        payload = action.get("input") if kind == 4 else None
+        payload: Any = None
+        if kind == 4:
+            payload = action.get("input")
+        elif kind == 9:
+            payload = {k: action.get(k) for k in ("instanceId", "operation", "input")}
         flat.append([kind, name, payload])
 
     visit(actions)
@@ -179,6 +184,10 @@ def _new_task(task_id: int, task: Any, action: Any) -> NewTask:
         )
     if isinstance(action, CreateTimerAction):
         return NewTask(task_id, "timer", fire_at=action.fire_at)
+    if isinstance(action, CallEntityAction):
+        return NewTask(
+            task_id, "entity_call", action.operation, action.input_, instance_id=action.instance_id
+        )
     return NewTask(task_id, "unsupported", description=type(action).__name__)
 
 

@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS messages(
 );
 CREATE INDEX IF NOT EXISTS messages_visible ON messages(visible_at);
 CREATE INDEX IF NOT EXISTS messages_instance ON messages(instance_id);
+CREATE TABLE IF NOT EXISTS entities(
+    entity_id TEXT PRIMARY KEY,
+    state TEXT
+);
 CREATE TABLE IF NOT EXISTS activities(
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     instance_id TEXT NOT NULL,
@@ -308,6 +312,25 @@ class Store:
                 (instance_id,),
             )
             db.execute("DELETE FROM activities WHERE instance_id=?", (instance_id,))
+
+    # --- entities ---------------------------------------------------------------------
+    def get_entity(self, entity_id: str) -> tuple[bool, str | None]:
+        """(exists, serialized state)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT state FROM entities WHERE entity_id=?", (entity_id,)
+            ).fetchone()
+        return (False, None) if row is None else (True, row["state"])
+
+    def put_entity(self, entity_id: str, exists: bool, state: str | None) -> None:
+        with self.tx() as db:
+            if exists:
+                db.execute(
+                    "INSERT OR REPLACE INTO entities(entity_id, state) VALUES(?, ?)",
+                    (entity_id, state),
+                )
+            else:
+                db.execute("DELETE FROM entities WHERE entity_id=?", (entity_id,))
 
     # --- activities -------------------------------------------------------------------
     def add_activity(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -275,3 +276,22 @@ def test_timer_longer_than_six_days_is_split_like_azure_storage(host: HostProces
     history = host.status(instance_id, history=True)["historyEvents"]  # type: ignore[index]
     fired = [e for e in history if e["EventType"] == "TimerFired"]
     assert len(fired) == 3  # 3 days + 3 days, then the last 4 days (<= 6) in one timer
+
+
+def test_entities_signal_call_and_client_access(host: HostProcess) -> None:
+    instance_id = host.start_orchestration("entity_user", {"key": "c1"}).json()["id"]
+    status = host.wait_for_instance(instance_id)
+    assert status["runtimeStatus"] == "Completed", status["output"]
+    assert status["output"] == {"value": 7, "error": "counter refuses"}
+    url = f"{host.url}/api/counter/c1"
+    signalled = requests.post(f"{url}?amount=10", headers=host.function_headers(), timeout=10)
+    assert signalled.status_code == 202
+    deadline = time.monotonic() + 30
+    while True:
+        state = requests.get(url, headers=host.function_headers(), timeout=10).json()
+        if state["state"] == 17 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert state == {"exists": True, "state": 17}
+    unknown = requests.get(f"{host.url}/api/counter/nobody", headers=host.function_headers())
+    assert unknown.json() == {"exists": False, "state": None}

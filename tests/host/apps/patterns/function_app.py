@@ -249,3 +249,39 @@ def parent_with_retry(context: df.DurableOrchestrationContext):
 def flaky_child(context: df.DurableOrchestrationContext):
     attempt = yield context.call_activity("flaky", {"key": "child", "succeed_on": 2})
     return f"child {attempt}"
+
+
+@app.entity_trigger(context_name="context")
+def counter(context: df.DurableEntityContext) -> None:
+    current = context.get_state(lambda: 0)
+    if context.operation_name == "add":
+        context.set_state(current + context.get_input())
+    elif context.operation_name == "get":
+        context.set_result(current)
+    elif context.operation_name == "fail":
+        raise ValueError("counter refuses")
+
+
+@app.orchestration_trigger(context_name="context")
+def entity_user(context: df.DurableOrchestrationContext):
+    entity = df.EntityId("counter", context.get_input()["key"])
+    context.signal_entity(entity, "add", 5)
+    yield context.call_entity(entity, "add", 2)
+    value = yield context.call_entity(entity, "get")
+    try:
+        yield context.call_entity(entity, "fail")
+    except Exception as exc:
+        return {"value": value, "error": str(exc)}
+    return {"value": value, "error": None}
+
+
+@app.route(route="counter/{key}", methods=["POST", "GET"])
+@app.durable_client_input(client_name="client")
+async def counter_api(req: func.HttpRequest, client: df.DurableOrchestrationClient):
+    entity = df.EntityId("counter", req.route_params["key"])
+    if req.method == "POST":
+        await client.signal_entity(entity, "add", int(req.params["amount"]))
+        return func.HttpResponse(status_code=202)
+    state = await client.read_entity_state(entity)
+    body = {"exists": state.entity_exists, "state": state.entity_state}
+    return func.HttpResponse(json.dumps(body), mimetype="application/json")
