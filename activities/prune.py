@@ -15,9 +15,14 @@ from activities import bp
 from activities.guard import Payload, guarded
 from activities.inventory import full_gallery, load_versions, records
 from galleryflow.azure import compute
-from galleryflow.domain.inventory import newest_first
 from galleryflow.domain.quotas import QuotaUsage
-from galleryflow.domain.retention import RetentionAction, RetentionPolicy, plan_retention
+from galleryflow.domain.retention import (
+    RetentionAction,
+    RetentionDecision,
+    RetentionPlan,
+    RetentionPolicy,
+    plan_retention,
+)
 
 
 def _quota(target: dict[str, Any], gallery: dict[str, Any]) -> QuotaUsage | None:
@@ -34,14 +39,15 @@ def _prune(payload: Payload) -> Payload:
     policy = RetentionPolicy.from_dict(payload.get("retention") or {})
     protect = set(payload.get("protect") or [])
     adding = int(payload.get("adding") or 0)
-    versions = [v for v in load_versions(target, with_in_use=True) if v["name"] not in protect]
-    plan = plan_retention(
+    versions = load_versions(target, with_in_use=True)
+    planned = plan_retention(
         records(versions),
         policy,
         now=datetime.fromisoformat(payload["now"]),
         quota=_quota(target, gallery) if adding else None,
         adding=adding,
     )
+    plan = _protecting(planned, protect)
     deleted: list[str] = []
     shrunk: list[str] = []
     warnings: list[str] = []
@@ -60,15 +66,26 @@ def _prune(payload: Payload) -> Payload:
             if decision.action is RetentionAction.DELETE:
                 compute.delete_version(gallery, target["definition"], decision.name)
                 deleted.append(decision.name)
-    order = [v.name for v in newest_first(records(versions))]
     return {
         "plan": plan.to_dict(),
         "applied": bool(payload.get("apply")),
         "deleted": deleted,
         "shrunk": shrunk,
         "warnings": warnings,
-        "versions": order,
     }
+
+
+def _protecting(plan: RetentionPlan, protect: set[str]) -> RetentionPlan:
+    """The plan with the `protect`ed versions (the one this run publishes) kept."""
+    if not protect:
+        return plan
+    decisions = tuple(
+        RetentionDecision(d.name, RetentionAction.KEEP, ("published by this run",))
+        if d.name in protect and d.action is not RetentionAction.KEEP
+        else d
+        for d in plan.decisions
+    )
+    return RetentionPlan(decisions, must_free=plan.must_free, shortfall=plan.shortfall)
 
 
 @bp.activity_trigger(input_name="payload", activity="prune_versions")

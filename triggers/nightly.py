@@ -16,7 +16,7 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.ids import publish_instance_id
+from galleryflow.api.ids import definition_key, publish_instance_id
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
 from galleryflow.pipelines import (
     PipelinesConfig,
@@ -26,6 +26,7 @@ from galleryflow.pipelines import (
     validate_requests,
 )
 from triggers import bp
+from triggers.runs_store import live_run_for_definition
 
 log = logging.getLogger("galleryflow.nightly")
 PIPELINES_SETTING = "GALLERYFLOW_PIPELINES_FILE"
@@ -75,6 +76,11 @@ async def start_nightly_runs(
             started.append(
                 {"pipeline": pipeline.name, "instance_id": instance_id, "outcome": "exists"}
             )
+            continue
+        # One run per image definition: a live run (any starter) makes tonight's a no-op.
+        busy = await live_run_for_definition(client, definition_key(request))
+        if busy:
+            started.append({"pipeline": pipeline.name, "instance_id": busy, "outcome": "busy"})
             continue
         await client.start_new("publish_image", instance_id, request)
         started.append(
