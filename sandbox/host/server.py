@@ -90,7 +90,7 @@ class Host:
 
     # ------------------------------------------------------------------ web apps
     def public_app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[json_errors])
         app.add_routes(self.durable.routes(WEBHOOK_PREFIX, self._webhook_guard))
         app.add_routes(
             [
@@ -105,7 +105,7 @@ class Host:
         return app
 
     def rpc_app(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[json_errors])
         app.add_routes(self.durable.routes(RPC_PREFIX, lambda handler: handler))
         return app
 
@@ -275,6 +275,21 @@ class Host:
         await runner.cleanup()
         await rpc_runner.cleanup()
         self.store.close()
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every error answer is a JSON error body; host bugs are logged, never sent as a trace."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        hint = {404: "check the path", 405: "check the HTTP method"}.get(exc.status, "")
+        return error(exc.status, exc.reason.replace(" ", ""), f"{exc.reason}: {hint}".rstrip(": "))
+    except Exception:
+        log.exception("unhandled error serving %s %s", request.method, request.path)
+        return error(500, "HostError", "the sandbox host failed on this request; see its log")
 
 
 def _bound_port(site: web.TCPSite) -> int:

@@ -295,3 +295,12 @@ def test_entities_signal_call_and_client_access(host: HostProcess) -> None:
     assert state == {"exists": True, "state": 17}
     unknown = requests.get(f"{host.url}/api/counter/nobody", headers=host.function_headers())
     assert unknown.json() == {"exists": False, "state": None}
+
+
+def test_unknown_paths_and_methods_answer_json_errors(host: HostProcess) -> None:
+    missing = requests.get(f"{host.url}/nothing/here", timeout=10)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NotFound"
+    wrong_method = requests.delete(f"{host.url}/admin/functions", timeout=10)
+    assert wrong_method.status_code == 405 and "error" in wrong_method.json()
+    route_method = requests.delete(f"{host.url}/api/hello", timeout=10)
+    assert route_method.status_code == 405 and "error" in route_method.json()
