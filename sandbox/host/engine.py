@@ -15,7 +15,6 @@ import asyncio
 import inspect
 import json
 import logging
-import traceback
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -546,11 +545,12 @@ class Engine:
                 event = h.task_completed(self.clock.now_iso(), work.task_id, encoded)
             except Exception as exc:
                 log.info("activity %s (instance %s) failed: %s", work.name, work.instance_id, exc)
+                message = f"{type(exc).__name__}: {exc}"  # the Python worker's exception message
                 event = h.task_failed(
                     self.clock.now_iso(),
                     work.task_id,
-                    f"Activity function '{work.name}' failed: {type(exc).__name__}: {exc}",
-                    "".join(traceback.format_exception_only(exc)).strip(),
+                    f"Activity function '{work.name}' failed: {message}",
+                    _serialized_cause(message),
                 )
         self.store.finish_activity(work, self.clock.now_iso(), event)
         self.notify()
@@ -566,6 +566,14 @@ class Engine:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def _serialized_cause(message: str) -> str:
+    """TaskFailed details: the exception serialized as JSON, as the extension records it."""
+    rpc = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException"
+    return json.dumps(
+        {"$type": f"{rpc}, Microsoft.Azure.WebJobs.Script", "ClassName": rpc, "Message": message}
+    )
 
 
 def _perf() -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -134,7 +135,9 @@ def test_retry_exhausts_and_surfaces_the_last_failure(host: HostProcess) -> None
     links = start_via_http(host, "retries", {"key": "never", "succeed_on": 99, "max": 3})
     status = host.wait_for_instance(links["id"])
     assert "attempt 3 failed" in status["output"]["error"]
-    assert "RuntimeError" in status["output"]["error"]
+    reason, details = status["output"]["error"].split("\n", 1)
+    assert reason.strip() == "Activity function 'flaky' failed: RuntimeError: attempt 3 failed"
+    assert json.loads(details)["Message"] == "RuntimeError: attempt 3 failed"
     assert (host.markers / "flaky-never").read_text() == "3"  # type: ignore[attr-defined]
     history = host.status(links["id"], history=True)["historyEvents"]  # type: ignore[index]
     fired = [e for e in history if e["EventType"] == "TimerFired"]
