@@ -4,6 +4,7 @@ no key, like the real host's local RPC endpoint) that `DurableOrchestrationClien
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -115,12 +116,34 @@ class DurableApi:
                 "InstanceExists",
                 f"{exc} Wait for it to finish, terminate it, or use another instance id.",
             )
+        timeout = _seconds_arg(request.query.get("timeout"))
+        interval = _seconds_arg(request.query.get("pollingInterval"))
+        if timeout is not None and interval is not None:
+            finished = await self._wait_until_finished(instance_id, timeout, interval)
+            if finished is not None:
+                return finished
         payload = self._payload(instance_id)
         return web.json_response(
             payload,
             status=202,
             headers={"Location": payload["statusQueryGetUri"], "Retry-After": "10"},
         )
+
+    async def _wait_until_finished(
+        self, instance_id: str, timeout: float, interval: float
+    ) -> web.Response | None:
+        """createAndWaitOnNewInstancePostUri: the output once finished within `timeout`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            inst = self.engine.store.get_instance(instance_id)
+            if inst is not None and inst.status in TERMINAL:
+                if inst.status == "Completed":
+                    return web.json_response(self.engine.status(inst)["output"])
+                return web.json_response(self.engine.status(inst))
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(min(max(interval, 0.01), max(deadline - loop.time(), 0.01)))
 
     async def get_status(self, request: web.Request) -> web.Response:
         instance_id = request.match_info["instance_id"]
@@ -136,9 +159,9 @@ class DurableApi:
         )
         if inst.status in TERMINAL:
             return web.json_response(body, status=200)
-        location = self._payload(instance_id)["statusQueryGetUri"]
+        # Like the extension: Location is the request's own URL, retry in 5 seconds.
         return web.json_response(
-            body, status=202, headers={"Location": location, "Retry-After": "10"}
+            body, status=202, headers={"Location": str(request.url), "Retry-After": "5"}
         )
 
     async def list_instances(self, request: web.Request) -> web.Response:
@@ -262,6 +285,13 @@ def _time_arg(value: str | None) -> str | None:
         return to_iso(from_iso(value))
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"'{value}' is not a time") from exc
+
+
+def _seconds_arg(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
 
 
 def _statuses(value: str | None) -> list[str] | None:

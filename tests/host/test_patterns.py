@@ -307,3 +307,10 @@ def test_unknown_paths_and_methods_answer_json_errors(host: HostProcess) -> None
     assert wrong_method.status_code == 405 and "error" in wrong_method.json()
     route_method = requests.delete(f"{host.url}/api/hello", timeout=10)
     assert route_method.status_code == 405 and "error" in route_method.json()
+
+
+def test_create_and_wait_on_new_instance(host: HostProcess) -> None:
+    url = host.webhook("orchestrators/chaining?timeout=20&pollingInterval=0.05")
+    response = requests.post(url, json={"name": "w"}, timeout=30)
+    assert response.status_code == 200
+    assert response.json()["result"] == "hello hello hello w"
