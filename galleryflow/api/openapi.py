@@ -44,7 +44,11 @@ def _json(name: str, description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: str) -> dict[str, Any]:
-    return {code: _json("Error", _ERRORS[code]) for code in codes}
+    responses = {code: _json("Error", _ERRORS[code]) for code in codes}
+    if "401" in responses:
+        # Answered by the Functions host before galleryflow runs; Azure sends no body.
+        responses["401"] = {"description": _ERRORS["401"] + " (answered by the Functions host)"}
+    return responses
 
 
 def _body(name: str, required: bool = True) -> dict[str, Any]:

@@ -41,7 +41,9 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "error": {
             "type": "object",
-            "required": ["code", "message", "details"],
+            # galleryflow's own errors always carry `details`; the Functions host's own
+            # answers (unroutable path, missing key) may not, so it is not required here.
+            "required": ["code", "message"],
             "properties": {
                 "code": _STR,
                 "message": _STR,
