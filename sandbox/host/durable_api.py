@@ -214,10 +214,22 @@ class DurableApi:
         return web.json_response({"instancesDeleted": deleted})
 
     async def raise_event(self, request: web.Request) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        inst = self.engine.store.get_instance(instance_id)
+        if inst is None:
+            return _outcome_response("not_found", instance_id)
+        if inst.status in TERMINAL:
+            return _outcome_response("gone", instance_id)
+        if request.content_type.lower() != "application/json":
+            return error(
+                400,
+                "UnsupportedContentType",
+                "Only application/json request content is supported: send the event data as"
+                " JSON with Content-Type: application/json",
+            )
         body = await _json_body(request)
         if isinstance(body, web.Response):
             return body
-        instance_id = request.match_info["instance_id"]
         outcome = self.engine.raise_event(instance_id, request.match_info["event"], body)
         return _outcome_response(outcome, instance_id)
 

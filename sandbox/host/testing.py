@@ -183,6 +183,7 @@ class HostProcess:
         return self.session.post(
             self.webhook(f"instances/{instance_id}/raiseEvent/{name}"),
             data=json.dumps(data),
+            headers={"Content-Type": "application/json"},
             timeout=30,
         )
 

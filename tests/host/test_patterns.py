@@ -314,3 +314,12 @@ def test_create_and_wait_on_new_instance(host: HostProcess) -> None:
     response = requests.post(url, json={"name": "w"}, timeout=30)
     assert response.status_code == 200
     assert response.json()["result"] == "hello hello hello w"
+
+
+def test_raise_event_needs_json_content(host: HostProcess, held_clock: None) -> None:
+    instance_id = host.start_orchestration("human_interaction", {"timeout_hours": 2}).json()["id"]
+    url = host.webhook(f"instances/{instance_id}/raiseEvent/approve")
+    plain = requests.post(url, data="yes", headers={"Content-Type": "text/plain"}, timeout=10)
+    assert plain.status_code == 400 and "application/json" in plain.json()["error"]["message"]
+    assert host.raise_event(instance_id, "approve", "yes").status_code == 202
+    assert host.wait_for_instance(instance_id)["output"] == {"approved": True, "by": "yes"}
