@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 
+from galleryflow.api.ids import devops_watch_instance_id
 from sandbox.devops.testing import DevOpsFake
 from sandbox.stack import DemoIds, Stack, start_stack
 
@@ -380,6 +381,25 @@ def test_devops_task_refuses_plan_urls_outside_the_allow_list(
     assert len(fake.requests()) == before
 
 
+def test_a_lost_callback_is_logged_loudly_without_the_token(
+    stack: Stack, ids: DemoIds, fake: DevOpsFake
+) -> None:
+    target = definition(stack, ids, "e2e-devops-lost")
+    fake.fail_next(500, count=4, kind="event")  # every attempt of the client fails
+    answer = stack.api(
+        "POST", "devops/task", target.request(["westeurope"]), task_headers(fake, "lost")
+    )
+    assert answer.status_code == 200, answer.text
+    attempts = lambda seen: len([r for r in of_plan(seen, "lost") if r["kind"] == "event"]) == 4  # noqa: E731
+    seen = of_plan(fake.wait_for(attempts, timeout=120), "lost")
+    assert [r["status"] for r in seen if r["kind"] == "event"] == [500] * 4
+    watcher = stack.wait_for_run(devops_watch_instance_id("plan-lost", "job-lost"), timeout=60)
+    assert watcher["output"]["delivered"] is False
+    log = (stack.state_dir / "host.log").read_text(errors="replace")
+    assert "LOST DevOps callback: TaskCompleted" in log and "plan-lost" in log
+    assert fake.token not in log and HOOK_SECRET not in log
+
+
 # ---- Azure DevOps: service hooks ------------------------------------------------------------
 
 
@@ -433,3 +453,9 @@ def test_a_hook_delivered_three_times_starts_one_run(
     assert [r["id"] for r in stack.api("GET", "runs?definition=e2e-hook").json()["runs"]] == [
         run_id
     ]
+
+
+def test_no_secret_reached_the_host_log(stack: Stack, fake: DevOpsFake) -> None:
+    log = (stack.state_dir / "host.log").read_text(errors="replace")
+    for secret in (fake.token, HOOK_SECRET, stack.keys["masterKey"]):
+        assert secret not in log
