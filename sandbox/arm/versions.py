@@ -109,8 +109,11 @@ def _target_regions(
             "name": region.display,
             "regionalReplicaCount": count,
             "storageAccountType": storage,
-            "excludeFromLatest": bool(field(item, "excludeFromLatest", bool, path) or False),
         }
+        # only a region that sets it overrides the global excludeFromLatest
+        regional_exclude = field(item, "excludeFromLatest", bool, path)
+        if regional_exclude is not None:
+            entry["excludeFromLatest"] = regional_exclude
         encryption = field(item, "encryption", dict, path)
         if encryption is not None:
             entry["encryption"] = encryption
@@ -133,7 +136,6 @@ def _publishing(store: Store, props: dict[str, Any], sub: str, location: str) ->
                 "name": regions.REGIONS[location].display,
                 "regionalReplicaCount": count or 1,
                 "storageAccountType": storage,
-                "excludeFromLatest": False,
             }
         ]
     if location not in {regions.normalize(t["name"]) for t in targets}:
