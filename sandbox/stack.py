@@ -400,6 +400,25 @@ class Stack:
             f"run {instance_id} not done after {timeout}s: {json.dumps(status)[:2000]}"
         )
 
+    @staticmethod
+    def wait_until(condition: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+        """Poll `condition()` until it returns something truthy; fail at the deadline."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.1)  # polling interval of a condition, not a correctness sleep
+        raise StackError(f"timed out after {timeout}s waiting for {what or condition}")
+
+    def instances(self, **query: str) -> list[dict[str, Any]]:
+        """Durable instances (the management API's list), e.g. `instances(showInput="true")`."""
+        params = "&".join(f"{k}={quote(v)}" for k, v in query.items())
+        response = self._durable("GET", "/instances" + (f"?{params}" if params else ""))
+        if response.status_code != 200:
+            raise StackError(f"list instances: {response.status_code} {response.text}")
+        return list(response.json())
+
     def api(
         self, method: str, route: str, body: Any = None, headers: Mapping[str, str] | None = None
     ) -> requests.Response:
