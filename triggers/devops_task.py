@@ -9,12 +9,15 @@ ever sent to a host outside it), validates the body as a publish request, starts
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from galleryflow.api.devops import allowed_hosts_from_setting, parse_task_headers
+from galleryflow.api.errors import problem, validation_failed
 from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
+from galleryflow.pipelines import PipelinesConfigError, load_pipelines
 from triggers import bp
 from triggers.api_runs import canonical_publish, start_publish
 from triggers.devops_callback import WATCHER
@@ -25,6 +28,29 @@ def allowed_hosts() -> list[str]:
     return allowed_hosts_from_setting(os.environ.get("GALLERYFLOW_DEVOPS_ALLOWED_HOSTS"))
 
 
+def task_request(data: dict[str, Any]) -> dict[str, Any]:
+    """The body is a publish request, or `{"pipeline": "<name>"}` naming one of
+    GALLERYFLOW_PIPELINES_FILE (so a pipeline YAML need not repeat the request)."""
+    if set(data) != {"pipeline"}:
+        return data
+    name = data["pipeline"]
+    path = os.environ.get("GALLERYFLOW_PIPELINES_FILE", "").strip()
+    hint = "send a full publish request instead, or configure GALLERYFLOW_PIPELINES_FILE"
+    if not path:
+        raise validation_failed([problem("$.pipeline", "no pipelines are configured", hint)])
+    try:
+        config = load_pipelines(path)
+    except PipelinesConfigError:
+        raise validation_failed(
+            [problem("$.pipeline", "the pipelines file is invalid", "see the function log")]
+        ) from None
+    pipeline = config.by_name(name) if isinstance(name, str) else None
+    if pipeline is None:
+        known = ", ".join(p.name for p in config.pipelines) or "(none)"
+        raise validation_failed([problem("$.pipeline", "unknown pipeline", f"use one of: {known}")])
+    return dict(pipeline.request)
+
+
 @bp.function_name("api_devops_task")
 @bp.route(route="devops/task", methods=["POST"])
 @bp.durable_client_input(client_name="client")
@@ -33,7 +59,7 @@ async def devops_task(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     task = parse_task_headers(dict(req.headers.items()), allowed_hosts())
-    data = json_body(req) or {}
+    data = task_request(json_body(req) or {})
     if not data.get("idempotency_key"):
         data = {**data, "idempotency_key": devops_job_key(task.plan_id, task.job_id)}
     canonical = canonical_publish(data, None)

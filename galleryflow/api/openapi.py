@@ -93,6 +93,7 @@ def build_openapi() -> dict[str, Any]:
         "DevOpsTaskAccepted": schemas.DEVOPS_TASK_SCHEMA,
         "HookResult": schemas.HOOK_RESULT_SCHEMA,
         "Versions": schemas.VERSIONS_SCHEMA,
+        "PipelineRef": schemas.PIPELINE_REF_SCHEMA,
     }
     idempotency_header = {
         "name": "Idempotency-Key",
@@ -218,7 +219,14 @@ def build_openapi() -> dict[str, Any]:
                 "operationId": "devopsTask",
                 "summary": "AzureFunction@2 task in callback mode: start or join a publish",
                 "parameters": task_headers,
-                "requestBody": _body("PublishRequest"),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [_ref("PublishRequest"), _ref("PipelineRef")]}
+                        }
+                    },
+                },
                 "responses": {
                     "200": _json(
                         "DevOpsTaskAccepted", "started or joined; completion is reported back"

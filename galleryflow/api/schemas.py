@@ -179,6 +179,14 @@ HOOK_RESULT_SCHEMA: dict[str, Any] = {
     },
 }
 
+PIPELINE_REF_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "start the publish request of a pipeline in GALLERYFLOW_PIPELINES_FILE",
+    "required": ["pipeline"],
+    "properties": {"pipeline": {"type": "string", "minLength": 1, "maxLength": 48}},
+    "additionalProperties": False,
+}
+
 VERSIONS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["gallery", "image_definition", "versions", "latest"],

@@ -51,7 +51,6 @@ def stack(
         "GALLERYFLOW_DEVOPS_HOOK_SECRET": HOOK_SECRET,
         "GALLERYFLOW_PIPELINES_FILE": str(pipelines_file),
     }
-    pipelines_file.write_text(json.dumps({"schema_version": 1, "pipelines": []}))
     running = start_stack(tmp_path_factory.mktemp("stack"), settings=settings)
     try:
         yield running
@@ -60,8 +59,27 @@ def stack(
 
 
 @pytest.fixture(scope="module")
-def ids(stack: Stack) -> DemoIds:
-    return stack.seed_demo()
+def ids(stack: Stack, pipelines_file: Path) -> DemoIds:
+    seeded = stack.seed_demo()
+    hooked = DemoIds(seeded.subscription_id, seeded.vm_id, seeded.gallery, "e2e-hook", "")
+    by_name = DemoIds(seeded.subscription_id, seeded.vm_id, seeded.gallery, "e2e-byname", "")
+    config = {
+        "schema_version": 1,
+        "pipelines": [
+            {
+                "name": "hooked",
+                "nightly": False,
+                "devops": {
+                    "events": ["ms.vss-pipelines.run-state-changed-event"],
+                    "source": "TEST-CI",
+                },
+                "request": hooked.request(["westeurope"]),
+            },
+            {"name": "by-name", "nightly": False, "request": by_name.request(["westeurope"])},
+        ],
+    }
+    pipelines_file.write_text(json.dumps(config))
+    return seeded
 
 
 def definition(stack: Stack, ids: DemoIds, name: str) -> DemoIds:
@@ -340,6 +358,22 @@ def test_devops_task_runs_a_publish_and_reports_success_with_log_lines(
     assert stack.api("GET", f"runs/{run_id}").json()["state"] == "succeeded"
 
 
+def test_devops_task_can_name_a_configured_pipeline(
+    stack: Stack, ids: DemoIds, fake: DevOpsFake
+) -> None:
+    definition(stack, ids, "e2e-byname")
+    headers = task_headers(fake, "byname")
+    unknown = stack.api("POST", "devops/task", {"pipeline": "nope"}, headers)
+    assert "by-name" in assert_error(unknown, 400)["details"][0]["hint"]
+    answer = stack.api("POST", "devops/task", {"pipeline": "by-name"}, headers)
+    assert answer.status_code == 200, answer.text
+    seen = of_plan(fake.wait_for(completed("byname"), timeout=120), "byname")
+    (event,) = [r for r in seen if r["kind"] == "event"]
+    assert event["body"]["result"] == "succeeded"
+    summary = stack.api("GET", f"runs/{answer.json()['run_id']}").json()
+    assert summary["definition"].endswith("/images/e2e-byname")
+
+
 def test_devops_task_reports_a_failed_publish(stack: Stack, ids: DemoIds, fake: DevOpsFake) -> None:
     target = definition(stack, ids, "e2e-devops-fail")
     missing_vm = ids.vm_id.rsplit("/", 1)[0] + "/no-such-vm"
@@ -421,25 +455,8 @@ def test_service_hook_needs_the_secret(stack: Stack) -> None:
     assert ignored.status_code == 202 and ignored.json()["handled"] is False
 
 
-def test_a_hook_delivered_three_times_starts_one_run(
-    stack: Stack, ids: DemoIds, pipelines_file: Path
-) -> None:
-    target = definition(stack, ids, "e2e-hook")
-    config = {
-        "schema_version": 1,
-        "pipelines": [
-            {
-                "name": "hooked",
-                "nightly": False,
-                "devops": {
-                    "events": ["ms.vss-pipelines.run-state-changed-event"],
-                    "source": "TEST-CI",
-                },
-                "request": target.request(["westeurope"]),
-            }
-        ],
-    }
-    pipelines_file.write_text(json.dumps(config))
+def test_a_hook_delivered_three_times_starts_one_run(stack: Stack, ids: DemoIds) -> None:
+    definition(stack, ids, "e2e-hook")
     event = json.loads((PAYLOADS / "ms.vss-pipelines.run-state-changed-event.json").read_text())
 
     basic = "Basic " + base64.b64encode(f"devops:{HOOK_SECRET}".encode()).decode()
