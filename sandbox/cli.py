@@ -69,3 +69,27 @@ def devops(
     from sandbox.devops.server import serve
 
     serve(port=port, state_dir=state_dir, token=token)
+
+
+@app.command()
+def demo(
+    state_dir: Annotated[
+        Path | None, typer.Option(help="where the sandbox keeps its state; default: a temp dir")
+    ] = None,
+) -> None:
+    """Publish to four regions in two waves, with live progress; exit 0 on success."""
+    from sandbox.demo import run_demo
+
+    raise typer.Exit(run_demo(state_dir))
+
+
+@app.command()
+def serve(
+    state_dir: Annotated[Path, typer.Option(help="where the sandbox keeps its state")] = Path(
+        ".sandbox/serve"
+    ),
+) -> None:
+    """Start emulator + Azurite + host (galleryflow), seed a demo subscription, run until Ctrl-C."""
+    from sandbox.demo import serve as serve_stack
+
+    serve_stack(state_dir.resolve())
