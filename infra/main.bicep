@@ -129,7 +129,7 @@ module role 'modules/role-definition.bicep' = {
   name: 'galleryflow-role'
   scope: subscription(gallerySubscriptionId)
   params: {
-    roleName: 'galleryflow image publisher (${resourceGroup().name}/${appName})'
+    roleName: 'galleryflow publisher ${resourceGroup().name} ${appName}'
     assignableScopes: [for s in accessScopes: '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}']
   }
 }

@@ -39,7 +39,7 @@ resource publisher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
 resource subscriptionReader 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName, 'subscription-reader')
   properties: {
-    roleName: '${roleName} - subscription reads'
+    roleName: '${roleName} subscription reads'
     description: 'galleryflow: read gallery quota usages, which VMs and scale sets use an image, and long-running operation status.'
     type: 'CustomRole'
     permissions: [
