@@ -202,6 +202,7 @@ module functionApp 'modules/functionapp.bicep' = {
 
 output functionAppName string = functionApp.outputs.name
 output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
+output healthUrl string = 'https://${functionApp.outputs.defaultHostName}/api/health'
 output identityClientId string = identity.outputs.clientId
 output identityPrincipalId string = identity.outputs.principalId
 output storageAccountName string = storage.outputs.name
