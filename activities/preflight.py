@@ -57,7 +57,11 @@ def _preflight(payload: Payload) -> Payload:
             return refuse("VersionNotAvailable", f"{exc} ({exc.hint})", definition["id"])
         version, adopt = str(chosen), False
 
-    regions = [t.to_dict() for t in request.target_regions]
+    home = normalise_region(str(definition["location"]))
+    regions = [
+        {**t.to_dict(), **({"home_region": True} if t.name == home else {})}
+        for t in request.target_regions
+    ]
     quota = (
         {"fits": True}
         if adopt

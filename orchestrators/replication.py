@@ -20,7 +20,7 @@ from orchestrators.calls import call
 from orchestrators.polling import next_delay
 from orchestrators.replication_state import advance, all_terminal
 
-CHUNK_POLLS = 12
+CHUNK_POLLS = 36
 
 
 @bp.orchestration_trigger(context_name="context", orchestration="replication_monitor")

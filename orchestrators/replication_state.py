@@ -1,7 +1,8 @@
 """Per-region replication bookkeeping for the replication monitor. Pure and deterministic.
 
 A region is retried (removed and re-added by an activity) when it fails or exceeds its
-timeout, up to `max_region_retries` times; after that it is Failed for good.
+timeout, up to `max_region_retries` times; after that it is Failed for good. The version's
+home region (its ARM location) cannot be removed, so a failure there is final at once.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def advance(
             failure = f"not replicated within {state['region_timeout_minutes']} minutes"
         if failure:
             changed = True
-            if region["attempt"] <= int(state["max_region_retries"]):
+            # ARM cannot remove the version's home region, so it cannot be re-added either.
+            retryable = not region["spec"].get("home_region")
+            if retryable and region["attempt"] <= int(state["max_region_retries"]):
                 region.update(
                     attempt=region["attempt"] + 1,
                     since=now.isoformat(),

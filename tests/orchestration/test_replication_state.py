@@ -77,3 +77,19 @@ def test_backoff_is_capped() -> None:
         delays.append(next_delay(delays[-1]))
     assert delays[0] < delays[1] < delays[2]
     assert max(delays) == MAX_DELAY_SECONDS == delays[-1]
+
+
+def test_home_region_failure_is_final() -> None:
+    state = initial_state(
+        target=TARGET,
+        version="1.0.0",
+        target_regions=[{"name": "westeurope", "home_region": True}, {"name": "eastus"}],
+        max_region_retries=3,
+        region_timeout_minutes=60,
+        now=T0,
+    )
+    state, retry, _ = advance(
+        state, {"westeurope": {"state": "Failed"}, "eastus": {"state": "Failed"}}, T0
+    )
+    assert retry == ["eastus"]
+    assert state["regions"]["westeurope"]["state"] == "Failed"

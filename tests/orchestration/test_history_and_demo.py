@@ -1,0 +1,70 @@
+"""History stays bounded by regions, not replication time; the demo runs end to end."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from sandbox.demo import run_demo
+from sandbox.stack import DemoIds, Stack
+
+TEN_REGIONS = [
+    "westeurope", "northeurope", "eastus", "eastus2", "westus2",
+    "westus3", "centralus", "uksouth", "francecentral", "swedencentral",
+]  # fmt: skip
+
+
+def _replicate_for(stack: Stack, ids: DemoIds, hours: float) -> dict[str, Any]:
+    """Publish to ten regions with replication taking about `hours` of simulated time."""
+    size_mb = 30 * 1024  # the seeded VM's OS disk
+    stack.arm_control(
+        "POST",
+        "settings",
+        {"replication_mb_per_second": size_mb / (hours * 3600), "replication_jitter": 0.0},
+    )
+    request = ids.request(TEN_REGIONS, replication={"region_timeout_minutes": 48 * 60})
+    run = stack.start_orchestration("publish_image", request)
+    status = stack.wait_for_run(run, timeout=120)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    return stack.run_status(run, history=True)
+
+
+def test_history_grows_with_regions_not_with_replication_time(sandbox_stack: Stack) -> None:
+    short = _replicate_for(
+        sandbox_stack, sandbox_stack.seed_demo(vm_name="vm-h1", definition="hist1"), hours=1
+    )
+    long = _replicate_for(
+        sandbox_stack, sandbox_stack.seed_demo(vm_name="vm-h24", definition="hist24"), hours=24
+    )
+    sandbox_stack.arm_control(
+        "POST", "settings", {"replication_mb_per_second": 8.0, "replication_jitter": 0.2}
+    )
+
+    short_events, long_events = len(short["historyEvents"]), len(long["historyEvents"])
+    # 24x the replication time, about the same history (polls live in the monitor, which
+    # continues as new after every poll and reports back only on change)
+    assert long_events <= short_events * 1.3, (short_events, long_events)
+    created = [
+        e
+        for e in long["historyEvents"]
+        if e.get("EventType", e.get("eventType")) in ("SubOrchestrationInstanceCreated", 14)
+    ]
+    assert len(created) < 20
+
+
+def test_demo_exits_zero_within_two_minutes(tmp_path: Path) -> None:
+    out = io.StringIO()
+    started = time.monotonic()
+    code = run_demo(tmp_path / "demo", Console(file=out, width=120))
+    elapsed = time.monotonic() - started
+
+    text = out.getvalue()
+    assert code == 0, text[-3000:]
+    assert elapsed < 120
+    assert "published 0.10.0" in text
+    assert "pruned ['0.9.0', '0.9.1']" in text
+    assert "stopped the emulator, Azurite and the host" in text
