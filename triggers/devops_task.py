@@ -22,6 +22,7 @@ from triggers import bp
 from triggers.api_runs import canonical_publish, start_publish
 from triggers.devops_callback import WATCHER
 from triggers.http import api_route, json_body, json_response, run_links
+from triggers.runs_store import LIVE
 
 
 def allowed_hosts() -> list[str]:
@@ -66,7 +67,9 @@ async def devops_task(
     run_id, existing = await start_publish(client, canonical)
     watch_id = devops_watch_instance_id(task.plan_id, task.job_id)
     watcher = await client.get_status(watch_id)
-    if not watcher or watcher.created_time is None:
+    # A watcher that already reported is started again: a re-sent call (job retry) gets its
+    # TaskCompleted again instead of waiting for a callback that was already spent.
+    if not watcher or watcher.created_time is None or watcher.runtime_status not in LIVE:
         await client.start_new(
             WATCHER, watch_id, {"run_id": run_id, "task": task.to_dict(), "seen": []}
         )

@@ -341,7 +341,7 @@ def test_devops_task_runs_a_publish_and_reports_success_with_log_lines(
 
     seen = of_plan(fake.wait_for(completed("ok"), timeout=120), "ok")
     events = [r for r in seen if r["kind"] == "event"]
-    assert len(events) == 1 and events[0]["authorized"]
+    assert len(events) == 1 and events[0]["authorized"]  # the early re-send did not double it
     assert events[0]["body"] == {
         "name": "TaskCompleted",
         "taskId": "task-ok",
@@ -350,6 +350,11 @@ def test_devops_task_runs_a_publish_and_reports_success_with_log_lines(
     }
     lines = [line for r in seen if r["kind"] == "feed" for line in r["body"]["value"]]
     assert lines and lines[-1].startswith(f"galleryflow run {run_id} succeeded")
+    # The job is retried after the run ended: it joins the run and is told again.
+    again = stack.api("POST", "devops/task", target.request(["westeurope"]), headers)
+    assert again.json()["run_id"] == run_id and again.json()["joined"]
+    twice = lambda seen: len([r for r in of_plan(seen, "ok") if r["kind"] == "event"]) == 2  # noqa: E731
+    fake.wait_for(twice, timeout=60)
     assert all(
         r["record"] == "job-ok" and r["timeline"] == "timeline-ok"
         for r in seen
