@@ -273,10 +273,15 @@ class Engine:
 
     def fail_after_crash(self, instance_id: str, problem: str) -> None:
         """A host bug must not spin forever on the same messages: fail the instance."""
+        now = self.clock.now_iso()
+        if entities.is_entity_id(instance_id):  # drop the batch that broke the entity
+            self.store.delete_messages(
+                [m.id for m in self.store.visible_messages(instance_id, now)]
+            )
+            return
         inst = self.store.get_instance(instance_id)
         if inst is None or inst.status in TERMINAL:
             return
-        now = self.clock.now_iso()
         consumed = [m.id for m in self.store.visible_messages(instance_id, now)]
         self._cache.pop(instance_id, None)
         self._commit_failure(inst, [], [], consumed, now, f"sandbox host error: {problem}")
