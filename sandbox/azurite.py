@@ -21,18 +21,18 @@ ACCOUNT_NAME = "devstoreaccount1"
 ACCOUNT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-_LISTENING_RE = re.compile(r"Queue service successfully listens on http://[^:]+:(\d+)")
+_LISTENING_RE = re.compile(r"Queue service successfully listens on https?://[^:]+:(\d+)")
 
 
 class AzuriteError(RuntimeError):
     """Azurite could not be started."""
 
 
-def connection_string(port: int, host: str = "127.0.0.1") -> str:
+def connection_string(port: int, host: str = "127.0.0.1", scheme: str = "http") -> str:
     """Storage connection string of an Azurite queue service on `host:port`."""
     return (
-        f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT_NAME};AccountKey={ACCOUNT_KEY};"
-        f"QueueEndpoint=http://{host}:{port}/{ACCOUNT_NAME};"
+        f"DefaultEndpointsProtocol={scheme};AccountName={ACCOUNT_NAME};AccountKey={ACCOUNT_KEY};"
+        f"QueueEndpoint={scheme}://{host}:{port}/{ACCOUNT_NAME};"
     )
 
 
@@ -44,10 +44,16 @@ class Azurite:
     queue_port: int
     state_dir: Path
     output: list[str] = field(default_factory=list)
+    scheme: str = "http"
 
     @property
     def connection_string(self) -> str:
-        return connection_string(self.queue_port)
+        return connection_string(self.queue_port, scheme=self.scheme)
+
+    @property
+    def queue_service_uri(self) -> str:
+        """The account's queue endpoint, for identity-based clients (needs `tls` + `oauth`)."""
+        return f"{self.scheme}://127.0.0.1:{self.queue_port}/{ACCOUNT_NAME}"
 
     @property
     def pid(self) -> int:
@@ -70,12 +76,19 @@ def start_azurite(
     *,
     in_memory: bool = True,
     port: int = 0,
+    tls: tuple[Path, Path] | None = None,
+    oauth: bool = False,
     startup_timeout: float = 30.0,
 ) -> Azurite:
     """Start `azurite-queue` on 127.0.0.1 and return once it listens.
 
     `in_memory=True` keeps nothing on disk; otherwise data lives under `state_dir/azurite`.
+    `tls=(cert.pem, key.pem)` serves HTTPS; `oauth=True` also accepts bearer tokens (Azurite
+    checks their issuer, audience and lifetime, not their signature) — both together let
+    the identity-based events path run locally.
     """
+    if oauth and tls is None:
+        raise AzuriteError("Azurite accepts bearer tokens only over HTTPS: pass tls=(cert, key)")
     if not AZURITE_QUEUE.exists():
         raise AzuriteError(f"{AZURITE_QUEUE} is missing: run `make bootstrap` (npm install)")
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +102,10 @@ def start_azurite(
         "--disableTelemetry",
         "--silent",
     ]
+    if tls is not None:
+        args += ["--cert", str(tls[0]), "--key", str(tls[1])]
+    if oauth:
+        args += ["--oauth", "basic"]
     if in_memory:
         args += ["--inMemoryPersistence", "--extentMemoryLimit", "64"]
     else:
@@ -123,7 +140,8 @@ def start_azurite(
     threading.Thread(target=read_output, name="azurite-output", daemon=True).start()
     # Set when Azurite prints its port, or when its output ends (it exited).
     found.wait(timeout=startup_timeout)
-    azurite = Azurite(process, port_box[0] if port_box else 0, state_dir, output)
+    scheme = "https" if tls is not None else "http"
+    azurite = Azurite(process, port_box[0] if port_box else 0, state_dir, output, scheme)
     if not port_box:
         azurite.stop()
         raise AzuriteError("Azurite did not start: " + " | ".join(output[-10:]))
