@@ -120,3 +120,15 @@ def isoparse_now(host: HostProcess) -> datetime:
     from dateutil.parser import isoparse
 
     return isoparse(host.set_clock()["now"])
+
+
+def test_real_clock_timer_survives_sigkill(
+    sandbox_host: Callable[..., HostProcess],
+) -> None:
+    host = sandbox_host(APP, clock="real")
+    instance_id = host.start_orchestration("short_timer", {"seconds": 2}).json()["id"]
+    host.wait_for_instance(instance_id, until=lambda s: s["runtimeStatus"] == "Running")
+    host.restart(kill=True)
+    status = host.wait_for_instance(instance_id, timeout=30)
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"] >= 2.0

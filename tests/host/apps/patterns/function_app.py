@@ -285,3 +285,11 @@ async def counter_api(req: func.HttpRequest, client: df.DurableOrchestrationClie
     state = await client.read_entity_state(entity)
     body = {"exists": state.entity_exists, "state": state.entity_state}
     return func.HttpResponse(json.dumps(body), mimetype="application/json")
+
+
+@app.orchestration_trigger(context_name="context")
+def short_timer(context: df.DurableOrchestrationContext):
+    started = context.current_utc_datetime
+    seconds = context.get_input()["seconds"]
+    yield context.create_timer(started + timedelta(seconds=seconds))
+    return (context.current_utc_datetime - started).total_seconds()
