@@ -38,8 +38,13 @@ _PERMANENT_HINTS = (
     "setittotrue",
 )
 
+# AuthorizationFailed: "... perform action 'A' over scope 'S' ...". LinkedAuthorizationFailed:
+# "... has permission to perform action 'A' on scope 'S'; however, it does not have
+# permission to perform action(s) 'B' on the linked scope(s) 'T' ..." (the last one is missing).
 _FORBIDDEN_RE = re.compile(
-    r"perform action '(?P<action>[^']+)' over scope '(?P<scope>[^']+)'", re.IGNORECASE
+    r"perform action(?:\(s\))? '(?P<action>[^']+)' (?:over|on)(?: the linked)? "
+    r"scope(?:\(s\))? '(?P<scope>[^']+)'",
+    re.IGNORECASE,
 )
 
 
@@ -233,7 +238,8 @@ def translate(exc: AzureError, resource: str = "") -> GatewayError:
     if status == 429 or code.lower() in {"toomanyrequests", "throttled"}:
         return Throttled(code, message, **common)
     if status in (401, 403) or code.lower() in {"authorizationfailed", "linkedauthorizationfailed"}:
-        match = _FORBIDDEN_RE.search(message)
+        matches = list(_FORBIDDEN_RE.finditer(message))
+        match = matches[-1] if matches else None
         return Forbidden(
             code,
             message,

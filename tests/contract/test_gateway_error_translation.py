@@ -102,6 +102,27 @@ def test_403_names_the_missing_action_and_scope(arm, monkeypatch):
     assert isinstance(rebuilt, Forbidden) and rebuilt.action == actions.VERSION_WRITE
 
 
+def test_linked_authorization_failure_names_the_linked_action(arm):
+    linked = "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Compute/galleries/g"
+    _fault(
+        arm,
+        status=403,
+        code="LinkedAuthorizationFailed",
+        method="PUT",
+        path="/versions/",
+        message=(
+            "The client 'x' has permission to perform action "
+            f"'{actions.VERSION_WRITE}' on scope '{VERSION_PATH}'; however, it does not have "
+            f"permission to perform action(s) '{actions.VM_READ}' on the linked scope(s) "
+            f"'{linked}' (respectively) or the linked scope(s) are invalid."
+        ),
+    )
+    with pytest.raises(Forbidden) as caught:
+        _capture()
+    assert caught.value.code == "LinkedAuthorizationFailed"
+    assert (caught.value.action, caught.value.scope) == (actions.VM_READ, linked)
+
+
 def test_exactly_arm_actions_is_enough_for_a_whole_publish(arm, monkeypatch):
     """A principal holding only ARM_ACTIONS can run every gateway call of a publish."""
     _use_principal(arm, monkeypatch, "least-privilege", sorted(actions.ARM_ACTIONS))
