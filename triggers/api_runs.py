@@ -55,6 +55,8 @@ async def start_publish(
     if instance_id is not None and await get_run(client, instance_id) is not None:
         return instance_id, True
     running = await live_run_for_definition(client, definition_key(canonical))
+    if running is not None and running == instance_id:
+        return instance_id, True  # a concurrent request with the same key started it
     if running is not None:
         raise ApiError(
             409,
@@ -63,7 +65,15 @@ async def start_publish(
             "Wait for it to finish (or cancel it), then send the request again.",
             [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
         )
-    started = await client.start_new("publish_image", instance_id or uuid.uuid4().hex, canonical)
+    try:
+        started = await client.start_new(
+            "publish_image", instance_id or uuid.uuid4().hex, canonical
+        )
+    except Exception:
+        # Two requests with one key raced: the other one started it; join that run.
+        if instance_id is not None and await get_run(client, instance_id) is not None:
+            return instance_id, True
+        raise
     return started, False
 
 
@@ -157,7 +167,15 @@ async def _raise_run_event(
             "RunFinished",
             f"Run {run_id} already ended ({summary['state']}); nothing to {event}.",
         )
-    await client.raise_event(run_id, event, payload)
+    try:
+        await client.raise_event(run_id, event, payload)
+    except Exception as exc:
+        # It ended (or vanished) between the check above and now.
+        if "gone" in str(exc):
+            raise ApiError(409, "RunFinished", f"Run {run_id} ended; nothing to {event}.") from None
+        if "No instance" in str(exc):
+            raise not_found("run", run_id) from None
+        raise
     return json_response(202, {"id": run_id, "event": event})
 
 
