@@ -8,6 +8,7 @@ never on SDK exception classes. Errors cross the Durable boundary as plain dicts
 from __future__ import annotations
 
 import re
+from enum import Enum
 from typing import Any, ClassVar
 
 from azure.core.exceptions import (
@@ -225,7 +226,14 @@ def translate(exc: AzureError, resource: str = "") -> GatewayError:
         return GatewayError(type(exc).__name__, str(exc.message or exc), resource=resource)
 
     status = exc.status_code
-    code = (exc.error.code if exc.error and exc.error.code else None) or (exc.reason or "Unknown")
+    # ARM puts the code in the error envelope; Storage in `error_code` (x-ms-error-code).
+    code = (
+        (exc.error.code if exc.error and exc.error.code else None)
+        or getattr(exc, "error_code", None)
+        or exc.reason
+        or "Unknown"
+    )
+    code = str(code.value) if isinstance(code, Enum) else str(code)  # Storage uses a str Enum
     message = (exc.error.message if exc.error and exc.error.message else None) or str(exc.message)
     common: dict[str, Any] = {
         "resource": resource,

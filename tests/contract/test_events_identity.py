@@ -83,5 +83,5 @@ def test_an_expired_token_is_forbidden_and_not_leaked(https_azurite):
     settings = _identity_settings(https_azurite, token)
     with pytest.raises(Forbidden) as caught:
         events.publish_event("failed", "run-8", {}, settings=settings)
-    assert caught.value.status == 403
+    assert (caught.value.status, caught.value.code) == (403, "AuthenticationFailed")
     assert token not in json.dumps(caught.value.to_dict())

@@ -9,7 +9,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
 from galleryflow.azure import events
-from galleryflow.azure.errors import GatewayError, Transient
+from galleryflow.azure.errors import GatewayError, InvalidRequest, Transient
 from galleryflow.azure.settings import AzureSettings
 
 
@@ -100,3 +100,13 @@ def test_events_need_a_connection_string_or_service_uri():
 
     with pytest.raises(SettingsError, match="GALLERYFLOW_EVENTS_CONNECTION_STRING"):
         events.publish_event("failed", "run-1", {}, settings=AzureSettings.from_env({}))
+
+
+def test_an_invalid_queue_name_is_an_invalid_request_with_storages_code(azurite):
+    settings = _settings(azurite.connection_string, queue="Bad_Queue")
+    with pytest.raises(InvalidRequest) as caught:
+        events.publish_event("failed", "run-1", {}, settings=settings)
+    assert caught.value.status == 400
+    assert caught.value.code == "InvalidResourceName"
+    assert type(caught.value.code) is str
+    assert not caught.value.retryable
