@@ -30,7 +30,7 @@ def _read_all(connection_string: str, queue: str) -> list[dict]:
 
 
 def test_publish_creates_the_queue_and_sends_versioned_json(azurite):
-    settings = _settings(azurite.connection_string)
+    settings = _settings(azurite.connection_string)  # a fresh Azurite: the queue is missing
     sent = events.publish_event(
         "run-started",
         "pub-123",
@@ -55,7 +55,8 @@ def test_publish_creates_the_queue_and_sends_versioned_json(azurite):
     assert len(received) == 2
 
 
-def test_every_documented_event_type_is_accepted(azurite):
+def test_every_documented_event_type_is_accepted(azurite_shared):
+    azurite = azurite_shared
     settings = _settings(azurite.connection_string, queue="all-types")
     for event_type in sorted(events.EVENT_TYPES):
         events.publish_event(event_type, "run-1", {}, settings=settings)
@@ -74,7 +75,8 @@ def test_every_documented_event_type_is_accepted(azurite):
     } == events.EVENT_TYPES
 
 
-def test_unknown_event_type_and_oversized_event_are_refused_before_sending(azurite):
+def test_unknown_event_type_and_oversized_event_are_refused_before_sending(azurite_shared):
+    azurite = azurite_shared
     settings = _settings(azurite.connection_string, queue="refused")
     with pytest.raises(ValueError, match="unknown event type 'started'"):
         events.publish_event("started", "run-1", {}, settings=settings)
@@ -102,8 +104,8 @@ def test_events_need_a_connection_string_or_service_uri():
         events.publish_event("failed", "run-1", {}, settings=AzureSettings.from_env({}))
 
 
-def test_an_invalid_queue_name_is_an_invalid_request_with_storages_code(azurite):
-    settings = _settings(azurite.connection_string, queue="Bad_Queue")
+def test_an_invalid_queue_name_is_an_invalid_request_with_storages_code(azurite_shared):
+    settings = _settings(azurite_shared.connection_string, queue="Bad_Queue")
     with pytest.raises(InvalidRequest) as caught:
         events.publish_event("failed", "run-1", {}, settings=settings)
     assert caught.value.status == 400
