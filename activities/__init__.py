@@ -18,5 +18,6 @@ from activities import (  # noqa: E402, F401
     prune,
     replication,
     rollback,
+    run_lock,
     vm_power,
 )

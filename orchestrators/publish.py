@@ -97,6 +97,19 @@ class _Run:
             "run_id": self.context.instance_id,
             "now": self.context.current_utc_datetime.isoformat(),
         }
+        claim = yield from self.activity(
+            "claim_definition",
+            {"definition_id": self.definition_id, "run_id": self.context.instance_id},
+            "preflight",
+        )
+        if not claim.get("granted"):
+            raise StepFailed(
+                "preflight",
+                self.definition_id,
+                "RunInProgress",
+                f"run {claim.get('holder')} is publishing this image definition; "
+                "wait for it to finish or cancel it, then publish again",
+            )
         plan = yield from self.activity("preflight_publish", payload, "preflight")
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
         self.version = plan["version"]

@@ -153,3 +153,29 @@ def test_invalid_pipelines_file_is_reported_with_every_problem(tmp_path: Path) -
     paths = {p.path for p in caught.value.problems}
     assert "$.pipelines[0].request.source_vm_id" in paths
     assert "$.pipelines[0].request.image_definition" in paths
+
+
+def test_orchestrator_refuses_a_second_live_run_started_directly(nightly_stack: Stack) -> None:
+    """Runs started past the API (Durable client, timers, hooks) are guarded too: the oldest
+    live run holds the definition, a younger one fails before touching anything."""
+    stack = nightly_stack
+    ids = stack.seed_demo(vm_name="vm-direct", definition="direct")
+    first = stack.start_orchestration("publish_image", _waves(ids))
+    stack.wait_for_run(
+        first,
+        until=lambda s: bool(
+            ((s.get("customStatus") or {}).get("waves") or {}).get("awaiting_approval")
+        ),
+    )
+
+    second = stack.start_orchestration("publish_image", ids.request(["westeurope"]))
+    refused = stack.wait_for_run(second)
+
+    assert refused["runtimeStatus"] == "Failed"
+    assert "preflight failed on" in refused["output"] and "RunInProgress" in refused["output"]
+    assert first in refused["output"]
+    stack.raise_event(first, "approve", {"by": "alice"})
+    assert stack.wait_for_run(first)["runtimeStatus"] == "Completed"
+    assert list(stack.versions(ids)) == ["1.0.0"]
+    log = stack.arm_control("GET", "requests")["requests"]
+    assert len([r for r in log if r["path"].endswith("vm-direct/deallocate")]) == 1
