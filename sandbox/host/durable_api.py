@@ -90,6 +90,8 @@ class DurableApi:
                 prefix + "/instances/{instance_id}/raiseEvent/{event}", guard(self.raise_event)
             ),
             web.post(prefix + "/instances/{instance_id}/terminate", guard(self.terminate)),
+            web.post(prefix + "/instances/{instance_id}/suspend", guard(self.suspend)),
+            web.post(prefix + "/instances/{instance_id}/resume", guard(self.resume)),
             web.post(prefix + "/instances/{instance_id}/{operation}", guard(self.unsupported)),
             web.get(prefix + "/entities/{name}/{key}", guard(self.read_entity)),
             web.post(prefix + "/entities/{name}/{key}", guard(self.signal_entity)),
@@ -239,6 +241,17 @@ class DurableApi:
         outcome = self.engine.terminate(instance_id, reason)
         return _outcome_response(outcome, instance_id)
 
+    async def suspend(self, request: web.Request) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        reason = request.query.get("reason", "")
+        return _outcome_response(self.engine.suspend(instance_id, reason), instance_id)
+
+    async def resume(self, request: web.Request) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        reason = request.query.get("reason", "")
+        outcome = self.engine.suspend(instance_id, reason, resume=True)
+        return _outcome_response(outcome, instance_id)
+
     async def read_entity(self, request: web.Request) -> web.Response:
         name, key = request.match_info["name"], request.match_info["key"]
         exists, state = entities.read_state(self.engine.store, entities.entity_id_of(name, key))
@@ -262,7 +275,7 @@ class DurableApi:
             501,
             "NotSupported",
             f"'{operation}' is not supported by the sandbox host; supported: raiseEvent,"
-            " terminate, status, list, purge.",
+            " terminate, suspend, resume, status, list, purge.",
         )
 
 

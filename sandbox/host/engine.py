@@ -157,6 +157,18 @@ class Engine:
         self.notify()
         return "accepted"
 
+    def suspend(self, instance_id: str, reason: str, resume: bool = False) -> str:
+        inst = self.store.get_instance(instance_id)
+        if inst is None:
+            return "not_found"
+        if inst.status in TERMINAL:
+            return "gone"
+        now = self.clock.now_iso()
+        marker = h.execution_resumed if resume else h.execution_suspended
+        self.store.add_message(instance_id, None, now, marker(now, reason))
+        self.notify()
+        return "accepted"
+
     def purge(self, instance_id: str) -> str:
         """'deleted' | 'not_found' | 'running' (only finished instances are purged)."""
         inst = self.store.get_instance(instance_id)
@@ -241,6 +253,13 @@ class Engine:
         if terminate is not None:
             self._finish_terminated(inst, consumed, terminate, now)
             return
+        suspended = inst.status == "Suspended"
+        for event in events:
+            if event["EventType"] in (T.EXECUTION_SUSPENDED, T.EXECUTION_RESUMED):
+                suspended = event["EventType"] == T.EXECUTION_SUSPENDED
+        if suspended:
+            self._stay_suspended(inst, current, now)
+            return
         info = self.app.durable("orchestrationTrigger", inst.name)
         past = self._history(inst)
         new_events = [h.orchestrator_started(now), *events]
@@ -285,6 +304,24 @@ class Engine:
         consumed = [m.id for m in self.store.visible_messages(instance_id, now)]
         self._cache.pop(instance_id, None)
         self._commit_failure(inst, [], [], consumed, now, f"sandbox host error: {problem}")
+
+    def _stay_suspended(self, inst: Instance, messages: list[Any], now: str) -> None:
+        """Record suspend/resume markers; everything else waits for the resume."""
+        control = [
+            m
+            for m in messages
+            if m.event["EventType"] in (T.EXECUTION_SUSPENDED, T.EXECUTION_RESUMED)
+        ]
+        past = self._history(inst)
+        with self.store.tx():
+            base = self.store.history_length(inst.instance_id)
+            markers = [m.event for m in control]
+            self.store.append_history(inst.instance_id, inst.execution_id, base, markers)
+            self.store.delete_messages([m.id for m in control])
+            inst.status = "Suspended"
+            inst.last_updated = now
+            self.store.put_instance(inst)
+        past.extend(markers)
 
     def _history(self, inst: Instance) -> list[dict[str, Any]]:
         cached = self._cache.get(inst.instance_id)

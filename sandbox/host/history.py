@@ -96,6 +96,14 @@ def execution_terminated(ts: str, reason: str) -> dict[str, Any]:
     return event(T.EXECUTION_TERMINATED, ts, Input=reason)
 
 
+def execution_suspended(ts: str, reason: str) -> dict[str, Any]:
+    return event(T.EXECUTION_SUSPENDED, ts, Reason=reason)
+
+
+def execution_resumed(ts: str, reason: str) -> dict[str, Any]:
+    return event(T.EXECUTION_RESUMED, ts, Reason=reason)
+
+
 def execution_completed(ts: str, status: str, result_text: str | None) -> dict[str, Any]:
     return event(T.EXECUTION_COMPLETED, ts, OrchestrationStatus=status, Result=result_text)
 

@@ -277,9 +277,13 @@ class Store:
 
     def instances_with_visible_messages(self, now: str) -> list[str]:
         with self._lock:
+            # A suspended instance only wakes for suspend/resume markers (19, 20) or terminate (3).
             rows = self._db.execute(
-                "SELECT instance_id, MIN(id) AS first FROM messages WHERE visible_at<=?"
-                " GROUP BY instance_id ORDER BY first",
+                "SELECT m.instance_id, MIN(m.id) AS first FROM messages m"
+                " LEFT JOIN instances i ON i.instance_id = m.instance_id"
+                " WHERE m.visible_at<=? AND (i.status IS NULL OR i.status != 'Suspended'"
+                " OR json_extract(m.event, '$.EventType') IN (3, 19, 20))"
+                " GROUP BY m.instance_id ORDER BY first",
                 (now,),
             ).fetchall()
         return [r["instance_id"] for r in rows]

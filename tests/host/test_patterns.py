@@ -323,3 +323,25 @@ def test_raise_event_needs_json_content(host: HostProcess, held_clock: None) -> 
     assert plain.status_code == 400 and "application/json" in plain.json()["error"]["message"]
     assert host.raise_event(instance_id, "approve", "yes").status_code == 202
     assert host.wait_for_instance(instance_id)["output"] == {"approved": True, "by": "yes"}
+
+
+def test_suspend_holds_events_until_resume(host: HostProcess, held_clock: None) -> None:
+    instance_id = host.start_orchestration("human_interaction", {"timeout_hours": 3}).json()["id"]
+    host.wait_for_instance(instance_id, until=lambda s: s["runtimeStatus"] == "Running")
+    manage = f"{host.url}/api/manage/{instance_id}"
+    headers = host.function_headers()
+    assert requests.post(f"{manage}/suspend", headers=headers, timeout=10).status_code == 202
+    host.wait_for_instance(instance_id, until=lambda s: s["runtimeStatus"] == "Suspended")
+    assert host.raise_event(instance_id, "approve", "while suspended").status_code == 202
+    assert requests.post(f"{manage}/suspend", headers=headers, timeout=10).status_code == 202
+
+    def second_marker(status: dict[str, Any]) -> bool:
+        events = (host.status(instance_id, history=True) or {}).get("historyEvents", [])
+        return sum(e["EventType"] == "ExecutionSuspended" for e in events) == 2
+
+    host.wait_for_instance(instance_id, until=second_marker)
+    history = host.status(instance_id, history=True)["historyEvents"]  # type: ignore[index]
+    assert not any(e["EventType"] == "EventRaised" for e in history)
+    assert requests.post(f"{manage}/resume", headers=headers, timeout=10).status_code == 202
+    status = host.wait_for_instance(instance_id)
+    assert status["output"] == {"approved": True, "by": "while suspended"}

@@ -56,6 +56,10 @@ async def manage(req: func.HttpRequest, client: df.DurableOrchestrationClient):
     elif action == "purge":
         result = await client.purge_instance_history(instance_id)
         return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}))
+    elif action == "suspend":
+        await client.suspend(instance_id, "paused by test")
+    elif action == "resume":
+        await client.resume(instance_id, "resumed by test")
     elif action == "raise":
         await client.raise_event(instance_id, req.params["event"], req.get_json())
     elif action == "status":
