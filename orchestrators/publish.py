@@ -38,11 +38,9 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         yield from run.fail(str(failure))
         raise
     except RunCancelled as cancelled:
-        message = f"{run.status.step} failed on {run.version_resource()}: Cancelled: {cancelled}"
-        yield from run.fail(message)
-        raise StepFailed(
-            run.status.step, run.version_resource(), "Cancelled", str(cancelled)
-        ) from None
+        failure = StepFailed(run.status.step, run.version_resource(), "Cancelled", str(cancelled))
+        yield from run.fail(str(failure))
+        raise failure from None
 
 
 class _Run:

@@ -225,3 +225,52 @@ def test_rollback_refused_when_a_region_would_have_no_good_version(
     assert status["runtimeStatus"] == "Failed"
     assert "RollbackRefused" in status["output"] and "westeurope" in status["output"]
     assert _flags(sandbox_stack, ids, "1.0.0") == (False, {"westeurope": False})
+
+
+def test_prune_shrinks_old_versions_to_one_region(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "shrink", power_state="deallocated")
+    for name in ("2.0.0", "2.0.1", "2.0.2"):
+        _put_version(
+            sandbox_stack,
+            ids,
+            name,
+            ["westeurope", "eastus", "westus3"],
+            profile={"excludeFromLatest": False},
+            safetyProfile={"allowDeletionOfReplicatedLocations": True},
+        )
+    sandbox_stack.advance_clock(60 * DAY)
+    retention = {
+        "keep_last": 1,
+        "keep_newer_than_days": 30,
+        "min_good_versions": 1,
+        "shrink_old_to_one_region": True,
+        "auto_prune": True,
+        "dry_run": False,
+    }
+    run = sandbox_stack.start_orchestration(
+        "prune_image",
+        {
+            "gallery": ids.gallery,
+            "image_definition": "shrink",
+            "retention": retention,
+            "apply": True,
+        },
+    )
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["shrunk"] == ["2.0.0", "2.0.1"]
+    assert status["output"]["deleted"] == []
+    versions = sandbox_stack.versions(ids)
+    regions = {
+        name: [
+            t["name"].replace(" ", "").lower()
+            for t in v["properties"]["publishingProfile"]["targetRegions"]
+        ]
+        for name, v in versions.items()
+    }
+    assert regions == {
+        "2.0.0": ["westeurope"],
+        "2.0.1": ["westeurope"],
+        "2.0.2": ["westeurope", "eastus", "westus3"],
+    }

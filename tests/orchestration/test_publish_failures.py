@@ -163,3 +163,50 @@ def test_preflight_refuses_a_mismatched_source_before_touching_the_vm(
     assert "preflight failed on" in status["output"] and "OsStateMismatch" in status["output"]
     assert not any(c.startswith("POST") for c in _requests(sandbox_stack, "vm-mismatch/"))
     assert sandbox_stack.versions(ids) == {}
+
+
+def test_generalize_only_when_asked_and_the_vm_stays_deallocated(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "golden", os_state="Generalized")
+    sandbox_stack.arm_control(
+        "POST",
+        "vms",
+        {
+            "subscription_id": ids.subscription_id,
+            "resource_group": "rg-build",
+            "name": "vm-golden",
+            "location": "westeurope",
+            "os_type": "Linux",
+            "hyper_v_generation": "V2",
+            "power_state": "running",
+            "generalized": False,
+        },
+    )
+    run = sandbox_stack.start_orchestration(
+        "publish_image", ids.request(["westeurope"], generalize=True)
+    )
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert "source VM was generalized and stays deallocated" in status["output"]["warnings"]
+    assert any(c.endswith("/generalize") for c in _requests(sandbox_stack, "vm-golden/"))
+    assert sandbox_stack.vm_power_state(ids.vm_id) == "deallocated"
+    assert list(sandbox_stack.versions(ids)) == ["1.0.0"]
+
+
+def test_cancel_during_replication(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "cancelrep")
+    sandbox_stack.hold_clock(True)  # replication cannot finish while the clock is held
+    try:
+        run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
+        sandbox_stack.wait_for_run(
+            run, until=lambda s: (s.get("customStatus") or {}).get("step") == "replicate"
+        )
+        sandbox_stack.raise_event(run, "cancel", {"by": "dave"})
+        status = sandbox_stack.wait_for_run(run)
+    finally:
+        sandbox_stack.hold_clock(False)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "replicate failed on" in status["output"] and "Cancelled" in status["output"]
+    assert _flags(sandbox_stack.versions(ids)["1.0.0"]) == (True, {"westeurope": True})
+    assert sandbox_stack.vm_power_state(ids.vm_id) == "running"

@@ -103,6 +103,15 @@ def test_transient_arm_errors_are_retried_without_duplicates(sandbox_stack: Stac
     throttle = sandbox_stack.add_fault(
         kind="http", method="POST", path="vm-flaky/deallocate", status=429, retry_after=0, times=2
     )
+    busy = sandbox_stack.add_fault(
+        kind="http",
+        method="PATCH",
+        path="/images/flaky/versions/",
+        status=409,
+        code="OperationNotAllowed",
+        message="Another operation is in progress on the resource.",
+        times=3,
+    )
     run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope", "eastus"]))
     status = sandbox_stack.wait_for_run(run)
 
@@ -114,4 +123,4 @@ def test_transient_arm_errors_are_retried_without_duplicates(sandbox_stack: Stac
     }
     assert sandbox_stack.vm_power_state(ids.vm_id) == "running"
     hits = {f["id"]: f["hits"] for f in sandbox_stack.arm_control("GET", "faults")["faults"]}
-    assert hits[put["id"]] == 4 and hits[throttle["id"]] == 2
+    assert hits[put["id"]] == 4 and hits[throttle["id"]] == 2 and hits[busy["id"]] == 3
