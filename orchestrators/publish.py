@@ -38,9 +38,9 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         yield from run.fail(str(failure))
         raise
     except RunCancelled as cancelled:
-        failure = StepFailed(run.status.step, run.version_resource(), "Cancelled", str(cancelled))
-        yield from run.fail(str(failure))
-        raise failure from None
+        stopped = StepFailed(run.status.step, run.version_resource(), "Cancelled", str(cancelled))
+        yield from run.fail(str(stopped))
+        raise stopped from None
 
 
 class _Run:
