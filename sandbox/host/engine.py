@@ -34,6 +34,7 @@ from sandbox.host.timeutil import from_iso, to_iso
 
 log = logging.getLogger("sandbox.host.engine")
 
+MAX_INSTANCE_ID_LENGTH = 256
 CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024  # UTF-16 encoded JSON text, like the extension
 SCHEDULING_EVENTS = (
     T.TASK_SCHEDULED,
@@ -77,10 +78,8 @@ class Engine:
         parent: tuple[str, str, int] | None = None,
     ) -> str:
         """Create an instance; refuses (InstanceExists) while one with that id is not finished."""
-        if instance_id and entities.is_entity_id(instance_id):
-            raise InvalidInstanceId(
-                f"instance id '{instance_id}' is reserved: ids starting with '@' name entities"
-            )
+        if instance_id is not None:
+            _check_instance_id(instance_id)
         info = self.app.durable("orchestrationTrigger", name)
         if info is None:
             raise UnknownOrchestrator(
@@ -487,7 +486,7 @@ class Engine:
         link = (parent.instance_id, parent.execution_id, task.task_id)
         try:
             self.start(task.name, task.instance_id, task.input_text, parent=link)
-        except (UnknownOrchestrator, InstanceExists) as exc:
+        except (UnknownOrchestrator, InstanceExists, InvalidInstanceId) as exc:
             self.store.add_message(
                 parent.instance_id,
                 parent.execution_id,
@@ -608,6 +607,24 @@ class Engine:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
+
+
+def _check_instance_id(instance_id: str) -> None:
+    """The extension's rules for caller-chosen instance ids."""
+    if not instance_id:
+        raise InvalidInstanceId("instance id must not be empty")
+    if entities.is_entity_id(instance_id):
+        raise InvalidInstanceId(
+            f"instance id '{instance_id}' is reserved: ids starting with '@' name entities"
+        )
+    if any(c in "/\\#?" or ord(c) < 32 or ord(c) == 127 for c in instance_id):
+        raise InvalidInstanceId(
+            "Orchestration instance ids must not contain /, \\, #, ?, or control characters."
+        )
+    if len(instance_id) > MAX_INSTANCE_ID_LENGTH:
+        raise InvalidInstanceId(
+            f"Instance ID lengths must not exceed {MAX_INSTANCE_ID_LENGTH} characters."
+        )
 
 
 def _serialized_cause(message: str) -> str:

@@ -345,3 +345,10 @@ def test_suspend_holds_events_until_resume(host: HostProcess, held_clock: None) 
     assert requests.post(f"{manage}/resume", headers=headers, timeout=10).status_code == 202
     status = host.wait_for_instance(instance_id)
     assert status["output"] == {"approved": True, "by": "while suspended"}
+
+
+def test_invalid_instance_ids_are_refused(host: HostProcess) -> None:
+    for bad in ("@counter@x", "a%23b", "x" * 257):
+        response = host.start_orchestration("chaining", {"name": "n"}, bad)
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["code"] == "InvalidInstanceId"
