@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -322,10 +323,22 @@ def put_version(
 def apply_update(
     store: Store, record: dict[str, Any], props: dict[str, Any], tags: Any = None
 ) -> None:
-    """Apply the updatable fields; re-adding or re-submitting a failed region restarts it."""
+    """Apply the updatable fields; re-adding or re-submitting a failed region restarts it.
+
+    All or nothing: changes are made on a copy that replaces the record only on success.
+    """
+    draft = copy.deepcopy(record)
+    _apply_update(store, draft, props, tags)
+    record.clear()
+    record.update(draft)
+
+
+def _apply_update(store: Store, record: dict[str, Any], props: dict[str, Any], tags: Any) -> None:
     current = record["publishing"]
     profile = field(props, "publishingProfile", dict, "properties")
     restarted = False
+    # a safety profile sent along applies to the region changes of the same request
+    record["safety"] = _safety(props, record["safety"])
     if profile is not None:
         mode = enum(profile, "replicationMode", ["Full", "Shallow"], PP)
         if mode is not None and mode != current["replicationMode"]:
@@ -359,7 +372,6 @@ def apply_update(
         eol = timestamp(profile, "endOfLifeDate", PP)
         if eol is not None:
             current["endOfLifeDate"] = eol
-    record["safety"] = _safety(props, record["safety"])
     if isinstance(tags, dict):
         record["tags"] = tags
     if restarted:
