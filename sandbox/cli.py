@@ -35,13 +35,21 @@ def arm(
 
 @app.command()
 def host(
-    app_dir: Path = typer.Option(Path("."), help="directory holding function_app.py + host.json"),
-    state_dir: Path = typer.Option(..., help="directory for host.sqlite and host_keys.json"),
-    port: int = typer.Option(0, help="TCP port on 127.0.0.1; 0 picks a free one"),
-    clock: str = typer.Option("sim", help="sim: skip ahead to the next durable timer; real"),
-    clock_sync_url: str = typer.Option(None, help="ARM emulator /_sandbox/clock to keep in step"),
-    clock_sync_ca: Path = typer.Option(None, help="CA file for --clock-sync-url"),
-    clock_scale: float = typer.Option(0.0, help="sim: time also flows at this x wall time"),
+    state_dir: Annotated[Path, typer.Option(help="directory for host.sqlite and host_keys.json")],
+    app_dir: Annotated[
+        Path, typer.Option(help="directory holding function_app.py + host.json")
+    ] = Path("."),
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1; 0 picks a free one")] = 0,
+    clock: Annotated[
+        str, typer.Option(help="sim: skip ahead to the next durable timer; real: wall clock")
+    ] = "sim",
+    clock_sync_url: Annotated[
+        str | None, typer.Option(help="ARM emulator /_sandbox/clock to keep in step")
+    ] = None,
+    clock_sync_ca: Annotated[Path | None, typer.Option(help="CA file for --clock-sync-url")] = None,
+    clock_scale: Annotated[
+        float, typer.Option(help="sim: time also flows at this x wall time (0: jumps only)")
+    ] = 0.0,
 ) -> None:
     """Start the local Functions + Durable host; prints `READY http://127.0.0.1:PORT`."""
     from sandbox.host.server import serve
