@@ -262,6 +262,8 @@ class Host:
         self._spawn(self.scheduler.run())
         if self.timers.entries:
             self._spawn(self._timer_loop())
+        for info in self.timers.on_startup:  # runOnStartup=True, like the real host
+            self._spawn(self._invoke_non_http(info, None, past_due=False))
         for info in self.app.functions:
             if info.trigger_type == "queueTrigger":
                 self._spawn(self.queues.poll_forever(info, self._call))

@@ -49,12 +49,15 @@ class TimerSchedules:
         # Like the real host, a timer whose schedule cannot be resolved is "in error" while
         # the rest of the app keeps running.
         self.errors: dict[str, str] = {}
+        self.on_startup: list[FunctionInfo] = []
         for info in app.functions:
             if info.trigger_type != "timerTrigger":
                 continue
             try:
                 expression = resolve_schedule(str(info.trigger.get("schedule", "")), app.settings)
                 self.entries.append((info, expression, next_fire(expression, start)))
+                if info.trigger.get("runOnStartup"):
+                    self.on_startup.append(info)
             except (ScheduleError, ValueError, KeyError) as exc:
                 self.errors[info.name] = f"The '{info.name}' function is in error: {exc}"
 

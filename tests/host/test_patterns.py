@@ -352,3 +352,8 @@ def test_invalid_instance_ids_are_refused(host: HostProcess) -> None:
         response = host.start_orchestration("chaining", {"name": "n"}, bad)
         assert response.status_code == 400, bad
         assert response.json()["error"]["code"] == "InvalidInstanceId"
+
+
+def test_run_on_startup_timer_fires_when_the_host_starts(host: HostProcess) -> None:
+    status = host.wait_for_instance("startup-run")
+    assert status["output"]["result"] == "hello hello hello startup"

@@ -297,3 +297,11 @@ def short_timer(context: df.DurableOrchestrationContext):
     seconds = context.get_input()["seconds"]
     yield context.create_timer(started + timedelta(seconds=seconds))
     return (context.current_utc_datetime - started).total_seconds()
+
+
+@app.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=True)
+@app.durable_client_input(client_name="client")
+async def on_startup(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+    existing = await client.get_status("startup-run")
+    if not existing:
+        await client.start_new("chaining", "startup-run", {"name": "startup"})
