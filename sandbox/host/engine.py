@@ -462,6 +462,8 @@ class Engine:
             self.store.put_instance(inst)
         if continued:
             self._cache[inst.instance_id] = (inst.execution_id, [])
+        elif done:
+            self._cache.pop(inst.instance_id, None)  # finished: keep memory bounded
         else:
             past.extend(episode)
         self.notify()
@@ -533,14 +535,13 @@ class Engine:
                 inst.action_log = [[kind, name] for kind, name, _ in action_log]
             self.store.put_instance(inst)
             self._notify_parent(inst, h.sub_failed(now, -1, output, ""), now)
-        past.extend(episode)
+        self._cache.pop(inst.instance_id, None)
         self.notify()
 
     def _finish_terminated(
         self, inst: Instance, consumed: list[int], event: dict[str, Any], now: str
     ) -> None:
         reason = event.get("Input") or ""
-        past = self._history(inst)
         episode = [h.orchestrator_started(now), event, h.orchestrator_completed(now)]
         with self.store.tx():
             base = self.store.history_length(inst.instance_id)
@@ -554,7 +555,7 @@ class Engine:
             self._notify_parent(
                 inst, h.sub_failed(now, -1, f"Instance terminated: {reason}", ""), now
             )
-        past.extend(episode)
+        self._cache.pop(inst.instance_id, None)
         self.notify()
 
     # ------------------------------------------------------------------ activities
