@@ -357,3 +357,12 @@ def test_invalid_instance_ids_are_refused(host: HostProcess) -> None:
 def test_run_on_startup_timer_fires_when_the_host_starts(host: HostProcess) -> None:
     status = host.wait_for_instance("startup-run")
     assert status["output"]["result"] == "hello hello hello startup"
+
+
+def test_many_orchestrations_side_by_side(host: HostProcess) -> None:
+    ids = [
+        host.start_orchestration("fan_out", {"count": 10}, f"side-{n}").json()["id"]
+        for n in range(20)
+    ]
+    outputs = {host.wait_for_instance(i)["output"] for i in ids}
+    assert outputs == {sum(i * i for i in range(10))}
