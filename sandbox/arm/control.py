@@ -86,11 +86,8 @@ def get_settings(store: Store, req: Request) -> Any:
 def post_settings(store: Store, req: Request) -> Any:
     spec = _spec(req)
     for name, value in spec.items():
-        if name not in DEFAULT_SETTINGS and name != "retry_after_seconds":
-            raise ControlError(
-                f"Unknown setting {name!r}; known: {', '.join(DEFAULT_SETTINGS)}, "
-                "retry_after_seconds."
-            )
+        if name not in DEFAULT_SETTINGS:
+            raise ControlError(f"Unknown setting {name!r}; known: {', '.join(DEFAULT_SETTINGS)}.")
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise ControlError(f"Setting {name!r} must be a non-negative number.")
     store.settings.update(spec)

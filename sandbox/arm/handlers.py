@@ -70,7 +70,7 @@ def _listing(items: list[Any]) -> Response:
 
 def _lro_headers(ctx: Ctx, op: dict[str, Any]) -> dict[str, str]:
     headers = operations.urls(ctx.req.base_url, ctx.params["sub"], op, ctx.api_version)
-    headers["Retry-After"] = str(int(ctx.store.settings.get("retry_after_seconds", 0)))
+    headers["Retry-After"] = str(int(ctx.store.settings["retry_after_seconds"]))
     return headers
 
 
@@ -384,7 +384,7 @@ def get_operation(ctx: Ctx) -> Response:
     headers = (
         {}
         if status in operations.TERMINAL
-        else {"Retry-After": str(int(ctx.store.settings.get("retry_after_seconds", 0)))}
+        else {"Retry-After": str(int(ctx.store.settings["retry_after_seconds"]))}
     )
     return _ok(operations.render(op, status, error), 200, headers)
 
@@ -394,7 +394,7 @@ def get_operation_result(ctx: Ctx) -> Response:
     op, status, error = _operation(ctx)
     if status not in operations.TERMINAL:
         headers = operations.urls(ctx.req.base_url, ctx.params["sub"], op, ctx.api_version)
-        headers["Retry-After"] = str(int(ctx.store.settings.get("retry_after_seconds", 0)))
+        headers["Retry-After"] = str(int(ctx.store.settings["retry_after_seconds"]))
         del headers["Azure-AsyncOperation"]
         return _ok(None, 202, headers)
     if status != "Succeeded":

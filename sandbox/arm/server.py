@@ -113,11 +113,20 @@ class ArmServer(ThreadingHTTPServer):
 
     def __init__(self, port: int, store: Store, cert: Path, key: Path) -> None:
         super().__init__(("127.0.0.1", port), ArmRequestHandler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(key))
-        self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.tls.load_cert_chain(str(cert), str(key))
         self.store = store
         self.base_url = f"https://127.0.0.1:{self.server_address[1]}"
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # The TLS handshake runs in the connection's own thread, so a slow or plain-HTTP
+        # client cannot stall the accept loop.
+        request.settimeout(30)
+        try:
+            tls_socket = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(tls_socket, client_address)
 
 
 def serve(port: int, state_dir: Path, seed: int = 0, clock_scale: float | None = None) -> None:

@@ -29,6 +29,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "replication_min_seconds": 60,
     # fraction of a failing replication attempt after which it is reported Failed
     "replication_failure_point": 0.5,
+    # Retry-After (integer seconds) on operation status answers; 0 suits a simulated clock
+    "retry_after_seconds": 0,
 }
 
 DEFAULT_LIMITS: dict[str, int] = {
@@ -82,6 +84,8 @@ class Store:
         if self._file.exists():
             saved = json.loads(self._file.read_text())
             self.data: dict[str, Any] = saved["state"]
+            # settings added by a newer emulator get their defaults
+            self.data["settings"] = {**DEFAULT_SETTINGS, **self.data["settings"]}
             clock = saved["clock"]
             start, scale = parse_iso(clock["now"]).timestamp(), float(clock["scale"])
         else:

@@ -157,3 +157,38 @@ def test_version_errors_are_http_errors_with_arm_codes(arm_emulator: Any) -> Non
         )
     assert bad_name.value.status_code == 400
     assert bad_name.value.error.code == "InvalidParameter"
+
+
+def test_a_silent_or_plain_http_client_does_not_stall_the_server(arm_emulator: Any) -> None:
+    import socket
+
+    port = int(arm_emulator.url.rsplit(":", 1)[1])
+    silent = socket.create_connection(("127.0.0.1", port))
+    plain = socket.create_connection(("127.0.0.1", port))
+    try:
+        plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        client = arm_emulator.compute_client(SUB)
+        assert list(client.galleries.list()) == []
+    finally:
+        silent.close()
+        plain.close()
+
+
+def test_unknown_paths_and_methods_are_4xx_arm_errors(arm_emulator: Any) -> None:
+    import requests
+
+    def call(method: str, path: str) -> requests.Response:
+        return requests.request(
+            method,
+            f"{arm_emulator.url}{path}?api-version=2026-03-03",
+            headers={"Authorization": f"Bearer {arm_emulator.token}"},
+            verify=str(arm_emulator.ca_file),
+            timeout=10,
+        )
+
+    unknown = call("GET", f"/subscriptions/{SUB}/providers/Microsoft.Compute/disks")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "InvalidResourceType"
+    wrong = call("POST", f"/subscriptions/{SUB}/providers/Microsoft.Compute/galleries")
+    assert wrong.status_code == 405
+    assert "GET" in wrong.json()["error"]["message"]
