@@ -46,7 +46,8 @@ class Clock:
         self._ssl = ssl.create_default_context(cafile=str(sync_ca)) if sync_ca else None
         self._lock = threading.Lock()
         self.held = False
-        self._now = utc_now()
+        # Whole seconds: the status API shows whole seconds, so sim timestamps line up with it.
+        self._now = utc_now().replace(microsecond=0)
         if mode == "sim":
             saved = store.get_meta("sim_now")
             if saved:

@@ -203,13 +203,13 @@ class Engine:
             "input": _loads(inst.input) if show_input else None,
             "customStatus": _loads(inst.custom_status),
             "output": _loads(inst.output),
-            "createdTime": inst.created_time,
-            "lastUpdatedTime": inst.last_updated,
+            # The extension formats these with whole seconds ("s" + "Z").
+            "createdTime": _api_time(inst.created_time),
+            "lastUpdatedTime": _api_time(inst.last_updated),
         }
         if show_history:
             events = self.store.load_history(inst.instance_id, inst.execution_id)
             body["historyEvents"] = h.for_status_api(events, show_history_output)
-            body["history"] = body["historyEvents"]
         return body
 
     # ------------------------------------------------------------------ episodes
@@ -610,6 +610,10 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
+def _api_time(text: str) -> str:
+    return from_iso(text).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _check_instance_id(instance_id: str) -> None:
     """The extension's rules for caller-chosen instance ids."""
     if not instance_id:
@@ -658,7 +662,3 @@ def _non_determinism(recorded: list[list[Any]], replayed: list[list[Any]]) -> st
                 " the wall clock or random values, and start a new instance after code changes."
             )
     return None
-
-
-def fire_time(text: str) -> Any:
-    return from_iso(text)
