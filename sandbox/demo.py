@@ -10,6 +10,7 @@ region; stops everything it started. Exit status 0 when the run succeeded.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -136,6 +137,7 @@ def run_demo(state_dir: Path | None = None, console: Console | None = None) -> i
     console = console or Console()
     started = time.monotonic()
     state = state_dir or Path(tempfile.mkdtemp(prefix="galleryflow-demo-"))
+    code = 1
     console.print(f"[bold]galleryflow sandbox demo[/] (state in {state})")
     console.print("starting the ARM emulator, Azurite and the Functions host ...")
     stack = start_stack(state)
@@ -162,10 +164,15 @@ def run_demo(state_dir: Path | None = None, console: Console | None = None) -> i
             f"events sent: {len(stack.events(run_id))}; VM is "
             f"{stack.vm_power_state(ids.vm_id)}; {time.monotonic() - started:.1f}s"
         )
-        return 0
+        code = 0
+        return code
     finally:
         stack.stop()
         console.print("stopped the emulator, Azurite and the host")
+        if state_dir is None and code == 0:
+            shutil.rmtree(state, ignore_errors=True)  # keep the logs only when it failed
+        elif code:
+            console.print(f"logs: {state}/host.log, {state}/arm.log")
 
 
 def follow(stack: Stack, run_id: str, console: Console) -> dict[str, Any]:
