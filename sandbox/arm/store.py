@@ -106,7 +106,7 @@ class Store:
     def save(self) -> None:
         payload = {"clock": self.clock.to_json(), "state": self.data}
         tmp = self._file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(payload, indent=1, sort_keys=True))
+        tmp.write_text(json.dumps(payload, separators=(",", ":")))
         os.replace(tmp, self._file)
 
     def reset(self) -> None:

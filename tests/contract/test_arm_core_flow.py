@@ -192,3 +192,41 @@ def test_unknown_paths_and_methods_are_4xx_arm_errors(arm_emulator: Any) -> None
     wrong = call("POST", f"/subscriptions/{SUB}/providers/Microsoft.Compute/galleries")
     assert wrong.status_code == 405
     assert "GET" in wrong.json()["error"]["message"]
+
+
+def test_the_async_client_works_too(arm_emulator: Any) -> None:
+    import asyncio
+    import time
+
+    from azure.core.credentials import AccessToken
+    from azure.mgmt.compute.aio import ComputeManagementClient
+
+    ids = seed_capture_scenario(arm_emulator, SUB)
+
+    class AsyncToken:
+        async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+            return AccessToken(arm_emulator.token, int(time.time()) + 3600)
+
+        async def close(self) -> None:
+            return None
+
+    async def flow() -> Any:
+        async with ComputeManagementClient(
+            AsyncToken(),  # type: ignore[arg-type]
+            SUB,
+            base_url=arm_emulator.url,
+            connection_verify=str(arm_emulator.ca_file),
+            polling_interval=0,
+        ) as client:
+            poller = await client.virtual_machines.begin_deallocate("rg-src", "vm-build")
+            await poller.result()
+            await client.virtual_machines.generalize("rg-src", "vm-build")
+            await client.gallery_image_versions.begin_create_or_update(
+                "rg-images", "galProd", "ubuntu-golden", "2.0.0", _version_body(ids["vm_id"])
+            )
+            return await client.gallery_image_versions.get(
+                "rg-images", "galProd", "ubuntu-golden", "2.0.0", expand="ReplicationStatus"
+            )
+
+    version = asyncio.run(flow())
+    assert version.properties.replication_status.aggregated_state == "InProgress"
