@@ -209,7 +209,7 @@ class Engine:
         }
         if show_history:
             events = self.store.load_history(inst.instance_id, inst.execution_id)
-            body["historyEvents"] = h.for_status_api(events, show_history_output)
+            body["historyEvents"] = h.for_status_api(events, show_history_output, show_input)
         return body
 
     # ------------------------------------------------------------------ episodes

@@ -5,6 +5,8 @@ Payload fields (Input, Result) are JSON text inside the JSON, as with the real e
 
 from __future__ import annotations
 
+import contextlib
+import json
 from enum import IntEnum
 from typing import Any
 
@@ -112,28 +114,56 @@ def continued_as_new(ts: str, input_text: str | None) -> dict[str, Any]:
     return event(T.CONTINUE_AS_NEW, ts, Result=input_text)
 
 
-def for_status_api(events: list[dict[str, Any]], with_output: bool) -> list[dict[str, Any]]:
-    """History as the management API shows it: named event types, no replay bookkeeping."""
-    shown = []
-    for raw in events:
+def for_status_api(
+    events: list[dict[str, Any]], with_output: bool, with_input: bool = True
+) -> list[dict[str, Any]]:
+    """History as the extension's status API shows it: no episode markers or replay fields;
+    a finished task/sub-orchestration is one entry (FunctionName, ScheduledTime) replacing its
+    scheduling event; results only with showHistoryOutput (as JSON, not text)."""
+    scheduled: dict[tuple[str, int], tuple[int, dict[str, Any]]] = {}
+    merged: set[int] = set()
+    shown: list[tuple[int, dict[str, Any]]] = []
+    pairs = {
+        T.TASK_COMPLETED: "TaskScheduled",
+        T.TASK_FAILED: "TaskScheduled",
+        T.SUB_ORCHESTRATION_INSTANCE_COMPLETED: "SubOrchestrationInstanceCreated",
+        T.SUB_ORCHESTRATION_INSTANCE_FAILED: "SubOrchestrationInstanceCreated",
+    }
+    for index, raw in enumerate(events):
         kind = T(raw["EventType"])
         if kind in (T.ORCHESTRATOR_STARTED, T.ORCHESTRATOR_COMPLETED):
             continue
-        item: dict[str, Any] = {"EventType": _pascal(kind.name), "Timestamp": raw["Timestamp"]}
-        for key in ("Name", "FunctionName", "InstanceId", "TaskScheduledId", "TimerId", "FireAt"):
-            if raw.get(key) is not None:
-                item[key] = raw[key]
-        if raw.get("EventId", -1) >= 0:
-            item["EventId"] = raw["EventId"]
-        for key in ("Reason", "Details", "OrchestrationStatus"):
-            if raw.get(key) is not None:
-                item[key] = raw[key]
-        if with_output:
-            for key in ("Input", "Result"):
-                if raw.get(key) is not None:
-                    item[key] = raw[key]
-        shown.append(item)
-    return shown
+        item = {k: v for k, v in raw.items() if k not in ("EventId", "IsPlayed", "Version")}
+        item["EventType"] = _pascal(kind.name)
+        if kind in (T.TASK_SCHEDULED, T.SUB_ORCHESTRATION_INSTANCE_CREATED):
+            scheduled[(item["EventType"], raw["EventId"])] = (index, raw)
+        elif kind in pairs:
+            found = scheduled.get((pairs[kind], raw.get("TaskScheduledId", -1)))
+            item.pop("TaskScheduledId", None)
+            if found is not None:
+                merged.add(found[0])
+                item["ScheduledTime"] = found[1]["Timestamp"]
+                item["FunctionName"] = found[1].get("Name")
+                item["Input"] = found[1].get("Input")
+            _result(item, with_output and kind in pairs and "Failed" not in item["EventType"])
+        elif kind == T.EXECUTION_STARTED:
+            item["FunctionName"] = item.pop("Name", None)
+        elif kind == T.EXECUTION_COMPLETED:
+            _result(item, with_output)
+        elif kind == T.TIMER_FIRED:
+            item.pop("TimerId", None)
+        if not with_input:
+            item.pop("Input", None)
+        shown.append((index, item))
+    return [item for index, item in shown if index not in merged]
+
+
+def _result(item: dict[str, Any], keep: bool) -> None:
+    if not keep:
+        item.pop("Result", None)
+    elif isinstance(item.get("Result"), str):
+        with contextlib.suppress(ValueError):
+            item["Result"] = json.loads(item["Result"])
 
 
 def _pascal(name: str) -> str:

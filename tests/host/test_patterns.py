@@ -94,7 +94,7 @@ def test_monitor_with_timers_and_continue_as_new(host: HostProcess) -> None:
     assert elapsed == timedelta(minutes=90)  # three 30-minute timers, skipped in sim time
     history = host.status(links["id"], history=True)["historyEvents"]  # type: ignore[index]
     # continue_as_new resets history: only the last execution is kept.
-    assert sum(e["EventType"] == "TaskScheduled" for e in history) == 1
+    assert sum(e["EventType"] == "TaskCompleted" for e in history) == 1
 
 
 def test_human_interaction_approved_before_timeout(host: HostProcess, held_clock: None) -> None:
@@ -267,8 +267,13 @@ def test_sub_orchestration_with_retry(host: HostProcess) -> None:
     assert status["output"] == "child succeeded on attempt 2"
     history = host.status(instance_id, history=True)["historyEvents"]  # type: ignore[index]
     kinds = [e["EventType"] for e in history]
-    assert kinds.count("SubOrchestrationInstanceCreated") == 2
     assert kinds.count("SubOrchestrationInstanceFailed") == 1
+    assert kinds.count("SubOrchestrationInstanceCompleted") == 1
+    done = next(e for e in history if e["EventType"] == "SubOrchestrationInstanceCompleted")
+    assert (
+        done["FunctionName"] == "flaky_child" and done["Result"] == "child succeeded on attempt 2"
+    )
+    assert "SubOrchestrationInstanceCreated" not in kinds  # merged into the outcome entries
 
 
 def test_timer_longer_than_six_days_is_split_like_azure_storage(host: HostProcess) -> None:
