@@ -25,6 +25,9 @@ from triggers.http import api_route, json_body, json_response
 
 logger = logging.getLogger("galleryflow.devops")
 
+# Release events carry every environment and task of the release: allow more than the API.
+HOOK_MAX_BYTES = 512 * 1024
+
 
 def _ignored(reason: str) -> func.HttpResponse:
     return json_response(202, {"handled": False, "reason": reason, "runs": []})
@@ -38,7 +41,7 @@ async def devops_hook(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     check_hook_secret(dict(req.headers.items()), os.environ.get("GALLERYFLOW_DEVOPS_HOOK_SECRET"))
-    event = json_body(req) or {}
+    event = json_body(req, max_bytes=HOOK_MAX_BYTES) or {}
     facts = read_event(event)
     if facts is None:
         return _ignored(f"event type {str(event.get('eventType'))[:100]!r} is not handled")

@@ -12,7 +12,7 @@ from typing import Any
 
 import azure.functions as func
 
-from galleryflow.api.body import parse_json_object
+from galleryflow.api.body import MAX_BODY_BYTES, parse_json_object
 from galleryflow.api.errors import ApiError, error_body
 
 logger = logging.getLogger("galleryflow.api")
@@ -54,9 +54,14 @@ def api_route(handler: Handler) -> Handler:
     return wrapper
 
 
-def json_body(req: func.HttpRequest, *, required: bool = True) -> dict[str, Any] | None:
+def json_body(
+    req: func.HttpRequest, *, required: bool = True, max_bytes: int = MAX_BODY_BYTES
+) -> dict[str, Any] | None:
     return parse_json_object(
-        req.get_body() or b"", req.headers.get("content-type"), required=required
+        req.get_body() or b"",
+        req.headers.get("content-type"),
+        required=required,
+        max_bytes=max_bytes,
     )
 
 
