@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from typing import Any
@@ -24,6 +25,7 @@ from triggers.http import api_route, json_body, json_response, run_links
 from triggers.runs_store import get_run, list_runs, live_run_for_definition
 
 _MAX_LISTED = 100
+logger = logging.getLogger("galleryflow.api")
 
 
 def canonical_publish(data: dict[str, Any], idempotency_header: str | None) -> dict[str, Any]:
@@ -74,6 +76,7 @@ async def start_publish(
         if instance_id is not None and await get_run(client, instance_id) is not None:
             return instance_id, True
         raise
+    logger.info("publish run %s started for %s", started, definition_key(canonical))
     return started, False
 
 
@@ -238,7 +241,9 @@ async def _start_maintenance(
             f"Run {running} is publishing this image definition; try again when it has finished.",
             [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
         )
-    return str(await client.start_new(name, uuid.uuid4().hex, canonical))
+    run_id = str(await client.start_new(name, uuid.uuid4().hex, canonical))
+    logger.info("%s run %s started for %s", name, run_id, definition_key(canonical))
+    return run_id
 
 
 @bp.function_name("api_rollback")

@@ -46,6 +46,8 @@ def devops_callback(context: df.DurableOrchestrationContext) -> Any:
     state = context.get_input()
     snapshot = yield context.call_activity(SNAPSHOT, state["run_id"])
     lines = new_lines(state.get("seen", []), snapshot["log"])
+    if not state.get("announced"):
+        lines.insert(0, f"galleryflow run {state['run_id']}: GET /api/runs/{state['run_id']}")
     if snapshot["finished"]:
         lines.append(snapshot["final_line"])
     if lines:
@@ -65,7 +67,8 @@ def devops_callback(context: df.DurableOrchestrationContext) -> Any:
     quiet = 0 if lines else int(state.get("quiet_rounds", 0)) + 1
     poll = next_poll_seconds(quiet, snapshot["poll_seconds"], snapshot["poll_max_seconds"])
     yield context.create_timer(context.current_utc_datetime + timedelta(seconds=poll))
-    context.continue_as_new({**state, "seen": snapshot["log"], "quiet_rounds": quiet})
+    next_state = {**state, "seen": snapshot["log"], "quiet_rounds": quiet, "announced": True}
+    context.continue_as_new(next_state)
     return None
 
 

@@ -360,6 +360,9 @@ def test_devops_task_runs_a_publish_and_reports_success_with_log_lines(
     }
     lines = [line for r in seen if r["kind"] == "feed" for line in r["body"]["value"]]
     assert lines and lines[-1].startswith(f"galleryflow run {run_id} succeeded")
+    assert lines[0] == f"galleryflow run {run_id}: GET /api/runs/{run_id}"
+    watcher_id = devops_watch_instance_id("plan-ok", "job-ok")
+    assert_error(stack.api("GET", f"runs/{watcher_id}"), 404)  # internal, not a run
     # The job is retried after the run ended: it joins the run and is told again.
     again = stack.api("POST", "devops/task", target.request(["westeurope"]), headers)
     assert again.json()["run_id"] == run_id and again.json()["joined"]
