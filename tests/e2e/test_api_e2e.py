@@ -264,6 +264,25 @@ def test_cancel_ends_a_waiting_run(stack: Stack, ids: DemoIds) -> None:
     assert done["error"]["message"]
 
 
+def test_reject_fails_the_run_and_leaves_the_version_out_of_latest(
+    stack: Stack, ids: DemoIds
+) -> None:
+    target = definition(stack, ids, "e2e-reject")
+    request = target.request(
+        ["westeurope", "eastus"],
+        rollout={"mode": "waves", "waves": [["westeurope"], ["eastus"]], "approval": True},
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    summary_until(stack, run_id, ("awaiting_approval",))
+    answer = stack.api("POST", f"runs/{run_id}/reject", {"by": "carol", "comment": "smoke failed"})
+    assert answer.status_code == 202 and answer.json() == {"id": run_id, "event": "reject"}
+    done = summary_until(stack, run_id, ("failed", "succeeded", "canceled"))
+    assert done["state"] == "failed" and "Rejected" in done["error"]["message"], done
+    profile = stack.versions(target)[done["version"]]["properties"]["publishingProfile"]
+    assert profile["excludeFromLatest"] is True
+    assert_error(stack.api("POST", f"runs/{run_id}/approve"), 409, "RunFinished")
+
+
 # ---- rollback and prune ---------------------------------------------------------------------
 
 
