@@ -1,0 +1,72 @@
+"""Capture step: deallocate (and generalize only when asked), create the version, and
+always put the source VM's power state back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrators.run import Gen, RunBase
+
+
+class CaptureSteps(RunBase):
+    def capture(self, plan: dict[str, Any]) -> Gen:
+        vm = plan["vm"]
+        original = vm["power_state"]
+        self.status.at("capture", f"capturing {vm['id'].rsplit('/', 1)[-1]} (VM is {original})")
+        self.publish_status()
+        state = {"generalized": False}
+        try:
+            captured = yield from self.deallocate_and_capture(plan, state)
+        except Exception:
+            yield from self.restore_power(vm, original, state["generalized"])
+            raise
+        yield from self.restore_power(vm, original, state["generalized"])
+        yield from self.emit("captured", {"adopted": bool(captured.get("adopted"))})
+
+    def deallocate_and_capture(self, plan: dict[str, Any], state: dict[str, bool]) -> Gen:
+        vm = plan["vm"]
+        if plan.get("adopt"):
+            self.status.say(f"version {self.version} was already created by this run: adopting it")
+        else:
+            if vm["power_state"] != "deallocated":
+                yield from self.activity(
+                    "set_vm_power_state", {"vm_id": vm["id"], "state": "deallocated"}, "capture"
+                )
+            if self.request.get("generalize"):
+                state["generalized"] = True  # from here on the VM may be generalized
+                yield from self.activity("generalize_vm", {"vm_id": vm["id"]}, "capture")
+        captured = yield from self.activity(
+            "capture_image_version",
+            {
+                "target": self.target,
+                "version": self.version,
+                "vm_id": vm["id"],
+                "target_regions": plan["target_regions"],
+                "end_of_life": self.request.get("end_of_life"),
+                "block_deletion_before_end_of_life": bool(
+                    self.request.get("block_deletion_before_end_of_life")
+                ),
+                "run_id": self.context.instance_id,
+                "tags": self.request.get("tags") or {},
+            },
+            "capture",
+        )
+        self.created = True
+        self.status.say(
+            f"version {self.version} {'adopted' if captured.get('adopted') else 'created'}"
+        )
+        return captured
+
+    def restore_power(self, vm: dict[str, Any], original: str, generalized: bool) -> Gen:
+        """Put the source VM back the way we found it (a generalized VM cannot run again).
+
+        Not a try/finally around the capture: a generator closed while suspended must not
+        yield again (replay closes unfinished orchestrator generators)."""
+        if original == "deallocated":
+            return
+        if generalized:
+            self.warnings.append("source VM was generalized and stays deallocated")
+            return
+        yield from self.activity(
+            "set_vm_power_state", {"vm_id": vm["id"], "state": original}, "capture"
+        )

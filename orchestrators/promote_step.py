@@ -1,0 +1,101 @@
+"""Promote step: flip regional excludeFromLatest wave by wave (soak, approval between
+waves), then globally; revert it all on rejection, cancel or failure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from orchestrators.failures import StepFailed
+from orchestrators.run import Gen, RunBase, RunCancelled, who
+
+
+class PromoteSteps(RunBase):
+    def promote(self, plan: dict[str, Any], replication: dict[str, Any]) -> Gen:
+        completed = {n for n, r in replication["regions"].items() if r["state"] == "Completed"}
+        keep_excluded = {s["name"] for s in plan["target_regions"] if s.get("exclude_from_latest")}
+        waves = [
+            [r for r in wave if r in completed and r not in keep_excluded] for wave in plan["waves"]
+        ]
+        waves = [w for w in waves if w]
+        rollout = self.request.get("rollout", {})
+        self.status.at("promote", f"promoting in {len(waves)} wave(s)")
+        self.status.waves = {"current": 0, "total": len(waves), "awaiting_approval": False}
+        self.publish_status()
+        for index, wave in enumerate(waves):
+            if index > 0:
+                yield from self.between_waves(rollout, index, waves)
+            self.status.waves["current"] = index + 1
+            yield from self.activity(
+                "set_exclude_from_latest",
+                {
+                    "target": self.target,
+                    "version": self.version,
+                    "regions": dict.fromkeys(wave, False),
+                    "global": None,
+                },
+                "promote",
+            )
+            self.promoted_regions.extend(wave)
+            for name in wave:
+                self.status.set_region(name, state="Promoted")
+            self.status.say(f"wave {index + 1}/{len(waves)} promoted: {', '.join(wave)}")
+            self.publish_status()
+            yield from self.emit("promoted", {"wave": index + 1, "regions": wave})
+        if not waves:
+            return
+        if len(completed) == len(replication["regions"]):
+            # Every region is good: make the version a normal one (regional flags still rule).
+            yield from self.activity(
+                "set_exclude_from_latest",
+                {"target": self.target, "version": self.version, "regions": {}, "global": False},
+                "promote",
+            )
+
+    def between_waves(self, rollout: dict[str, Any], index: int, waves: list[list[str]]) -> Gen:
+        soak = int(rollout.get("soak_minutes") or 0)
+        if soak:
+            self.status.say(f"soaking {soak} min before wave {index + 1}")
+            self.publish_status()
+            fire_at = self.context.current_utc_datetime + timedelta(minutes=soak)
+            yield from self.unless_cancelled(self.context.create_timer(fire_at))
+        if rollout.get("approval"):
+            self.status.waves["awaiting_approval"] = True
+            self.status.say(f"waiting for approval of wave {index + 1}: {', '.join(waves[index])}")
+            self.publish_status()
+            approve = self.context.wait_for_external_event("approve")
+            reject = self.context.wait_for_external_event("reject")
+            cancel = self.context.wait_for_external_event("cancel")
+            winner = yield self.context.task_any([approve, reject, cancel])
+            self.status.waves["awaiting_approval"] = False
+            by = who(winner.result)
+            if winner == approve:
+                self.status.say(f"wave {index + 1} approved{by}")
+                return
+            yield from self.unpromote()
+            if winner == reject:
+                raise StepFailed(
+                    "promote",
+                    self.version_resource(),
+                    "Rejected",
+                    f"wave {index + 1} rejected{by}",
+                )
+            raise RunCancelled(f"cancelled{by}")
+
+    def unpromote(self) -> Gen:
+        if not self.promoted_regions:
+            return
+        yield from self.activity(
+            "set_exclude_from_latest",
+            {
+                "target": self.target,
+                "version": self.version,
+                "regions": dict.fromkeys(self.promoted_regions, True),
+                "global": True,
+            },
+            "promote",
+        )
+        self.status.say(f"promotion reverted in {', '.join(self.promoted_regions)}")
+        for name in self.promoted_regions:
+            self.status.set_region(name, state="Completed")
+        self.promoted_regions = []

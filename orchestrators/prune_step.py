@@ -1,0 +1,40 @@
+"""Prune step: the retention plan after a publish, or to make room for one."""
+
+from __future__ import annotations
+
+from orchestrators.run import Gen, RunBase
+
+
+class PruneSteps(RunBase):
+    def prune(self, adding: int = 0, step: str = "prune") -> Gen:
+        """Retention per the request's policy; `adding` > 0 also frees quota for a capture."""
+        retention = dict(self.request.get("retention") or {})
+        if step == "prune" and not retention.get("auto_prune"):
+            return
+        dry_run = bool(retention.get("dry_run")) and not adding
+        self.status.at(step, "pruning old versions" + (" (dry run)" if dry_run else ""))
+        self.publish_status()
+        outcome = yield from self.activity(
+            "prune_versions",
+            {
+                "target": self.target,
+                "retention": retention,
+                "apply": not dry_run,
+                "protect": [self.version] if self.version and self.created else [],
+                "adding": adding,
+                "now": self.context.current_utc_datetime.isoformat(),
+            },
+            step,
+        )
+        self.pruned.extend(outcome.get("deleted", []))
+        self.warnings.extend(outcome.get("warnings", []))
+        if dry_run:
+            self.status.say(f"prune plan (dry run): {outcome['plan']['message']}")
+        elif outcome.get("deleted") or outcome.get("shrunk"):
+            self.status.say(
+                f"pruned: deleted {outcome.get('deleted', [])}, shrunk {outcome.get('shrunk', [])}"
+            )
+            yield from self.emit(
+                "pruned",
+                {"deleted": outcome.get("deleted", []), "shrunk": outcome.get("shrunk", [])},
+            )

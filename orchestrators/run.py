@@ -1,0 +1,101 @@
+"""The state and plumbing of one publish run, shared by the step modules.
+
+A run lives in the orchestrator generator and is rebuilt identically on every replay:
+everything here is derived from the input, activity results and the context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+from azure.durable_functions.models.Task import TaskState
+
+from orchestrators.calls import call
+from orchestrators.failures import StepFailed
+from orchestrators.run_status import RunStatus
+
+Gen = Generator[Any, Any, Any]
+
+
+class RunCancelled(Exception):
+    """A `cancel` event arrived while the run was waiting."""
+
+
+class RunBase:
+    """The state of one publish run and the calls every step makes."""
+
+    def __init__(self, context: df.DurableOrchestrationContext, request: dict[str, Any]) -> None:
+        self.context = context
+        self.request = request
+        self.definition_id = definition_id_of(request)
+        self.status = RunStatus(definition=self.definition_id)
+        self.target: dict[str, Any] = {}
+        self.events_sent = 0
+        self.version: str | None = None
+        self.created = False
+        self.promoted_regions: list[str] = []
+        self.warnings: list[str] = []
+        self.pruned: list[str] = []
+
+    def activity(self, name: str, payload: dict[str, Any], step: str) -> Gen:
+        return (
+            yield from call(
+                self.context, name, payload, step=step, resource=self.version_resource()
+            )
+        )
+
+    def unless_cancelled(self, task: Any) -> Gen:
+        cancel = self.context.wait_for_external_event("cancel")
+        winner = yield self.context.task_any([task, cancel])
+        if winner == cancel:
+            raise RunCancelled(f"cancelled{who(cancel.result)}")
+        if winner.state is TaskState.FAILED:
+            raise winner.result
+        return winner.result
+
+    def emit(self, kind: str, data: dict[str, Any]) -> Gen:
+        """Send an event; a lost notification is a warning, never a failed publish."""
+        self.events_sent += 1
+        event = {
+            "kind": kind,
+            "run_id": self.context.instance_id,
+            "event_id": f"{self.context.instance_id}:{self.events_sent}:{kind}",
+            "time": self.context.current_utc_datetime.isoformat(),
+            "data": {"definition": self.definition_id, "version": self.version, **data},
+        }
+        try:
+            yield from call(
+                self.context, "emit_event", event, step="notify", resource="events queue"
+            )
+        except StepFailed as lost:
+            self.warnings.append(f"event {kind} not sent: {lost.code}: {lost.message}")
+
+    def publish_status(self) -> None:
+        self.context.set_custom_status(self.status.to_dict())
+
+    def version_resource(self) -> str:
+        if self.version:
+            return f"{self.definition_id}/versions/{self.version}"
+        return self.definition_id
+
+
+def definition_id_of(request: dict[str, Any]) -> str:
+    """The definition's resource id from a canonical request (gallery subscription defaults
+    to the source VM's, as the request model does)."""
+    gallery = request.get("gallery") or {}
+    vm_parts = str(request.get("source_vm_id", "")).split("/")
+    subscription = gallery.get("subscription_id") or (vm_parts[2] if len(vm_parts) > 2 else "")
+    return (
+        f"/subscriptions/{subscription}/resourceGroups/{gallery.get('resource_group')}"
+        f"/providers/Microsoft.Compute/galleries/{gallery.get('name')}"
+        f"/images/{request.get('image_definition')}"
+    )
+
+
+def who(payload: Any) -> str:
+    if isinstance(payload, dict) and payload.get("by"):
+        comment = f" ({payload['comment']})" if payload.get("comment") else ""
+        return f" by {payload['by']}{comment}"
+    return ""
