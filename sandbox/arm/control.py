@@ -73,8 +73,12 @@ def post_clock(store: Store, req: Request) -> Any:
 
 @control("POST", "reset")
 def reset(store: Store, req: Request) -> Any:
-    store.reset()
-    return {"ok": True}
+    spec = req.json() if req.body.strip() else {}
+    clock = spec.get("clock", "keep")
+    if clock not in ("keep", "wall"):
+        raise ControlError("'clock' must be 'keep' (default) or 'wall' (fresh frozen clock).")
+    store.reset(clock_to_wall=clock == "wall")
+    return {"ok": True, "clock": store.clock.to_json()}
 
 
 @control("GET", "settings")

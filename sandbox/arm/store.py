@@ -109,9 +109,12 @@ class Store:
         tmp.write_text(json.dumps(payload, separators=(",", ":")))
         os.replace(tmp, self._file)
 
-    def reset(self) -> None:
-        """Forget every resource, fault and setting; keep the clock (it never goes back)."""
+    def reset(self, *, clock_to_wall: bool = False) -> None:
+        """Forget every resource, fault and setting. The clock is kept unless `clock_to_wall`:
+        then it restarts frozen at the wall time, as a freshly started emulator would."""
         self.data = _fresh_state(self.data["seed"])
+        if clock_to_wall:
+            self.clock = SimClock(float(int(time.time())), 0.0)
         self.requests = []
         self.throttle_windows = {}
         self._log_file.write_text("")

@@ -61,6 +61,10 @@ class ArmEmulatorProcess:
         self._start()
 
     @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
     def pid(self) -> int:
         assert self._proc is not None
         return self._proc.pid
@@ -156,11 +160,22 @@ def start_arm_emulator(
     return ArmEmulatorProcess(state_dir, port=port, seed=seed, clock_scale=clock_scale)
 
 
-@pytest.fixture
-def arm_emulator(tmp_path: Path) -> Iterator[ArmEmulatorProcess]:
-    """A fresh emulator per test, state under tmp_path/arm; stopped afterwards."""
-    emulator = start_arm_emulator(tmp_path / "arm")
+@pytest.fixture(scope="session")
+def arm_emulator_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArmEmulatorProcess]:
+    """One emulator process for the whole test session (see `arm_emulator`)."""
+    emulator = start_arm_emulator(tmp_path_factory.mktemp("arm"))
     try:
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def arm_emulator(arm_emulator_session: ArmEmulatorProcess) -> ArmEmulatorProcess:
+    """A fresh emulator for each test: the session's process, reset to an empty state with a
+    frozen clock at wall time (restarted first if a previous test stopped it)."""
+    emulator = arm_emulator_session
+    if not emulator.running:
+        emulator.restart()
+    emulator.control("POST", "reset", {"clock": "wall"})
+    return emulator

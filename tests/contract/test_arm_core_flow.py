@@ -230,3 +230,16 @@ def test_the_async_client_works_too(arm_emulator: Any) -> None:
 
     version = asyncio.run(flow())
     assert version.properties.replication_status.aggregated_state == "InProgress"
+
+
+def test_reset_forgets_everything_and_can_restart_the_clock(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    arm_emulator.control("POST", "clock", {"advance_seconds": 10 * 365 * 86400})
+    kept = arm_emulator.control("POST", "reset")
+    assert kept["clock"]["now"] >= "2035"
+    assert list(arm_emulator.compute_client(SUB).virtual_machines.list_all()) == []
+    fresh = arm_emulator.control("POST", "reset", {"clock": "wall"})
+    assert fresh["clock"]["now"] < kept["clock"]["now"]
+    assert fresh["clock"]["scale"] == 0
+    with pytest.raises(RuntimeError, match="400"):
+        arm_emulator.control("POST", "reset", {"clock": "yesterday"})
