@@ -7,7 +7,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -45,7 +47,12 @@ def api_route(handler: Handler) -> Handler:
         except ApiError as error:
             return error_response(error)
         except Exception as exc:  # a bug or an unreachable backend: no trace to the caller
-            logger.error("%s failed: %s", handler.__name__, type(exc).__name__, exc_info=True)
+            # Where, not what: exception texts can carry URLs with keys, so they stay out.
+            where = "; ".join(
+                f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+                for f in traceback.extract_tb(exc.__traceback__)[-4:]
+            )
+            logger.error("%s failed: %s at %s", handler.__name__, type(exc).__name__, where)
             return json_response(
                 500,
                 error_body("InternalError", "Unexpected error; the function log has the details."),
