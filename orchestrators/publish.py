@@ -50,6 +50,8 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         replication = yield from self.replicate(plan)
         yield from self.promote(plan, replication)
         yield from self.prune()
+        self.status.at("notify", "resolving latest per region")
+        self.publish_status()
         latest = yield from self.activity("resolve_latest", {"target": self.target}, "notify")
         regions = region_summary(replication)
         for name in regions:
