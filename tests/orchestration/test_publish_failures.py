@@ -198,9 +198,11 @@ def test_cancel_during_replication(sandbox_stack: Stack) -> None:
     sandbox_stack.hold_clock(True)  # replication cannot finish while the clock is held
     try:
         run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
-        sandbox_stack.wait_for_run(
+        replicating = sandbox_stack.wait_for_run(
             run, until=lambda s: (s.get("customStatus") or {}).get("step") == "replicate"
         )
+        region = replicating["customStatus"]["regions"]["westeurope"]
+        assert region["state"] == "Replicating" and region["attempt"] == 1
         sandbox_stack.raise_event(run, "cancel", {"by": "dave"})
         status = sandbox_stack.wait_for_run(run)
     finally:
