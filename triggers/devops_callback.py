@@ -41,10 +41,33 @@ def _seconds(setting: str, default: float) -> float:
         return default
 
 
+SNAPSHOT_RETRY = df.RetryOptions(
+    first_retry_interval_in_milliseconds=5000, max_number_of_attempts=5
+)
+
+
+def unreadable(run_id: str) -> dict[str, Any]:
+    return {
+        "finished": True,
+        "succeeded": False,
+        "log": [],
+        "final_line": f"galleryflow cannot read run {run_id}; see GET /api/runs/{run_id}",
+        "poll_seconds": 0,
+        "poll_max_seconds": 0,
+    }
+
+
 @bp.orchestration_trigger(context_name="context", orchestration=WATCHER)
 def devops_callback(context: df.DurableOrchestrationContext) -> Any:
     state = context.get_input()
-    snapshot = yield context.call_activity(SNAPSHOT, state["run_id"])
+    try:
+        snapshot = yield context.call_activity_with_retry(SNAPSHOT, SNAPSHOT_RETRY, state["run_id"])
+    except Exception:
+        # The run cannot be read any more: say so and release the job instead of leaving
+        # it waiting for its timeout.
+        if not context.is_replaying:
+            logger.error("DevOps watcher cannot read run %s; reporting failed", state["run_id"])
+        snapshot = unreadable(state["run_id"])
     lines = new_lines(state.get("seen", []), snapshot["log"])
     if not state.get("announced"):
         lines.insert(0, f"galleryflow run {state['run_id']}: GET /api/runs/{state['run_id']}")
@@ -78,14 +101,7 @@ def devops_callback(context: df.DurableOrchestrationContext) -> Any:
 async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient) -> dict[str, Any]:
     status = await client.get_status(runid)
     if not status or status.created_time is None:
-        message = f"galleryflow run {runid} no longer exists"
-        return {
-            "finished": True,
-            "succeeded": False,
-            "log": [],
-            "final_line": message,
-            "poll_seconds": 0,
-        }
+        return {**unreadable(runid), "final_line": f"galleryflow run {runid} no longer exists"}
     summary = summarize(status_dict(status))
     succeeded = summary["state"] in ("succeeded", "partially_succeeded")
     final = f"galleryflow run {runid} {summary['state']}"

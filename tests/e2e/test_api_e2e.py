@@ -471,6 +471,27 @@ def test_a_lost_callback_is_logged_loudly_without_the_token(
     assert fake.token not in log and HOOK_SECRET not in log
 
 
+def test_a_watched_run_that_vanished_releases_the_job_as_failed(
+    stack: Stack, fake: DevOpsFake
+) -> None:
+    task = {
+        "plan_url": fake.plan_url,
+        "project_id": "proj-1",
+        "hub_name": "release",
+        "plan_id": "plan-gone",
+        "job_id": "job-gone",
+        "timeline_id": "timeline-gone",
+        "task_instance_id": "task-gone",
+        "auth_token": fake.token,
+    }
+    stack.start_orchestration("devops_callback", {"run_id": "pub-gone", "task": task, "seen": []})
+    seen = of_plan(fake.wait_for(completed("gone"), timeout=60), "gone")
+    (event,) = [r for r in seen if r["kind"] == "event"]
+    assert event["body"]["result"] == "failed"
+    lines = [line for r in seen if r["kind"] == "feed" for line in r["body"]["value"]]
+    assert lines[-1] == "galleryflow run pub-gone no longer exists"
+
+
 # ---- Azure DevOps: service hooks ------------------------------------------------------------
 
 
