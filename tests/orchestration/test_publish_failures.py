@@ -212,3 +212,31 @@ def test_cancel_during_replication(sandbox_stack: Stack) -> None:
     assert "replicate failed on" in status["output"] and "Cancelled" in status["output"]
     assert _flags(sandbox_stack.versions(ids)["1.0.0"]) == (True, {"westeurope": True})
     assert sandbox_stack.vm_power_state(ids.vm_id) == "running"
+
+
+def test_slow_region_times_out_and_is_retried_then_left_out(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "slow")
+    sandbox_stack.add_fault(kind="slow_region", region="eastus", factor=20)
+    request = ids.request(
+        ["westeurope", "eastus"],
+        replication={
+            "max_region_retries": 1,
+            "on_region_failure": "promote_completed",
+            "region_timeout_minutes": 180,
+        },
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+    sandbox_stack.arm_control("DELETE", "faults")
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    assert result["regions"]["eastus"]["state"] == "Failed"
+    assert result["regions"]["eastus"]["attempt"] == 2
+    assert "not replicated within 180 minutes" in result["regions"]["eastus"]["details"]
+    assert result["latest"] == {"westeurope": "1.0.0", "eastus": None}
+    assert _flags(sandbox_stack.versions(ids)["1.0.0"]) == (
+        True,
+        {"westeurope": False, "eastus": True},
+    )
