@@ -106,7 +106,7 @@ async def run_get(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     run_id = req.route_params.get("id", "")
-    run = await get_run(client, run_id)
+    run = await get_run(client, run_id, with_input=True)
     if run is None:
         raise not_found("run", run_id)
     return json_response(200, summarize(run, run_links(run_id, _kind(run))))
@@ -138,6 +138,13 @@ async def runs_list(
     if state is not None:
         summaries = [s for s in summaries if s["state"] == state]
     if definition:
+        # Runs whose custom status does not name a definition (rollback, prune) are read
+        # once more with their input to find it.
+        for index, summary in enumerate(summaries):
+            if summary["definition"] is None:
+                run = await get_run(client, summary["id"], with_input=True)
+                if run is not None:
+                    summaries[index] = summarize(run, summary["links"])
         summaries = [s for s in summaries if _definition_matches(s.get("definition"), definition)]
     summaries.sort(key=lambda s: s.get("created") or "", reverse=True)
     return json_response(200, {"runs": summaries[:_MAX_LISTED]})

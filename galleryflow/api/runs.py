@@ -6,6 +6,7 @@ input; only what the run reports about itself (custom status, output) in a fixed
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -74,7 +75,8 @@ def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> di
         "finished": is_finished(state),
         "step": _text(custom.get("step")) or _default_step(state),
         "version": _text(custom.get("version")) or _text((result or {}).get("version")),
-        "definition": _text(custom.get("definition")),
+        "definition": _text(custom.get("definition"))
+        or _definition_from_input(status.get("input")),
         "regions": _regions(custom.get("regions")),
         "waves": _waves(custom.get("waves")),
         "log": [_text(line) or "" for line in _list(custom.get("log"))[-_MAX_LOG_LINES:]],
@@ -85,6 +87,27 @@ def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> di
         "result": result,
         "links": dict(links or {}),
     }
+
+
+def _definition_from_input(run_input: Any) -> str | None:
+    """Rollback and prune runs do not name their definition in custom status; their input
+    does (only this resource id is taken from the input, nothing else is shown)."""
+    if isinstance(run_input, str):
+        try:
+            run_input = json.loads(run_input)
+        except ValueError:
+            return None
+    if not isinstance(run_input, dict) or not isinstance(run_input.get("gallery"), dict):
+        return None
+    gallery = run_input["gallery"]
+    parts = (gallery.get("subscription_id"), gallery.get("resource_group"), gallery.get("name"))
+    definition = run_input.get("image_definition")
+    if not all(isinstance(p, str) and p for p in (*parts, definition)):
+        return None
+    return (
+        f"/subscriptions/{parts[0]}/resourceGroups/{parts[1]}/providers/Microsoft.Compute"
+        f"/galleries/{parts[2]}/images/{definition}"
+    )
 
 
 def _awaiting_approval(custom: dict[str, Any]) -> bool:

@@ -79,3 +79,20 @@ def test_a_cancelled_run_reads_as_canceled():
     message = "replicate failed on /x/versions/1.0.0: Cancelled: cancelled by ann"
     summary = summarize(_status(runtimeStatus="Failed", output=message))
     assert summary["state"] == "canceled" and summary["error"] == {"message": message}
+
+
+def test_rollback_runs_name_their_definition_from_the_input_only():
+    run_input = {
+        "gallery": {"subscription_id": "s1", "resource_group": "rg", "name": "g"},
+        "image_definition": "d",
+        "version": "1.0.1",
+        "secret_looking": "never shown",
+    }
+    status = _status(name="rollback_image", customStatus={"step": "done"}, input=run_input)
+    summary = summarize(status)
+    assert summary["kind"] == "rollback"
+    expected = (
+        "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d"
+    )
+    assert summary["definition"] == expected
+    assert "never shown" not in repr(summary)

@@ -306,6 +306,10 @@ def test_rollback_and_prune_routes(stack: Stack, ids: DemoIds) -> None:
     assert rollback.status_code == 202, rollback.text
     rolled = summary_until(stack, rollback.json()["id"], ("succeeded", "failed"))
     assert rolled["kind"] == "rollback" and rolled["state"] == "succeeded", rolled
+    assert rolled["definition"].endswith("/images/e2e-maint")
+    listed_runs = stack.api("GET", "runs?definition=e2e-maint").json()["runs"]
+    assert [r["kind"] for r in listed_runs].count("rollback") == 1
+    assert [r["kind"] for r in listed_runs].count("publish") == 2
     profile = stack.versions(target)["1.0.1"]["properties"]["publishingProfile"]
     assert profile["excludeFromLatest"] is True
 
