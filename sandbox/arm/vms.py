@@ -49,6 +49,13 @@ def _lun(disk: dict[str, Any], index: int) -> int:
     return value
 
 
+def _tags(spec: dict[str, Any]) -> dict[str, str]:
+    tags = spec.get("tags") or {}
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise ControlError("Field 'tags' must be an object of string values.")
+    return tags
+
+
 def _location(spec: dict[str, Any]) -> str:
     region = regions.lookup(_spec_str(spec, "location"))
     if region is None:
@@ -109,7 +116,7 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
         "name": name,
         "type": "Microsoft.Compute/virtualMachines",
         "location": location,
-        "tags": spec.get("tags") or {},
+        "tags": _tags(spec),
         "properties": {
             "vmId": str(uuid.uuid5(uuid.NAMESPACE_URL, vm_id.lower())),
             "hardwareProfile": {"vmSize": _spec_str(spec, "vm_size", "Standard_D2s_v5")},
@@ -151,7 +158,7 @@ def seed_scale_set(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
             "tier": "Standard",
             "capacity": capacity,
         },
-        "tags": spec.get("tags") or {},
+        "tags": _tags(spec),
         "properties": {
             "provisioningState": "Succeeded",
             "uniqueId": str(uuid.uuid5(uuid.NAMESPACE_URL, ss_id.lower())),
