@@ -365,13 +365,7 @@ def _operation(ctx: Ctx) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
         elif op["kind"] == "version":
             versions.version_operation_status(ctx.store, op)
         else:
-            op["polls"] += 1
-            if op["outcome"]:
-                outcome = op["outcome"]
-                error = {"code": outcome["code"], "message": outcome["message"]}
-                operations.finish(ctx.store, op, outcome["status"], error)
-            elif op["polls"] >= int(ctx.store.settings["lro_polls_to_complete"]):
-                operations.finish(ctx.store, op, "Succeeded")
+            operations.simple_operation_status(ctx.store, op)
     final = op["final"]
     if final is None:
         return op, "InProgress", None

@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
-from sandbox.arm import galleries, ids, operations, quotas, regions, replication, vms
+from sandbox.arm import (
+    galleries,
+    ids,
+    operations,
+    quotas,
+    regions,
+    replication,
+    version_requests,
+    vms,
+)
 from sandbox.arm.clock import parse_iso
 from sandbox.arm.errors import (
     InvalidParameter,
     OperationNotAllowed,
     ParentResourceNotFound,
     PropertyChangeNotAllowed,
-    QuotaExceeded,
     ResourceNotFound,
 )
 from sandbox.arm.store import Store
 from sandbox.arm.validation import enum, field, timestamp
-
-VERSION_NAME = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-STORAGE_TYPES = ["Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"]
-MAX_DISK_GB = 2048
-PP = "properties.publishingProfile"
-
-
-def check_version_name(name: str) -> None:
-    match = VERSION_NAME.match(name)
-    if not match or any(int(part) > 2**31 - 1 for part in match.groups()):
-        raise InvalidParameter(
-            f"The gallery image version name '{name}' is invalid. Use Major.Minor.Patch where each "
-            "part is a 32-bit integer, e.g. 1.2.3.",
-            target="galleryImageVersionName",
-        )
+from sandbox.arm.version_requests import PP, STORAGE_TYPES
 
 
 def get_version(
@@ -61,193 +54,6 @@ def _parent_image(store: Store, sub: str, rg: str, gallery: str, image: str) -> 
         ) from None
 
 
-# -- request parsing ----------------------------------------------------------------------------
-def _target_regions(
-    store: Store, profile: dict[str, Any], sub: str, default_count: int, default_type: str
-) -> list[dict[str, Any]]:
-    raw = field(profile, "targetRegions", list, PP)
-    result: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, item in enumerate(raw or []):
-        path = f"{PP}.targetRegions[{index}]"
-        if not isinstance(item, dict):
-            raise InvalidParameter(f"'{path}' must be an object with at least 'name'.", target=path)
-        name = field(item, "name", str, path, required=True)
-        region = regions.lookup(name)
-        if region is None:
-            raise InvalidParameter(
-                f"'{path}.name' is '{name}', which is not a known Azure region. Use a region name "
-                "such as 'westeurope' or 'East US'.",
-                target=f"{path}.name",
-            )
-        if region.name in seen:
-            raise InvalidParameter(
-                f"Region '{region.display}' appears more than once in targetRegions; list each "
-                "region once.",
-                target=f"{path}.name",
-            )
-        seen.add(region.name)
-        count = field(item, "regionalReplicaCount", int, path)
-        count = default_count if count is None else count
-        if count < 1:
-            raise InvalidParameter(
-                f"'{path}.regionalReplicaCount' must be at least 1.", target=path
-            )
-        limit = quotas.limit(store, "replicas_per_version", sub, region.name)
-        if count > limit:
-            raise QuotaExceeded(
-                f"'{path}.regionalReplicaCount' is {count}, above the limit of {limit} replicas "
-                f"per image version in region '{region.display}'. Use at most {limit}."
-            )
-        storage = enum(item, "storageAccountType", STORAGE_TYPES, path) or default_type
-        if storage == "Standard_ZRS" and not region.has_zones:
-            raise InvalidParameter(
-                f"Standard_ZRS is not available in region '{region.display}' (it has no "
-                "availability zones). Use Standard_LRS there.",
-                target=f"{path}.storageAccountType",
-            )
-        entry: dict[str, Any] = {
-            "name": region.display,
-            "regionalReplicaCount": count,
-            "storageAccountType": storage,
-        }
-        # only a region that sets it overrides the global excludeFromLatest
-        regional_exclude = field(item, "excludeFromLatest", bool, path)
-        if regional_exclude is not None:
-            entry["excludeFromLatest"] = regional_exclude
-        encryption = field(item, "encryption", dict, path)
-        if encryption is not None:
-            entry["encryption"] = encryption
-        result.append(entry)
-    return result
-
-
-def _publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> dict[str, Any]:
-    profile = field(props, "publishingProfile", dict, "properties") or {}
-    count = field(profile, "replicaCount", int, PP)
-    if count is not None and count < 1:
-        raise InvalidParameter(
-            f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"
-        )
-    storage = enum(profile, "storageAccountType", STORAGE_TYPES, PP) or "Standard_LRS"
-    targets = _target_regions(store, profile, sub, count or 1, storage)
-    if not targets:
-        targets = [
-            {
-                "name": regions.REGIONS[location].display,
-                "regionalReplicaCount": count or 1,
-                "storageAccountType": storage,
-            }
-        ]
-    if location not in {regions.normalize(t["name"]) for t in targets}:
-        raise InvalidParameter(
-            f"The source region '{regions.REGIONS[location].display}' must be one of the "
-            f"targetRegions. Add it to {PP}.targetRegions.",
-            target=f"{PP}.targetRegions",
-        )
-    result: dict[str, Any] = {
-        "targetRegions": targets,
-        "replicaCount": count or 1,
-        "excludeFromLatest": bool(field(profile, "excludeFromLatest", bool, PP) or False),
-        "storageAccountType": storage,
-        "replicationMode": enum(profile, "replicationMode", ["Full", "Shallow"], PP) or "Full",
-    }
-    eol = timestamp(profile, "endOfLifeDate", PP)
-    if eol is not None:
-        result["endOfLifeDate"] = eol
-    return result
-
-
-def _safety(props: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
-    safety = field(props, "safetyProfile", dict, "properties") or {}
-    path = "properties.safetyProfile"
-    result = dict(
-        current
-        or {"allowDeletionOfReplicatedLocations": True, "blockDeletionBeforeEndOfLife": False}
-    )
-    for name in ("allowDeletionOfReplicatedLocations", "blockDeletionBeforeEndOfLife"):
-        value = field(safety, name, bool, path)
-        if value is not None:
-            result[name] = value
-    return result
-
-
-def _source_vm(store: Store, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    storage = field(props, "storageProfile", dict, "properties", required=True)
-    source = field(storage, "source", dict, "properties.storageProfile", required=True)
-    path = "properties.storageProfile.source"
-    vm_id = field(source, "virtualMachineId", str, path)
-    if vm_id is None:
-        raise InvalidParameter(
-            f"'{path}.virtualMachineId' is required: the emulator captures image versions from a "
-            "virtual machine only (other sources are not emulated).",
-            target=f"{path}.virtualMachineId",
-        )
-    parsed = ids.parse_vm_id(vm_id)
-    if parsed is None:
-        raise InvalidParameter(
-            f"'{path}.virtualMachineId' is not a virtual machine resource id: '{vm_id}'. Expected "
-            "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>.",
-            target=f"{path}.virtualMachineId",
-        )
-    record = store.collection("vms").get(ids.key(vm_id))
-    if record is None:
-        raise InvalidParameter(
-            f"The source virtual machine '{vm_id}' was not found. Check the id in "
-            f"{path}.virtualMachineId.",
-            target=f"{path}.virtualMachineId",
-        )
-    vms.settle(store, record)
-    return record["body"]["id"], record
-
-
-def _check_vm_matches(vm: dict[str, Any], image: dict[str, Any], location: str) -> None:
-    """Refuse what Azure refuses: running source, OS/state/generation mismatch, big disks."""
-    name = vm["body"]["name"]
-    power = vms.power_code(vm)
-    if power != "deallocated" and power != "stopped":
-        raise OperationNotAllowed(
-            f"The source virtual machine '{name}' is {power} (PowerState/{power}). Deallocate it "
-            "before capturing it into an image version."
-        )
-    definition = image["body"]["properties"]
-    vm_os = vm["body"]["properties"]["storageProfile"]["osDisk"]["osType"]
-    if vm_os != definition["osType"]:
-        raise InvalidParameter(
-            f"The OS type of the source virtual machine '{name}' ({vm_os}) does not match the "
-            f"image definition's osType ({definition['osType']}). "
-            f"Use a definition with osType {vm_os}."
-        )
-    generalized = bool(vm.get("generalized"))
-    if definition["osState"] == "Generalized" and not generalized:
-        raise InvalidParameter(
-            f"The image definition is Generalized but the source virtual machine '{name}' is not "
-            "generalized. Generalize the VM first, or use a Specialized definition."
-        )
-    if definition["osState"] == "Specialized" and generalized:
-        raise InvalidParameter(
-            f"The image definition is Specialized but the source virtual machine '{name}' is "
-            "generalized. Use a Generalized definition."
-        )
-    if vm["hyper_v_generation"] != definition["hyperVGeneration"]:
-        raise InvalidParameter(
-            f"The Hyper-V generation of the source virtual machine '{name}' "
-            f"({vm['hyper_v_generation']}) does not match the image definition's "
-            f"hyperVGeneration ({definition['hyperVGeneration']})."
-        )
-    for disk, size in vms.os_disk_sizes(vm):
-        if size > MAX_DISK_GB:
-            raise InvalidParameter(
-                f"Disk {disk} of the source virtual machine '{name}' is {size} GB; image version "
-                f"disks can be at most {MAX_DISK_GB} GB (2 TB). Shrink or detach the disk."
-            )
-    if vm["body"]["location"] != location:
-        raise InvalidParameter(
-            f"The source virtual machine '{name}' is in '{vm['body']['location']}' but the image "
-            f"version is created in '{location}'. Capture in the VM's region."
-        )
-
-
 # -- create / update / delete -------------------------------------------------------------------
 def put_version(
     store: Store,
@@ -261,7 +67,7 @@ def put_version(
     path: str,
 ) -> tuple[dict[str, Any], bool, dict[str, Any]]:
     """Create or replace a version; returns (record, created, operation)."""
-    check_version_name(name)
+    version_requests.check_version_name(name)
     image_record = _parent_image(store, sub, rg, gallery, image)
     location = galleries.location_of(body)
     if location != image_record["location"]:
@@ -287,9 +93,9 @@ def put_version(
         apply_update(store, existing, props, tags=body.get("tags"))
         op = operations.start_operation(store, "version", existing["key"], location, method, path)
         return existing, False, op
-    vm_id, vm = _source_vm(store, props)
-    _check_vm_matches(vm, image_record, location)
-    publishing = _publishing(store, props, sub, location)
+    vm_id, vm = version_requests.source_vm(store, props)
+    version_requests.check_vm_matches(vm, image_record, location)
+    publishing = version_requests.publishing(store, props, sub, location)
     quotas.check(store, "image_versions", sub, location)
     disks = vm["body"]["properties"]["storageProfile"]
     record: dict[str, Any] = {
@@ -307,7 +113,7 @@ def put_version(
                 for d in disks["dataDisks"]
             ],
         },
-        "safety": _safety(props),
+        "safety": version_requests.safety(props),
         "size_gb": sum(size for _, size in vms.os_disk_sizes(vm)),
         "replication": {},
         "phase": "Creating",
@@ -338,7 +144,7 @@ def _apply_update(store: Store, record: dict[str, Any], props: dict[str, Any], t
     profile = field(props, "publishingProfile", dict, "properties")
     restarted = False
     # a safety profile sent along applies to the region changes of the same request
-    record["safety"] = _safety(props, record["safety"])
+    record["safety"] = version_requests.safety(props, record["safety"])
     if profile is not None:
         mode = enum(profile, "replicationMode", ["Full", "Shallow"], PP)
         if mode is not None and mode != current["replicationMode"]:
@@ -357,11 +163,12 @@ def _apply_update(store: Store, record: dict[str, Any], props: dict[str, Any], t
         if count is not None:
             if count < 1:
                 raise InvalidParameter(
-                    f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"
+                    f"'{PP}.replicaCount' must be at least 1.",
+                    target=f"{PP}.replicaCount",
                 )
             current["replicaCount"] = count
         if profile.get("targetRegions") is not None:
-            targets = _target_regions(
+            targets = version_requests.target_regions(
                 store, profile, sub, current["replicaCount"], current["storageAccountType"]
             )
             restarted = _update_regions(store, record, targets)

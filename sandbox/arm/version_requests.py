@@ -1,0 +1,215 @@
+"""Parse and check an image version request: names, publishing and safety profiles, source VM.
+
+Every problem is a 400 (or the ARM error Azure answers) whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sandbox.arm import ids, quotas, regions, vms
+from sandbox.arm.errors import InvalidParameter, OperationNotAllowed, QuotaExceeded
+from sandbox.arm.store import Store
+from sandbox.arm.validation import enum, field, timestamp
+
+VERSION_NAME = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+STORAGE_TYPES = ["Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"]
+MAX_DISK_GB = 2048
+PP = "properties.publishingProfile"
+
+
+def check_version_name(name: str) -> None:
+    match = VERSION_NAME.match(name)
+    if not match or any(int(part) > 2**31 - 1 for part in match.groups()):
+        raise InvalidParameter(
+            f"The gallery image version name '{name}' is invalid. Use Major.Minor.Patch where each "
+            "part is a 32-bit integer, e.g. 1.2.3.",
+            target="galleryImageVersionName",
+        )
+
+
+def target_regions(
+    store: Store, profile: dict[str, Any], sub: str, default_count: int, default_type: str
+) -> list[dict[str, Any]]:
+    raw = field(profile, "targetRegions", list, PP)
+    result: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw or []):
+        path = f"{PP}.targetRegions[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidParameter(f"'{path}' must be an object with at least 'name'.", target=path)
+        name = field(item, "name", str, path, required=True)
+        region = regions.lookup(name)
+        if region is None:
+            raise InvalidParameter(
+                f"'{path}.name' is '{name}', which is not a known Azure region. Use a region name "
+                "such as 'westeurope' or 'East US'.",
+                target=f"{path}.name",
+            )
+        if region.name in seen:
+            raise InvalidParameter(
+                f"Region '{region.display}' appears more than once in targetRegions; list each "
+                "region once.",
+                target=f"{path}.name",
+            )
+        seen.add(region.name)
+        count = field(item, "regionalReplicaCount", int, path)
+        count = default_count if count is None else count
+        if count < 1:
+            raise InvalidParameter(
+                f"'{path}.regionalReplicaCount' must be at least 1.", target=path
+            )
+        limit = quotas.limit(store, "replicas_per_version", sub, region.name)
+        if count > limit:
+            raise QuotaExceeded(
+                f"'{path}.regionalReplicaCount' is {count}, above the limit of {limit} replicas "
+                f"per image version in region '{region.display}'. Use at most {limit}."
+            )
+        storage = enum(item, "storageAccountType", STORAGE_TYPES, path) or default_type
+        if storage == "Standard_ZRS" and not region.has_zones:
+            raise InvalidParameter(
+                f"Standard_ZRS is not available in region '{region.display}' (it has no "
+                "availability zones). Use Standard_LRS there.",
+                target=f"{path}.storageAccountType",
+            )
+        entry: dict[str, Any] = {
+            "name": region.display,
+            "regionalReplicaCount": count,
+            "storageAccountType": storage,
+        }
+        # only a region that sets it overrides the global excludeFromLatest
+        regional_exclude = field(item, "excludeFromLatest", bool, path)
+        if regional_exclude is not None:
+            entry["excludeFromLatest"] = regional_exclude
+        encryption = field(item, "encryption", dict, path)
+        if encryption is not None:
+            entry["encryption"] = encryption
+        result.append(entry)
+    return result
+
+
+def publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> dict[str, Any]:
+    profile = field(props, "publishingProfile", dict, "properties") or {}
+    count = field(profile, "replicaCount", int, PP)
+    if count is not None and count < 1:
+        raise InvalidParameter(
+            f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"
+        )
+    storage = enum(profile, "storageAccountType", STORAGE_TYPES, PP) or "Standard_LRS"
+    targets = target_regions(store, profile, sub, count or 1, storage)
+    if not targets:
+        targets = [
+            {
+                "name": regions.REGIONS[location].display,
+                "regionalReplicaCount": count or 1,
+                "storageAccountType": storage,
+            }
+        ]
+    if location not in {regions.normalize(t["name"]) for t in targets}:
+        raise InvalidParameter(
+            f"The source region '{regions.REGIONS[location].display}' must be one of the "
+            f"targetRegions. Add it to {PP}.targetRegions.",
+            target=f"{PP}.targetRegions",
+        )
+    result: dict[str, Any] = {
+        "targetRegions": targets,
+        "replicaCount": count or 1,
+        "excludeFromLatest": bool(field(profile, "excludeFromLatest", bool, PP) or False),
+        "storageAccountType": storage,
+        "replicationMode": enum(profile, "replicationMode", ["Full", "Shallow"], PP) or "Full",
+    }
+    eol = timestamp(profile, "endOfLifeDate", PP)
+    if eol is not None:
+        result["endOfLifeDate"] = eol
+    return result
+
+
+def safety(props: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    safety = field(props, "safetyProfile", dict, "properties") or {}
+    path = "properties.safetyProfile"
+    result = dict(
+        current
+        or {"allowDeletionOfReplicatedLocations": True, "blockDeletionBeforeEndOfLife": False}
+    )
+    for name in ("allowDeletionOfReplicatedLocations", "blockDeletionBeforeEndOfLife"):
+        value = field(safety, name, bool, path)
+        if value is not None:
+            result[name] = value
+    return result
+
+
+def source_vm(store: Store, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    storage = field(props, "storageProfile", dict, "properties", required=True)
+    source = field(storage, "source", dict, "properties.storageProfile", required=True)
+    path = "properties.storageProfile.source"
+    vm_id = field(source, "virtualMachineId", str, path)
+    if vm_id is None:
+        raise InvalidParameter(
+            f"'{path}.virtualMachineId' is required: the emulator captures image versions from a "
+            "virtual machine only (other sources are not emulated).",
+            target=f"{path}.virtualMachineId",
+        )
+    parsed = ids.parse_vm_id(vm_id)
+    if parsed is None:
+        raise InvalidParameter(
+            f"'{path}.virtualMachineId' is not a virtual machine resource id: '{vm_id}'. Expected "
+            "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>.",
+            target=f"{path}.virtualMachineId",
+        )
+    record = store.collection("vms").get(ids.key(vm_id))
+    if record is None:
+        raise InvalidParameter(
+            f"The source virtual machine '{vm_id}' was not found. Check the id in "
+            f"{path}.virtualMachineId.",
+            target=f"{path}.virtualMachineId",
+        )
+    vms.settle(store, record)
+    return record["body"]["id"], record
+
+
+def check_vm_matches(vm: dict[str, Any], image: dict[str, Any], location: str) -> None:
+    """Refuse what Azure refuses: running source, OS/state/generation mismatch, big disks."""
+    name = vm["body"]["name"]
+    power = vms.power_code(vm)
+    if power != "deallocated" and power != "stopped":
+        raise OperationNotAllowed(
+            f"The source virtual machine '{name}' is {power} (PowerState/{power}). Deallocate it "
+            "before capturing it into an image version."
+        )
+    definition = image["body"]["properties"]
+    vm_os = vm["body"]["properties"]["storageProfile"]["osDisk"]["osType"]
+    if vm_os != definition["osType"]:
+        raise InvalidParameter(
+            f"The OS type of the source virtual machine '{name}' ({vm_os}) does not match the "
+            f"image definition's osType ({definition['osType']}). "
+            f"Use a definition with osType {vm_os}."
+        )
+    generalized = bool(vm.get("generalized"))
+    if definition["osState"] == "Generalized" and not generalized:
+        raise InvalidParameter(
+            f"The image definition is Generalized but the source virtual machine '{name}' is not "
+            "generalized. Generalize the VM first, or use a Specialized definition."
+        )
+    if definition["osState"] == "Specialized" and generalized:
+        raise InvalidParameter(
+            f"The image definition is Specialized but the source virtual machine '{name}' is "
+            "generalized. Use a Generalized definition."
+        )
+    if vm["hyper_v_generation"] != definition["hyperVGeneration"]:
+        raise InvalidParameter(
+            f"The Hyper-V generation of the source virtual machine '{name}' "
+            f"({vm['hyper_v_generation']}) does not match the image definition's "
+            f"hyperVGeneration ({definition['hyperVGeneration']})."
+        )
+    for disk, size in vms.os_disk_sizes(vm):
+        if size > MAX_DISK_GB:
+            raise InvalidParameter(
+                f"Disk {disk} of the source virtual machine '{name}' is {size} GB; image version "
+                f"disks can be at most {MAX_DISK_GB} GB (2 TB). Shrink or detach the disk."
+            )
+    if vm["body"]["location"] != location:
+        raise InvalidParameter(
+            f"The source virtual machine '{name}' is in '{vm['body']['location']}' but the image "
+            f"version is created in '{location}'. Capture in the VM's region."
+        )
