@@ -163,3 +163,41 @@ def test_fault_rules_validate_their_input(arm_emulator: Any) -> None:
     rule = arm_emulator.control("POST", "faults", {"status": 503, "path": "x"})
     arm_emulator.control("DELETE", f"faults/{rule['id']}")
     assert arm_emulator.control("GET", "faults")["faults"] == []
+
+
+def test_probabilistic_faults_are_seeded_and_repeatable(arm_emulator: Any) -> None:
+    def run() -> list[int]:
+        seed_capture_scenario(arm_emulator, SUB)
+        arm_emulator.control(
+            "POST", "faults", {"path": GALLERY_PATH, "status": 503, "probability": 0.5}
+        )
+        client = arm_emulator.compute_client(SUB, retry_total=0)
+        statuses = []
+        for _ in range(12):
+            try:
+                client.galleries.get("rg-images", "galProd")
+                statuses.append(200)
+            except HttpResponseError as error:
+                statuses.append(error.status_code)
+        arm_emulator.control("POST", "reset")
+        return statuses
+
+    first = run()
+    assert set(first) == {200, 503}
+    assert run() == first
+
+
+def test_a_vm_action_can_end_failed_and_leaves_the_vm_as_it_was(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    arm_emulator.control(
+        "POST",
+        "faults",
+        {"kind": "lro_outcome", "path": "/deallocate$", "outcome": "Failed", "times": 1},
+    )
+    client = arm_emulator.compute_client(SUB)
+    with pytest.raises(HttpResponseError) as failed:
+        client.virtual_machines.begin_deallocate("rg-src", "vm-build").result()
+    assert "InternalOperationError" in str(failed.value)
+    codes = [s.code for s in client.virtual_machines.instance_view("rg-src", "vm-build").statuses]
+    assert "PowerState/running" in codes
+    client.virtual_machines.begin_deallocate("rg-src", "vm-build").result()
