@@ -103,17 +103,18 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
         {"gallery": running.gallery, "image_definition": running.definition, "version": "1.0.2"},
     )
     assert rolled["after"] == {running.location: "1.0.1"}, rolled
-    # Prune as part of the next publish (auto_prune): keeps the newest, deletes the oldest.
-    retention = {
-        "keep_last": 1,
-        "keep_newer_than_days": 0,
-        "min_good_versions": 1,
-        "auto_prune": True,
-        "dry_run": False,
-    }
-    output = run_ok(stack, "publish", running.request([running.location], retention=retention))
-    assert output["version"] == "1.0.3", output
-    assert "1.0.0" in output["pruned"], output
+    pruned = run_ok(
+        stack,
+        "prune",
+        {
+            "gallery": running.gallery,
+            "image_definition": running.definition,
+            "retention": {"keep_last": 1, "keep_newer_than_days": 0, "min_good_versions": 1},
+            "apply": True,
+        },
+    )
+    assert "1.0.0" in pruned["deleted"], pruned
+    assert "1.0.1" not in pruned["deleted"], "the version that is latest must survive"
 
     requests = role_requests(stack)
     denied = [f"{r['method']} {r['path']}" for r in requests if r.get("status") == 403]
