@@ -20,7 +20,7 @@ from galleryflow.api.hooks import matching_pipelines, read_event
 from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
 from triggers import bp
-from triggers.api_runs import canonical_publish, start_publish
+from triggers.api_publish import canonical_publish, start_publish
 from triggers.http import api_route, json_body, json_response
 
 logger = logging.getLogger("galleryflow.devops")

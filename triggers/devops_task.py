@@ -19,7 +19,7 @@ from galleryflow.api.errors import problem, validation_failed
 from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
 from triggers import bp
-from triggers.api_runs import canonical_publish, start_publish
+from triggers.api_publish import canonical_publish, start_publish
 from triggers.devops_callback import WATCHER
 from triggers.http import api_route, json_body, json_response, run_links
 from triggers.runs_store import LIVE

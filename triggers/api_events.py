@@ -1,0 +1,70 @@
+"""`POST /api/runs/{id}/approve|reject|cancel`: raise the run's external events."""
+
+from __future__ import annotations
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from galleryflow.api.errors import ApiError, not_found
+from galleryflow.api.runs import is_finished, summarize
+from galleryflow.api.schemas import parse_event_payload
+from triggers import bp
+from triggers.http import api_route, json_body, json_response
+from triggers.runs_store import get_run
+
+
+async def _raise_run_event(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, event: str
+) -> func.HttpResponse:
+    run_id = req.route_params.get("id", "")
+    payload = parse_event_payload(json_body(req, required=False))
+    run = await get_run(client, run_id)
+    if run is None:
+        raise not_found("run", run_id)
+    summary = summarize(run)
+    if is_finished(summary["state"]):
+        raise ApiError(
+            409,
+            "RunFinished",
+            f"Run {run_id} already ended ({summary['state']}); nothing to {event}.",
+        )
+    try:
+        await client.raise_event(run_id, event, payload)
+    except Exception as exc:
+        # It ended (or vanished) between the check above and now.
+        if "gone" in str(exc):
+            raise ApiError(409, "RunFinished", f"Run {run_id} ended; nothing to {event}.") from None
+        if "No instance" in str(exc):
+            raise not_found("run", run_id) from None
+        raise
+    return json_response(202, {"id": run_id, "event": event})
+
+
+@bp.function_name("api_run_approve")
+@bp.route(route="runs/{id}/approve", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def run_approve(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    return await _raise_run_event(req, client, "approve")
+
+
+@bp.function_name("api_run_reject")
+@bp.route(route="runs/{id}/reject", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def run_reject(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    return await _raise_run_event(req, client, "reject")
+
+
+@bp.function_name("api_run_cancel")
+@bp.route(route="runs/{id}/cancel", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def run_cancel(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    return await _raise_run_event(req, client, "cancel")

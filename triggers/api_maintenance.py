@@ -1,0 +1,91 @@
+"""`POST /api/rollback` and `POST /api/prune` (a dry run unless `apply: true`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from galleryflow.api.errors import ApiError, problem, validation_failed
+from galleryflow.api.ids import definition_key
+from galleryflow.domain.request import (
+    RequestValidationError,
+    parse_prune_request,
+    parse_rollback_request,
+)
+from triggers import bp
+from triggers.api_publish import accepted
+from triggers.http import api_route, json_body
+from triggers.runs_store import live_run_for_definition
+
+logger = logging.getLogger("galleryflow.api")
+
+
+def _with_default_subscription(canonical: dict[str, Any]) -> dict[str, Any]:
+    gallery = dict(canonical["gallery"])
+    if not gallery.get("subscription_id"):
+        default = os.environ.get("GALLERYFLOW_SUBSCRIPTION_ID", "").strip()
+        if not default:
+            raise validation_failed(
+                [
+                    problem(
+                        "$.gallery.subscription_id",
+                        "is required here (no default subscription is configured)",
+                        "add the gallery's subscription GUID, or set GALLERYFLOW_SUBSCRIPTION_ID",
+                    )
+                ]
+            )
+        gallery["subscription_id"] = default
+    return {**canonical, "gallery": gallery}
+
+
+async def _start_maintenance(
+    client: df.DurableOrchestrationClient, name: str, canonical: dict[str, Any]
+) -> str:
+    running = await live_run_for_definition(client, definition_key(canonical))
+    if running is not None:
+        raise ApiError(
+            409,
+            "RunInProgress",
+            f"Run {running} is publishing this image definition; try again when it has finished.",
+            [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
+        )
+    run_id = str(await client.start_new(name, uuid.uuid4().hex, canonical))
+    logger.info("%s run %s started for %s", name, run_id, definition_key(canonical))
+    return run_id
+
+
+@bp.function_name("api_rollback")
+@bp.route(route="rollback", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def rollback(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    data = json_body(req) or {}
+    try:
+        canonical = parse_rollback_request(data).to_dict()
+    except RequestValidationError as exc:
+        raise validation_failed(exc.to_dicts(), "rollback request") from None
+    run_id = await _start_maintenance(
+        client, "rollback_image", _with_default_subscription(canonical)
+    )
+    return accepted(run_id, "rollback", False)
+
+
+@bp.function_name("api_prune")
+@bp.route(route="prune", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def prune(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    data = json_body(req) or {}
+    try:
+        canonical = parse_prune_request(data).to_dict()
+    except RequestValidationError as exc:
+        raise validation_failed(exc.to_dicts(), "prune request") from None
+    run_id = await _start_maintenance(client, "prune_image", _with_default_subscription(canonical))
+    return accepted(run_id, "prune", False)

@@ -1,0 +1,89 @@
+"""`POST /api/publish`, and the start-or-join logic the DevOps routes share."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from galleryflow.api.errors import ApiError, problem, validation_failed
+from galleryflow.api.ids import IDEMPOTENCY_KEY, definition_key, publish_instance_id
+from galleryflow.domain.request import RequestValidationError, parse_publish_request
+from triggers import bp
+from triggers.http import api_route, json_body, json_response, run_links
+from triggers.runs_store import get_run, live_run_for_definition
+
+logger = logging.getLogger("galleryflow.api")
+
+
+def canonical_publish(data: dict[str, Any], idempotency_header: str | None) -> dict[str, Any]:
+    """Validate a publish request (the header key wins over the body's) -> canonical dict."""
+    if idempotency_header is not None:
+        if not IDEMPOTENCY_KEY.match(idempotency_header):
+            raise validation_failed(
+                [
+                    problem(
+                        "header Idempotency-Key",
+                        "has the wrong format",
+                        "1-64 of A-Z a-z 0-9 - _ .",
+                    )
+                ]
+            )
+        data = {**data, "idempotency_key": idempotency_header}
+    try:
+        return parse_publish_request(data).to_dict()
+    except RequestValidationError as exc:
+        raise validation_failed(exc.to_dicts(), "publish request") from None
+
+
+async def start_publish(
+    client: df.DurableOrchestrationClient, canonical: dict[str, Any]
+) -> tuple[str, bool]:
+    """Start the run, or return the one this idempotency key already made: (id, existing).
+    409 when another run is live for the same image definition."""
+    instance_id = publish_instance_id(canonical)
+    if instance_id is not None and await get_run(client, instance_id) is not None:
+        return instance_id, True
+    running = await live_run_for_definition(client, definition_key(canonical))
+    if running is not None and running == instance_id:
+        return instance_id, True  # a concurrent request with the same key started it
+    if running is not None:
+        raise ApiError(
+            409,
+            "RunInProgress",
+            f"Run {running} is publishing this image definition; one run per definition at a time. "
+            "Wait for it to finish (or cancel it), then send the request again.",
+            [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
+        )
+    try:
+        started = await client.start_new(
+            "publish_image", instance_id or uuid.uuid4().hex, canonical
+        )
+    except Exception:
+        # Two requests with one key raced: the other one started it; join that run.
+        if instance_id is not None and await get_run(client, instance_id) is not None:
+            return instance_id, True
+        raise
+    logger.info("publish run %s started for %s", started, definition_key(canonical))
+    return started, False
+
+
+def accepted(run_id: str, kind: str, existing: bool) -> func.HttpResponse:
+    body = {"id": run_id, "kind": kind, "existing": existing, "links": run_links(run_id, kind)}
+    return json_response(200 if existing else 202, body, {"Location": f"/api/runs/{run_id}"})
+
+
+@bp.function_name("api_publish")
+@bp.route(route="publish", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@api_route
+async def publish(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    data = json_body(req) or {}
+    canonical = canonical_publish(data, req.headers.get("idempotency-key"))
+    run_id, existing = await start_publish(client, canonical)
+    return accepted(run_id, "publish", existing)
