@@ -1,7 +1,8 @@
 """Fuzz the HTTP API from its own OpenAPI document (schemathesis) on the sandbox stack.
 
 Every operation gets schema-valid and schema-invalid inputs; no answer may be a 5xx, and
-every answer must use a documented status code, content type and response schema. The
+every answer must use a documented status code, content type and response schema, and
+every keyed route must refuse a missing or wrong function key. The
 run is bounded: a fixed number of examples per operation and a wall-clock budget.
 """
 
@@ -19,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -34,6 +36,7 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    ignored_auth,
 ]
 
 
