@@ -39,6 +39,9 @@ def ensure_certificates(state_dir: Path) -> tuple[Path, Path]:
 
 class ArmRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without TCP_NODELAY every answer waits
+    # ~40 ms for the client's delayed ACK
+    disable_nagle_algorithm = True
     server: ArmServer
 
     def log_message(self, format: str, *args: Any) -> None:

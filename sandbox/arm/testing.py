@@ -57,6 +57,7 @@ class ArmEmulatorProcess:
         self.ca_file = self.state_dir / "ca.pem"
         self._port = port
         self._proc: subprocess.Popen[bytes] | None = None
+        self._session = requests.Session()  # keep-alive: one TLS handshake, not one per call
         self.url = ""
         self._start()
 
@@ -111,7 +112,7 @@ class ArmEmulatorProcess:
         """Call the control API (`path` like '/_sandbox/clock' or 'clock'); raises on 4xx/5xx."""
         if not path.startswith("/"):
             path = "/_sandbox/" + path
-        response = requests.request(
+        response = self._session.request(
             method, self.url + path, json=json, verify=str(self.ca_file), timeout=30
         )
         if response.status_code >= 400:
