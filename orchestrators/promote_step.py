@@ -1,5 +1,8 @@
 """Promote step: flip regional excludeFromLatest wave by wave (soak, approval between
-waves), then globally; revert it all on rejection, cancel or failure."""
+waves), then globally; revert it all on rejection, cancel or failure.
+
+`rollout.approval` asks before every wave but the first (the first wave is the canary);
+with a single wave (all at once) it asks before that wave, so approval is never ignored."""
 
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ class PromoteSteps(RunBase):
         self.publish_status()
         for index, wave in enumerate(waves):
             if index > 0:
-                yield from self.between_waves(rollout, index, waves)
+                yield from self.soak(rollout, index)
+            if rollout.get("approval") and (index > 0 or len(waves) == 1):
+                yield from self.await_approval(index, waves)
             self.status.waves["current"] = index + 1
             yield from self.activity(
                 "set_exclude_from_latest",
@@ -52,35 +57,33 @@ class PromoteSteps(RunBase):
                 "promote",
             )
 
-    def between_waves(self, rollout: dict[str, Any], index: int, waves: list[list[str]]) -> Gen:
+    def soak(self, rollout: dict[str, Any], index: int) -> Gen:
         soak = int(rollout.get("soak_minutes") or 0)
         if soak:
             self.status.say(f"soaking {soak} min before wave {index + 1}")
             self.publish_status()
             fire_at = self.context.current_utc_datetime + timedelta(minutes=soak)
             yield from self.unless_cancelled(self.context.create_timer(fire_at))
-        if rollout.get("approval"):
-            self.status.waves["awaiting_approval"] = True
-            self.status.say(f"waiting for approval of wave {index + 1}: {', '.join(waves[index])}")
-            self.publish_status()
-            approve = self.context.wait_for_external_event("approve")
-            reject = self.context.wait_for_external_event("reject")
-            cancel = self.context.wait_for_external_event("cancel")
-            winner = yield self.context.task_any([approve, reject, cancel])
-            self.status.waves["awaiting_approval"] = False
-            by = who(winner.result)
-            if winner == approve:
-                self.status.say(f"wave {index + 1} approved{by}")
-                return
-            yield from self.unpromote()
-            if winner == reject:
-                raise StepFailed(
-                    "promote",
-                    self.version_resource(),
-                    "Rejected",
-                    f"wave {index + 1} rejected{by}",
-                )
-            raise RunCancelled(f"cancelled{by}")
+
+    def await_approval(self, index: int, waves: list[list[str]]) -> Gen:
+        self.status.waves["awaiting_approval"] = True
+        self.status.say(f"waiting for approval of wave {index + 1}: {', '.join(waves[index])}")
+        self.publish_status()
+        approve = self.context.wait_for_external_event("approve")
+        reject = self.context.wait_for_external_event("reject")
+        cancel = self.context.wait_for_external_event("cancel")
+        winner = yield self.context.task_any([approve, reject, cancel])
+        self.status.waves["awaiting_approval"] = False
+        by = who(winner.result)
+        if winner == approve:
+            self.status.say(f"wave {index + 1} approved{by}")
+            return
+        yield from self.unpromote()
+        if winner == reject:
+            raise StepFailed(
+                "promote", self.version_resource(), "Rejected", f"wave {index + 1} rejected{by}"
+            )
+        raise RunCancelled(f"cancelled{by}")
 
     def unpromote(self) -> Gen:
         if not self.promoted_regions:

@@ -140,3 +140,21 @@ def test_host_killed_mid_replication_resumes(stack_factory: Callable[..., Stack]
     assert list(stack.versions(ids)) == ["1.0.0"]
     assert _flags(stack, ids) == (False, {"eastus": False, "westeurope": False})
     assert stack.vm_power_state(ids.vm_id) == "running"
+
+
+def test_all_at_once_with_approval_waits_before_promoting(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "oneshot")
+    request = ids.request(
+        ["westeurope", "eastus"], rollout={"mode": "all_at_once", "approval": True}
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    waiting = sandbox_stack.wait_for_run(run, until=_awaiting_approval)
+
+    assert waiting["customStatus"]["waves"] == {"current": 0, "total": 1, "awaiting_approval": True}
+    profile = sandbox_stack.versions(ids)["1.0.0"]["properties"]["publishingProfile"]
+    assert profile["excludeFromLatest"] is True
+    assert all(t["excludeFromLatest"] for t in profile["targetRegions"])
+    sandbox_stack.raise_event(run, "approve", {"by": "erin"})
+    status = sandbox_stack.wait_for_run(run)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["latest"] == {"westeurope": "1.0.0", "eastus": "1.0.0"}
