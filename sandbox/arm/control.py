@@ -94,6 +94,8 @@ def post_settings(store: Store, req: Request) -> Any:
             raise ControlError(f"Unknown setting {name!r}; known: {', '.join(DEFAULT_SETTINGS)}.")
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise ControlError(f"Setting {name!r} must be a non-negative number.")
+    if "page_size" in spec and (not isinstance(spec["page_size"], int) or spec["page_size"] < 1):
+        raise ControlError("Setting 'page_size' must be a positive integer.")
     store.settings.update(spec)
     store.save()
     return store.settings

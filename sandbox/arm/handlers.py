@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from sandbox.arm import auth, faults, galleries, ids, operations, quotas, regions, versions, vms
 from sandbox.arm.errors import (
@@ -64,8 +65,20 @@ def _ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> 
     return Response(status, body, headers or {})
 
 
-def _listing(items: list[Any]) -> Response:
-    return _ok({"value": items})
+def _listing(ctx: Ctx, items: list[Any]) -> Response:
+    """A list answer, paged like ARM: `nextLink` carries a `$skiptoken` to the next page."""
+    size = int(ctx.store.settings["page_size"])
+    token = ctx.req.query.get("$skiptoken", "0")
+    if not token.isdigit():
+        raise ArmError(
+            f"Invalid $skiptoken '{token}': follow nextLink as given.", code="InvalidParameter"
+        )
+    start = int(token)
+    body: dict[str, Any] = {"value": items[start : start + size]}
+    if start + size < len(items):
+        query = urlencode({"api-version": ctx.api_version, "$skiptoken": start + size})
+        body["nextLink"] = f"{ctx.req.base_url}{ctx.req.path}?{query}"
+    return _ok(body)
 
 
 def _lro_headers(ctx: Ctx, op: dict[str, Any]) -> dict[str, str]:
@@ -131,7 +144,7 @@ def _list_vms(ctx: Ctx, prefix: str) -> Response:
     records = [r for k, r in sorted(ctx.store.collection("vms").items()) if k.startswith(prefix)]
     for record in records:
         vms.settle(ctx.store, record)
-    return _listing([vms.render_vm(ctx.store, r) for r in records])
+    return _listing(ctx, [vms.render_vm(ctx.store, r) for r in records])
 
 
 @route(VM, "GET", "Microsoft.Compute/virtualMachines/read")
@@ -169,7 +182,7 @@ def generalize_vm(ctx: Ctx) -> Response:
 # -- scale sets ---------------------------------------------------------------------------------
 def _list_scale_sets(ctx: Ctx, prefix: str) -> Response:
     items = ctx.store.collection("scale_sets").items()
-    return _listing([r["body"] for k, r in sorted(items) if k.startswith(prefix)])
+    return _listing(ctx, [r["body"] for k, r in sorted(items) if k.startswith(prefix)])
 
 
 @route(
@@ -212,14 +225,14 @@ def _g(ctx: Ctx) -> tuple[str, str, str]:
 @route(SUB + PROV + r"/galleries", "GET", "Microsoft.Compute/galleries/read")
 def list_all_galleries(ctx: Ctx) -> Response:
     return _listing(
-        galleries.list_galleries(ctx.store, f"/subscriptions/{ctx.params['sub']}/".lower())
+        ctx, galleries.list_galleries(ctx.store, f"/subscriptions/{ctx.params['sub']}/".lower())
     )
 
 
 @route(RG + PROV + r"/galleries", "GET", "Microsoft.Compute/galleries/read")
 def list_galleries(ctx: Ctx) -> Response:
     prefix = ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/"
-    return _listing(galleries.list_galleries(ctx.store, prefix))
+    return _listing(ctx, galleries.list_galleries(ctx.store, prefix))
 
 
 @route(GAL, "GET", "Microsoft.Compute/galleries/read")
@@ -256,7 +269,7 @@ def _i(ctx: Ctx) -> tuple[str, str, str, str]:
 @route(GAL + r"/images", "GET", "Microsoft.Compute/galleries/images/read")
 def list_images(ctx: Ctx) -> Response:
     galleries.get_gallery(ctx.store, *_g(ctx))
-    return _listing(galleries.list_images(ctx.store, ids.key(ids.gallery_id(*_g(ctx)))))
+    return _listing(ctx, galleries.list_images(ctx.store, ids.key(ids.gallery_id(*_g(ctx)))))
 
 
 @route(IMG, "GET", "Microsoft.Compute/galleries/images/read")
@@ -301,7 +314,7 @@ def _expand(ctx: Ctx) -> bool:
 def list_versions(ctx: Ctx) -> Response:
     galleries.get_image(ctx.store, *_i(ctx))
     records = versions.list_versions(ctx.store, ids.key(ids.image_id(*_i(ctx))))
-    return _listing([versions.render(ctx.store, r) for r in records])
+    return _listing(ctx, [versions.render(ctx.store, r) for r in records])
 
 
 @route(VER, "GET", "Microsoft.Compute/galleries/images/versions/read")
@@ -350,7 +363,7 @@ def list_usages(ctx: Ctx) -> Response:
             "Use e.g. 'westeurope'.",
             code="InvalidParameter",
         )
-    return _listing(quotas.usages(ctx.store, ctx.params["sub"], region.name))
+    return _listing(ctx, quotas.usages(ctx.store, ctx.params["sub"], region.name))
 
 
 def _operation(ctx: Ctx) -> tuple[dict[str, Any], str, dict[str, Any] | None]:

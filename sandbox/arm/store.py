@@ -31,6 +31,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "replication_failure_point": 0.5,
     # Retry-After (integer seconds) on operation status answers; 0 suits a simulated clock
     "retry_after_seconds": 0,
+    # items per page of a list answer (ARM pages with nextLink)
+    "page_size": 100,
 }
 
 DEFAULT_LIMITS: dict[str, int] = {

@@ -244,3 +244,30 @@ def test_reset_forgets_everything_and_can_restart_the_clock(arm_emulator: Any) -
     assert fresh["clock"]["scale"] == 0
     with pytest.raises(RuntimeError, match="400"):
         arm_emulator.control("POST", "reset", {"clock": "yesterday"})
+
+
+def test_lists_are_paged_and_the_sdk_follows_next_link(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    for name in ("vm-a", "vm-b", "vm-c", "vm-d"):
+        arm_emulator.control(
+            "POST",
+            "vms",
+            {
+                "subscription_id": SUB,
+                "resource_group": "rg-src",
+                "name": name,
+                "location": "westeurope",
+            },
+        )
+    arm_emulator.control("POST", "settings", {"page_size": 2})
+    client = arm_emulator.compute_client(SUB)
+    names = [vm.name for vm in client.virtual_machines.list("rg-src")]
+    assert names == ["vm-a", "vm-b", "vm-build", "vm-c", "vm-d"]
+    lists = [
+        r
+        for r in arm_emulator.control("GET", "requests")["requests"]
+        if r["path"].endswith("/virtualMachines")
+    ]
+    assert len(lists) == 3
+    with pytest.raises(RuntimeError, match="page_size"):
+        arm_emulator.control("POST", "settings", {"page_size": 0})
