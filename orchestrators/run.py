@@ -6,6 +6,7 @@ everything here is derived from the input, activity results and the context.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from typing import Any
 
@@ -95,6 +96,13 @@ def definition_id_of(request: dict[str, Any]) -> str:
 
 
 def who(payload: Any) -> str:
+    # DF Python hands an event raised by DurableOrchestrationClient.raise_event to the
+    # orchestrator as its JSON text (azure-functions-durable-python#295), not as a dict.
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return ""
     if isinstance(payload, dict) and payload.get("by"):
         comment = f" ({payload['comment']})" if payload.get("comment") else ""
         return f" by {payload['by']}{comment}"
