@@ -8,8 +8,8 @@ import pytest
 
 from galleryflow.api.hooks import matching_pipelines, read_event
 
-# shared/ sits beside the clone (here and in CI).
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "devops-payloads"
+# Real Azure DevOps payloads, copied from ../shared/reference/devops-payloads.
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "devops-payloads"
 
 
 @dataclass
