@@ -14,6 +14,7 @@ from typing import Any
 from activities import bp
 from activities.guard import Payload, guarded
 from activities.inventory import full_gallery, load_versions, records
+from activities.quota import image_version_usage
 from galleryflow.azure import compute
 from galleryflow.domain.quotas import QuotaUsage
 from galleryflow.domain.retention import (
@@ -27,8 +28,7 @@ from galleryflow.domain.retention import (
 
 def _quota(target: dict[str, Any], gallery: dict[str, Any]) -> QuotaUsage | None:
     location = compute.get_image_definition(gallery, target["definition"])["location"]
-    usage = compute.get_usages(str(gallery["subscription_id"]), location).get("image_versions")
-    return QuotaUsage(int(usage[0]), int(usage[1])) if usage else None
+    return image_version_usage(str(gallery["subscription_id"]), location)
 
 
 @guarded
