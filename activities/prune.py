@@ -9,14 +9,12 @@ the version this run just published.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from activities import bp
 from activities.guard import Payload, guarded
 from activities.inventory import full_gallery, load_versions, records
 from activities.quota import image_version_usage
 from galleryflow.azure import compute
-from galleryflow.domain.quotas import QuotaUsage
 from galleryflow.domain.retention import (
     RetentionAction,
     RetentionDecision,
@@ -24,11 +22,6 @@ from galleryflow.domain.retention import (
     RetentionPolicy,
     plan_retention,
 )
-
-
-def _quota(target: dict[str, Any], gallery: dict[str, Any]) -> QuotaUsage | None:
-    location = compute.get_image_definition(gallery, target["definition"])["location"]
-    return image_version_usage(str(gallery["subscription_id"]), location)
 
 
 @guarded
@@ -40,12 +33,16 @@ def _prune(payload: Payload) -> Payload:
     protect = set(payload.get("protect") or [])
     adding = int(payload.get("adding") or 0)
     versions = load_versions(target, with_in_use=True)
+    # The definition's region is the gallery's home: the quota counts there, and a shrunk
+    # version must keep it (ARM needs a version's own region among its targets).
+    home = str(compute.get_image_definition(gallery, target["definition"])["location"])
     planned = plan_retention(
         records(versions),
         policy,
         now=datetime.fromisoformat(payload["now"]),
-        quota=_quota(target, gallery) if adding else None,
+        quota=image_version_usage(str(gallery["subscription_id"]), home) if adding else None,
         adding=adding,
+        home_region=home,
     )
     plan = _protecting(planned, protect)
     deleted: list[str] = []

@@ -229,12 +229,19 @@ def test_rollback_refused_when_a_region_would_have_no_good_version(
 
 def test_prune_shrinks_old_versions_to_one_region(sandbox_stack: Stack) -> None:
     ids = _seed(sandbox_stack, "shrink", power_state="deallocated")
-    for name in ("2.0.0", "2.0.1", "2.0.2"):
+    # The old versions list the home region (the definition's, westeurope) last or in the
+    # middle: the region a shrink keeps must be the home region, not the first listed one.
+    listed = {
+        "2.0.0": ["eastus", "westus3", "westeurope"],
+        "2.0.1": ["westus3", "westeurope", "eastus"],
+        "2.0.2": ["westeurope", "eastus", "westus3"],
+    }
+    for name, regions in listed.items():
         _put_version(
             sandbox_stack,
             ids,
             name,
-            ["westeurope", "eastus", "westus3"],
+            regions,
             profile={"excludeFromLatest": False},
             safetyProfile={"allowDeletionOfReplicatedLocations": True},
         )
