@@ -1,7 +1,8 @@
 """Preflight: read the source VM, gallery, definition, versions and quotas; return the plan.
 
 The orchestrator follows the plan; every rule comes from galleryflow.domain (request
-validation, source region, version naming) or source_checks. Nothing is changed here.
+validation, VM-vs-definition compatibility, source region, version naming, quota math).
+Nothing is changed here.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 from activities import bp
 from activities.guard import Payload, guarded, refuse
 from activities.quota import quota_check
-from activities.source_checks import source_problems
 from galleryflow.azure import compute
+from galleryflow.domain.compatibility import source_mismatches
 from galleryflow.domain.regions import normalise_region
 from galleryflow.domain.request import PublishRequest, RequestValidationError, RolloutMode
 from galleryflow.domain.versions import VersionError, next_version
@@ -32,10 +33,10 @@ def _preflight(payload: Payload) -> Payload:
     gallery = request.gallery.to_dict()
     compute.get_gallery(gallery)
     definition = compute.get_image_definition(gallery, request.image_definition)
-    mismatches = source_problems(vm, definition, generalize=request.generalize)
+    mismatches = source_mismatches(vm, definition, generalize=request.generalize)
     if mismatches:
-        message = "; ".join(text for _, text in mismatches)
-        return refuse(mismatches[0][0], message, request.source_vm_id)
+        message = "; ".join(m.message for m in mismatches)
+        return refuse(mismatches[0].code, message, request.source_vm_id)
     warnings: list[str] = []
     request, added = request.with_source_region(str(vm.get("location") or ""))
     if added:
