@@ -27,19 +27,11 @@ from typing import Any
 
 import yaml
 
+from galleryflow.domain.problems import Problem
+
 SCHEMA_VERSION = 1
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 _PIPELINE_FIELDS = {"name", "nightly", "devops", "request"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-    hint: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message, "hint": self.hint}
 
 
 class PipelinesConfigError(ValueError):
