@@ -202,7 +202,7 @@ RETENTION_SPEC = Obj(
         ),
         Field(
             "shrink_old_to_one_region",
-            Bool("old kept versions keep only their first region instead of being deleted"),
+            Bool("old versions shrink to the gallery's home region instead of being deleted"),
             False,
         ),
         Field(
