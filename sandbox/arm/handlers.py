@@ -93,6 +93,25 @@ def _simple_op(ctx: Ctx, target: str, location: str) -> dict[str, Any]:
     )
 
 
+def _put_answer(ctx: Ctx, record: dict[str, Any], created: bool) -> Response:
+    """A gallery or definition PUT: the resource as it is now, and an operation to poll."""
+    op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
+    return _ok(record["body"], 201 if created else 200, _lro_headers(ctx, op))
+
+
+def _delete_answer(
+    ctx: Ctx, collection: str, resource_id: str, delete: Callable[[], bool]
+) -> Response:
+    """204 when there is nothing to delete, else 202 with an operation to poll. `delete`
+    removes the resource (or raises why it cannot) and says whether it was there."""
+    key = ids.key(resource_id)
+    record = ctx.store.collection(collection).get(key)
+    if record is None or not delete():
+        return _ok(None, 204)
+    op = _simple_op(ctx, key, record["location"])
+    return _ok(None, 202, _lro_headers(ctx, op))
+
+
 # -- resource groups ----------------------------------------------------------------------------
 @route(
     SUB + r"/resourcegroups/(?P<rg>[^/]+)",
@@ -243,8 +262,7 @@ def get_gallery(ctx: Ctx) -> Response:
 @route(GAL, "PUT", "Microsoft.Compute/galleries/write")
 def put_gallery(ctx: Ctx) -> Response:
     record, created = galleries.put_gallery(ctx.store, *_g(ctx), ctx.req.json())
-    op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
-    return _ok(record["body"], 201 if created else 200, _lro_headers(ctx, op))
+    return _put_answer(ctx, record, created)
 
 
 @route(GAL, "PATCH", "Microsoft.Compute/galleries/write")
@@ -254,11 +272,12 @@ def patch_gallery(ctx: Ctx) -> Response:
 
 @route(GAL, "DELETE", "Microsoft.Compute/galleries/delete")
 def delete_gallery(ctx: Ctx) -> Response:
-    record = ctx.store.collection("galleries").get(ids.key(ids.gallery_id(*_g(ctx))))
-    if record is None or not galleries.delete_gallery(ctx.store, *_g(ctx)):
-        return _ok(None, 204)
-    op = _simple_op(ctx, ids.key(ids.gallery_id(*_g(ctx))), record["location"])
-    return _ok(None, 202, _lro_headers(ctx, op))
+    return _delete_answer(
+        ctx,
+        "galleries",
+        ids.gallery_id(*_g(ctx)),
+        lambda: galleries.delete_gallery(ctx.store, *_g(ctx)),
+    )
 
 
 # -- image definitions --------------------------------------------------------------------------
@@ -280,8 +299,7 @@ def get_image(ctx: Ctx) -> Response:
 @route(IMG, "PUT", "Microsoft.Compute/galleries/images/write")
 def put_image(ctx: Ctx) -> Response:
     record, created = galleries.put_image(ctx.store, *_i(ctx), ctx.req.json())
-    op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
-    return _ok(record["body"], 201 if created else 200, _lro_headers(ctx, op))
+    return _put_answer(ctx, record, created)
 
 
 @route(IMG, "PATCH", "Microsoft.Compute/galleries/images/write")
@@ -291,11 +309,9 @@ def patch_image(ctx: Ctx) -> Response:
 
 @route(IMG, "DELETE", "Microsoft.Compute/galleries/images/delete")
 def delete_image(ctx: Ctx) -> Response:
-    record = ctx.store.collection("images").get(ids.key(ids.image_id(*_i(ctx))))
-    if record is None or not galleries.delete_image(ctx.store, *_i(ctx)):
-        return _ok(None, 204)
-    op = _simple_op(ctx, ids.key(ids.image_id(*_i(ctx))), record["location"])
-    return _ok(None, 202, _lro_headers(ctx, op))
+    return _delete_answer(
+        ctx, "images", ids.image_id(*_i(ctx)), lambda: galleries.delete_image(ctx.store, *_i(ctx))
+    )
 
 
 # -- image versions -----------------------------------------------------------------------------
@@ -346,11 +362,12 @@ def patch_version(ctx: Ctx) -> Response:
 
 @route(VER, "DELETE", "Microsoft.Compute/galleries/images/versions/delete")
 def delete_version(ctx: Ctx) -> Response:
-    record = ctx.store.collection("versions").get(ids.key(ids.version_id(*_v(ctx))))
-    if record is None or not versions.delete_version(ctx.store, *_v(ctx)):
-        return _ok(None, 204)
-    op = _simple_op(ctx, record["key"], record["location"])
-    return _ok(None, 202, _lro_headers(ctx, op))
+    return _delete_answer(
+        ctx,
+        "versions",
+        ids.version_id(*_v(ctx)),
+        lambda: versions.delete_version(ctx.store, *_v(ctx)),
+    )
 
 
 # -- usages and operations ----------------------------------------------------------------------
