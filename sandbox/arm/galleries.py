@@ -145,17 +145,28 @@ def patch_gallery(
     return record
 
 
-def delete_gallery(store: Store, sub: str, rg: str, name: str) -> bool:
-    key = ids.key(ids.gallery_id(sub, rg, name))
-    if key not in store.collection("galleries"):
+def _delete_without_children(
+    store: Store, collection: str, key: str, children: str, refusal: str
+) -> bool:
+    """Delete the record at `key` unless a record of `children` is nested under it (ARM
+    refuses that with CannotDeleteResource). False when there was nothing to delete."""
+    if key not in store.collection(collection):
         return False
-    if any(image_key.startswith(key + "/images/") for image_key in store.collection("images")):
-        raise CannotDeleteResource(
-            f"Can not delete gallery '{name}' before its nested resources are deleted: it still "
-            "has image definitions. Delete its image versions and definitions first."
-        )
-    del store.collection("galleries")[key]
+    if any(child.startswith(f"{key}/{children}/") for child in store.collection(children)):
+        raise CannotDeleteResource(refusal)
+    del store.collection(collection)[key]
     return True
+
+
+def delete_gallery(store: Store, sub: str, rg: str, name: str) -> bool:
+    return _delete_without_children(
+        store,
+        "galleries",
+        ids.key(ids.gallery_id(sub, rg, name)),
+        "images",
+        f"Can not delete gallery '{name}' before its nested resources are deleted: it still "
+        "has image definitions. Delete its image versions and definitions first.",
+    )
 
 
 def list_galleries(store: Store, prefix: str) -> list[dict[str, Any]]:
@@ -284,16 +295,14 @@ def patch_image(
 
 
 def delete_image(store: Store, sub: str, rg: str, gallery: str, name: str) -> bool:
-    key = ids.key(ids.image_id(sub, rg, gallery, name))
-    if key not in store.collection("images"):
-        return False
-    if any(v.startswith(key + "/versions/") for v in store.collection("versions")):
-        raise CannotDeleteResource(
-            f"Can not delete image definition '{name}' before its nested resources are deleted: "
-            "it still has image versions. Delete its versions first."
-        )
-    del store.collection("images")[key]
-    return True
+    return _delete_without_children(
+        store,
+        "images",
+        ids.key(ids.image_id(sub, rg, gallery, name)),
+        "versions",
+        f"Can not delete image definition '{name}' before its nested resources are deleted: "
+        "it still has image versions. Delete its versions first.",
+    )
 
 
 def list_images(store: Store, gallery_key: str) -> list[dict[str, Any]]:
