@@ -158,6 +158,15 @@ def _delete_without_children(
     return True
 
 
+def check_parent_location(kind: str, location: str, parent_location: str) -> None:
+    """A definition or version lives in its gallery's region."""
+    if location != parent_location:
+        raise InvalidParameter(
+            f"{kind} location '{location}' must match the gallery's location '{parent_location}'.",
+            target="location",
+        )
+
+
 def delete_gallery(store: Store, sub: str, rg: str, name: str) -> bool:
     return _delete_without_children(
         store,
@@ -234,12 +243,7 @@ def put_image(
         )
     parent = get_gallery_as_parent(store, sub, rg, gallery)
     location = location_of(body)
-    if location != parent["location"]:
-        raise InvalidParameter(
-            f"Image definition location '{location}' must match the gallery's location "
-            f"'{parent['location']}'.",
-            target="location",
-        )
+    check_parent_location("Image definition", location, parent["location"])
     props = field(body, "properties", dict, "", required=True)
     clean = _image_properties(props)
     rid = ids.image_id(sub, rg, gallery, name)

@@ -70,12 +70,7 @@ def put_version(
     version_requests.check_version_name(name)
     image_record = _parent_image(store, sub, rg, gallery, image)
     location = galleries.location_of(body)
-    if location != image_record["location"]:
-        raise InvalidParameter(
-            f"Image version location '{location}' must match the gallery's location "
-            f"'{image_record['location']}'.",
-            target="location",
-        )
+    galleries.check_parent_location("Image version", location, image_record["location"])
     props = field(body, "properties", dict, "", required=True)
     rid = ids.version_id(sub, rg, gallery, image, name)
     existing = store.collection("versions").get(ids.key(rid))

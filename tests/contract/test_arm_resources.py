@@ -173,3 +173,21 @@ def test_bad_gallery_requests_are_400(
         arm_emulator.compute_client(SUB).galleries.begin_create_or_update("rg-g", name, body)
     assert bad.value.status_code == 400
     assert fragment in bad.value.error.message
+
+
+def test_definition_outside_its_galleries_region_is_400(arm_emulator: Any) -> None:
+    arm_emulator.control(
+        "POST",
+        "resource-groups",
+        {"subscription_id": SUB, "name": "rg-g", "location": "westeurope"},
+    )
+    client = arm_emulator.compute_client(SUB)
+    client.galleries.begin_create_or_update("rg-g", "galL", {"location": "westeurope"}).result()
+    with pytest.raises(HttpResponseError) as bad:
+        client.gallery_images.begin_create_or_update(
+            "rg-g", "galL", "win", {**DEFINITION, "location": "eastus"}
+        )
+    assert (bad.value.status_code, bad.value.error.code) == (400, "InvalidParameter")
+    assert bad.value.error.message == (
+        "Image definition location 'eastus' must match the gallery's location 'westeurope'."
+    )
