@@ -521,40 +521,43 @@ class Engine:
             h.orchestrator_completed(now),
             h.execution_completed(now, "Failed", output_text),
         ]
-        with self.store.tx():
-            base = self.store.history_length(inst.instance_id)
-            self.store.append_history(inst.instance_id, inst.execution_id, base, episode)
-            self.store.delete_messages(consumed)
-            self.store.delete_pending_work(inst.instance_id)
-            inst.status = "Failed"
-            inst.output = output_text
-            inst.last_updated = now
-            if custom_status_text is not None:
-                inst.custom_status = custom_status_text
-            if action_log is not None:
-                inst.action_log = [[kind, name] for kind, name, _ in action_log]
-            self.store.put_instance(inst)
-            self._notify_parent(inst, h.sub_failed(now, -1, output, ""), now)
-        self._cache.pop(inst.instance_id, None)
-        self.notify()
+        if custom_status_text is not None:
+            inst.custom_status = custom_status_text
+        if action_log is not None:
+            inst.action_log = [[kind, name] for kind, name, _ in action_log]
+        told = h.sub_failed(now, -1, output, "")
+        self._end(inst, episode, consumed, now, "Failed", output_text, told)
 
     def _finish_terminated(
         self, inst: Instance, consumed: list[int], event: dict[str, Any], now: str
     ) -> None:
         reason = event.get("Input") or ""
         episode = [h.orchestrator_started(now), event, h.orchestrator_completed(now)]
+        told = h.sub_failed(now, -1, f"Instance terminated: {reason}", "")
+        self._end(inst, episode, consumed, now, "Terminated", json.dumps(reason), told)
+
+    def _end(
+        self,
+        inst: Instance,
+        episode: list[dict[str, Any]],
+        consumed: list[int],
+        now: str,
+        status: str,
+        output_text: str,
+        parent_event: dict[str, Any],
+    ) -> None:
+        """Record the last episode and end the instance (failed or terminated): its
+        messages and pending work go, its parent (if any) gets `parent_event`."""
         with self.store.tx():
             base = self.store.history_length(inst.instance_id)
             self.store.append_history(inst.instance_id, inst.execution_id, base, episode)
             self.store.delete_messages(consumed)
             self.store.delete_pending_work(inst.instance_id)
-            inst.status = "Terminated"
-            inst.output = json.dumps(reason)
+            inst.status = status
+            inst.output = output_text
             inst.last_updated = now
             self.store.put_instance(inst)
-            self._notify_parent(
-                inst, h.sub_failed(now, -1, f"Instance terminated: {reason}", ""), now
-            )
+            self._notify_parent(inst, parent_event, now)
         self._cache.pop(inst.instance_id, None)
         self.notify()
 
