@@ -118,6 +118,7 @@ def test_publish_watch_to_success_then_list_and_show(
 
     assert result.exit_code == 0, result.output
     assert "started publish run" in result.output and "succeeded: 1.0.0" in result.output
+    assert "\n  capturing vm-build" not in result.output  # no line-by-line log: the live view
     assert exclude_flags(sandbox_stack, target, "1.0.0") == (
         False,
         {"westeurope": False, "eastus": False},
@@ -164,6 +165,9 @@ def test_a_partially_succeeded_run_exits_2(
 
     assert result.exit_code == 2, result.output
     assert "partially_succeeded" in result.output and "Failed" in result.output
+    # Not a terminal: each log line is printed once as it comes, the full view at the end.
+    assert result.output.count("\n  replicating to 2 region(s)\n") == 1
+    assert result.output.index("  replicating to") < result.output.index("╭─ publish")
     assert exclude_flags(sandbox_stack, target, "1.0.0") == (
         True,
         {"westeurope": False, "northeurope": True},
