@@ -148,28 +148,24 @@ def _matches(rule: dict[str, Any], method: str, path: str, principal: str | None
     return not (rule.get("principal") and rule["principal"] != principal)
 
 
+def _take(
+    store: Store, kind: str, method: str, path: str, principal: str | None
+) -> dict[str, Any] | None:
+    """The first rule of `kind` that matches the request and fires (firing counts it)."""
+    for rule in store.data["faults"]:
+        if rule["kind"] == kind and _matches(rule, method, path, principal) and _fires(store, rule):
+            return rule
+    return None
+
+
 def take_http_fault(
     store: Store, method: str, path: str, principal: str | None
 ) -> dict[str, Any] | None:
-    for rule in store.data["faults"]:
-        if (
-            rule["kind"] == "http"
-            and _matches(rule, method, path, principal)
-            and _fires(store, rule)
-        ):
-            return rule
-    return None
+    return _take(store, "http", method, path, principal)
 
 
 def take_lro_outcome(store: Store, method: str, path: str) -> dict[str, Any] | None:
-    for rule in store.data["faults"]:
-        if (
-            rule["kind"] == "lro_outcome"
-            and _matches(rule, method, path, None)
-            and _fires(store, rule)
-        ):
-            return rule
-    return None
+    return _take(store, "lro_outcome", method, path, None)
 
 
 def take_replication_failure(store: Store, region: str, version_id: str) -> str | None:
