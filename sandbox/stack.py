@@ -325,26 +325,21 @@ class Stack:
 
     def hold_clock(self, hold: bool) -> dict[str, Any]:
         """Freeze (or release) the host's simulated clock: durable timers stop firing."""
-        response = self.session.post(
-            f"{self.host.url}/admin/clock",
-            json={"hold": hold},
-            headers={"x-functions-key": self.keys["masterKey"]},
-            timeout=30,
-        )
-        if response.status_code >= 400:
-            raise StackError(f"hold clock: {response.status_code} {response.text}")
-        return dict(response.json())
+        return self._host_clock("hold clock", {"hold": hold}, timeout=30)
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the host's simulated clock (it pushes the new time to the emulator)."""
+        return self._host_clock("advance clock", {"advance_seconds": seconds}, timeout=60)
+
+    def _host_clock(self, what: str, body: dict[str, Any], timeout: float) -> dict[str, Any]:
         response = self.session.post(
             f"{self.host.url}/admin/clock",
-            json={"advance_seconds": seconds},
+            json=body,
             headers={"x-functions-key": self.keys["masterKey"]},
-            timeout=60,
+            timeout=timeout,
         )
         if response.status_code >= 400:
-            raise StackError(f"advance clock: {response.status_code} {response.text}")
+            raise StackError(f"{what}: {response.status_code} {response.text}")
         return dict(response.json())
 
     # ---- host: Durable management API and HTTP API -----------------------------------
