@@ -1,0 +1,166 @@
+"""`ops rollback`, `ops prune` and `ops versions`: maintenance of one image definition."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from sandbox.operator.client import ApiClient
+from sandbox.operator.options import (
+    DEFAULT_INTERVAL,
+    DEFAULT_TIMEOUT,
+    AsJson,
+    Definition,
+    Gallery,
+    GalleryRg,
+    Interval,
+    Key,
+    Subscription,
+    Timeout,
+    Url,
+)
+from sandbox.operator.output import console, print_json, reporting
+from sandbox.operator.views import prune_view, rollback_view, run_view, versions_view
+from sandbox.operator.watch import exit_code, watch_run
+
+
+def _gallery(resource_group: str, name: str, subscription: str | None) -> dict[str, str]:
+    gallery = {"resource_group": resource_group, "name": name}
+    if subscription:
+        gallery["subscription_id"] = subscription
+    return gallery
+
+
+def rollback(
+    gallery_rg: GalleryRg,
+    gallery: Gallery,
+    definition: Definition,
+    version: Annotated[str, typer.Option(help="the bad version to take out of latest")],
+    url: Url,
+    key: Key,
+    region: Annotated[
+        list[str] | None, typer.Option(help="only in this region (repeat); default: everywhere")
+    ] = None,
+    subscription: Subscription = None,
+    interval: Interval = DEFAULT_INTERVAL,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    as_json: AsJson = False,
+) -> None:
+    """Exclude a version from latest (POST /api/rollback); shows latest before and after."""
+    with reporting(as_json):
+        client = ApiClient(url, key)
+        answer = client.rollback(
+            {
+                "gallery": _gallery(gallery_rg, gallery, subscription),
+                "image_definition": definition,
+                "version": version,
+                "regions": list(region) if region else None,
+            }
+        )
+        summary = watch_run(
+            client, str(answer["id"]), interval=interval, timeout=timeout, console=None
+        )
+        if as_json:
+            print_json(summary)
+        else:
+            _show_rollback(summary)
+    raise typer.Exit(exit_code(summary))
+
+
+def _show_rollback(summary: dict[str, Any]) -> None:
+    out = console()
+    if summary.get("state") == "succeeded":
+        out.print(rollback_view(summary.get("result") or {}))
+        return
+    message = str((summary.get("error") or {}).get("message") or "the rollback failed")
+    if "RollbackRefused: " in message:
+        reasons = message.split("RollbackRefused: ", 1)[1].split("; ")
+        out.print(f"[bold red]rollback refused[/]: nothing was changed (run {summary['id']})")
+        for reason in reasons:
+            out.print(f"  - {reason}", markup=False)
+        out.print("[yellow]hint: publish or keep another good version in those regions first[/]")
+    else:
+        out.print(f"[bold red]rollback {summary.get('state')}[/] (run {summary['id']})")
+        out.print(message, markup=False)
+
+
+def prune(
+    gallery_rg: GalleryRg,
+    gallery: Gallery,
+    definition: Definition,
+    url: Url,
+    key: Key,
+    apply: Annotated[bool, typer.Option(help="carry out the plan (default: dry run)")] = False,
+    keep_last: Annotated[int | None, typer.Option(help="always keep the newest N")] = None,
+    keep_newer_than_days: Annotated[
+        int | None, typer.Option(help="keep versions younger than this")
+    ] = None,
+    min_good_versions: Annotated[
+        int | None, typer.Option(help="never fewer good, fully replicated versions")
+    ] = None,
+    shrink_old_to_one_region: Annotated[
+        bool | None,
+        typer.Option(
+            "--shrink-old-to-one-region/--no-shrink-old-to-one-region",
+            help="shrink old kept versions to their first region instead of deleting",
+        ),
+    ] = None,
+    quota_headroom: Annotated[
+        int | None, typer.Option(help="free version slots to keep per region")
+    ] = None,
+    subscription: Subscription = None,
+    interval: Interval = DEFAULT_INTERVAL,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    as_json: AsJson = False,
+) -> None:
+    """Plan retention for a definition (POST /api/prune); deletes only with --apply."""
+    retention = {
+        name: value
+        for name, value in (
+            ("keep_last", keep_last),
+            ("keep_newer_than_days", keep_newer_than_days),
+            ("min_good_versions", min_good_versions),
+            ("shrink_old_to_one_region", shrink_old_to_one_region),
+            ("quota_headroom", quota_headroom),
+        )
+        if value is not None
+    }
+    with reporting(as_json):
+        client = ApiClient(url, key)
+        answer = client.prune(
+            {
+                "gallery": _gallery(gallery_rg, gallery, subscription),
+                "image_definition": definition,
+                "retention": retention,
+                "apply": apply,
+            }
+        )
+        summary = watch_run(
+            client, str(answer["id"]), interval=interval, timeout=timeout, console=None
+        )
+        if as_json:
+            print_json(summary)
+        elif summary.get("state") == "succeeded":
+            console().print(prune_view(summary.get("result") or {}))
+        else:
+            console().print(run_view(summary))
+    raise typer.Exit(exit_code(summary))
+
+
+def versions(
+    gallery_rg: GalleryRg,
+    gallery: Gallery,
+    definition: Definition,
+    url: Url,
+    key: Key,
+    subscription: Subscription = None,
+    as_json: AsJson = False,
+) -> None:
+    """Versions of a definition: regions, replication, exclude flags, in use, latest."""
+    with reporting(as_json):
+        answer = ApiClient(url, key).versions(gallery, definition, gallery_rg, subscription)
+        if as_json:
+            print_json(answer)
+        else:
+            console().print(versions_view(answer))

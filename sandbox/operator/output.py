@@ -1,0 +1,57 @@
+"""How the operator commands print: rich on stdout, errors on stderr, or JSON with --json;
+every expected failure becomes a message and an exit status, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from sandbox.operator.client import ApiClient, OperatorError
+from sandbox.operator.views import error_view
+from sandbox.operator.watch import EXIT_STILL_RUNNING, WatchDeadline, watch_run
+
+
+def console() -> Console:
+    return Console(highlight=False)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+@contextmanager
+def reporting(as_json: bool) -> Iterator[None]:
+    """Turn every expected failure into a readable message (or JSON) and an exit status."""
+    try:
+        yield
+    except OperatorError as error:
+        if as_json:
+            print_json(error.to_dict())
+        else:
+            Console(stderr=True, highlight=False).print(error_view(error), end="")
+        raise typer.Exit(1) from None
+    except WatchDeadline as stop:
+        if as_json:
+            print_json(stop.summary)
+        else:
+            Console(stderr=True, highlight=False).print(f"[yellow]{stop}[/]")
+        raise typer.Exit(EXIT_STILL_RUNNING) from None
+    except KeyboardInterrupt:
+        Console(stderr=True).print("stopped watching; the run goes on")
+        raise typer.Exit(130) from None
+
+
+def follow(
+    client: ApiClient, run_id: str, interval: float, timeout: float, as_json: bool
+) -> dict[str, Any]:
+    summary = watch_run(
+        client, run_id, interval=interval, timeout=timeout, console=None if as_json else console()
+    )
+    if as_json:
+        print_json(summary)
+    return summary

@@ -1,0 +1,170 @@
+"""`ops publish` and `ops runs list|show|approve|reject|cancel`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sandbox.operator.client import ApiClient, OperatorError
+from sandbox.operator.options import (
+    DEFAULT_INTERVAL,
+    DEFAULT_TIMEOUT,
+    AsJson,
+    By,
+    Comment,
+    Interval,
+    Key,
+    RunId,
+    Timeout,
+    Url,
+)
+from sandbox.operator.output import console, follow, print_json, reporting
+from sandbox.operator.views import run_view, runs_table
+from sandbox.operator.watch import exit_code
+
+
+def _read_request(path: Path) -> dict[str, Any]:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OperatorError(f"cannot read {path}: {exc.strerror}", code="BadRequestFile") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise OperatorError(
+            f"{path} is not valid JSON: {exc}",
+            code="BadRequestFile",
+            hint="the publish request is one JSON object (docs/CONTRACTS.md)",
+        ) from None
+    if not isinstance(data, dict):
+        raise OperatorError(f"{path} must hold one JSON object", code="BadRequestFile")
+    return data
+
+
+def publish(
+    request_file: Annotated[Path, typer.Argument(help="publish request JSON file ('-': stdin)")],
+    url: Url,
+    key: Key,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="same key -> same run (Idempotency-Key header)")
+    ] = None,
+    watch: Annotated[bool, typer.Option(help="follow the run until it ends")] = False,
+    interval: Interval = DEFAULT_INTERVAL,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    as_json: AsJson = False,
+) -> None:
+    """Start a publish run (POST /api/publish); with --watch, follow it to the end."""
+    with reporting(as_json):
+        request = _read_request(request_file)
+        client = ApiClient(url, key)
+        answer = client.publish(request, idempotency_key)
+        run_id = str(answer["id"])
+        if as_json and not watch:
+            print_json(answer)
+            return
+        if not as_json:
+            verb = "joined existing" if answer.get("existing") else "started"
+            console().print(f"{verb} publish run {run_id}")
+        if not watch:
+            console().print(f"follow it: python -m sandbox ops runs show {run_id} --watch")
+            return
+        summary = follow(client, run_id, interval, timeout, as_json)
+    raise typer.Exit(exit_code(summary))
+
+
+def runs_list(
+    url: Url,
+    key: Key,
+    definition: Annotated[
+        str | None, typer.Option(help="image definition name or resource id")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="pending, running, awaiting_approval, succeeded, partially_succeeded, "
+            "failed or canceled"
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List runs, newest first (GET /api/runs)."""
+    with reporting(as_json):
+        runs = ApiClient(url, key).runs(definition, status).get("runs", [])
+        if as_json:
+            print_json(runs)
+        else:
+            console().print(runs_table(runs))
+
+
+def runs_show(
+    run_id: Annotated[str, typer.Argument(metavar="ID", help="run id")],
+    url: Url,
+    key: Key,
+    watch: Annotated[bool, typer.Option(help="follow the run live until it ends")] = False,
+    interval: Interval = DEFAULT_INTERVAL,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    as_json: AsJson = False,
+) -> None:
+    """Show a run (GET /api/runs/{id}); --watch follows it and exits with its outcome."""
+    with reporting(as_json):
+        client = ApiClient(url, key)
+        if not watch:
+            summary = client.run(run_id)
+            if as_json:
+                print_json(summary)
+            else:
+                console().print(run_view(summary))
+            return
+        summary = follow(client, run_id, interval, timeout, as_json)
+    raise typer.Exit(exit_code(summary))
+
+
+def _send_event(
+    event: str, run_id: str, url: str, key: str, by: str | None, comment: str | None, as_json: bool
+) -> None:
+    with reporting(as_json):
+        answer = ApiClient(url, key).run_event(run_id, event, by, comment)
+        if as_json:
+            print_json(answer)
+        else:
+            console().print(f"sent {event} to run {run_id}")
+
+
+def runs_approve(
+    run_id: RunId,
+    url: Url,
+    key: Key,
+    by: By = None,
+    comment: Comment = None,
+    as_json: AsJson = False,
+) -> None:
+    """Approve the next wave of a run that waits for approval."""
+    _send_event("approve", run_id, url, key, by, comment, as_json)
+
+
+def runs_reject(
+    run_id: RunId,
+    url: Url,
+    key: Key,
+    by: By = None,
+    comment: Comment = None,
+    as_json: AsJson = False,
+) -> None:
+    """Reject a run that waits for approval (it fails; the version stays out of latest)."""
+    _send_event("reject", run_id, url, key, by, comment, as_json)
+
+
+def runs_cancel(
+    run_id: RunId,
+    url: Url,
+    key: Key,
+    by: By = None,
+    comment: Comment = None,
+    as_json: AsJson = False,
+) -> None:
+    """Cancel a live run."""
+    _send_event("cancel", run_id, url, key, by, comment, as_json)
