@@ -22,6 +22,15 @@ DEFINITION = {
 }
 
 
+def _resource_group(emulator: Any) -> None:
+    """rg-g in westeurope, where the gallery tests put their galleries."""
+    emulator.control(
+        "POST",
+        "resource-groups",
+        {"subscription_id": SUB, "name": "rg-g", "location": "westeurope"},
+    )
+
+
 def test_vm_list_get_start_power_off(arm_emulator: Any) -> None:
     seed_capture_scenario(arm_emulator, SUB, data_disks=[{"lun": 0, "size_gb": 256}])
     arm_emulator.control(
@@ -78,11 +87,7 @@ def test_scale_sets_list_and_get_with_image_reference(arm_emulator: Any) -> None
 
 
 def test_gallery_lifecycle_and_nesting(arm_emulator: Any) -> None:
-    arm_emulator.control(
-        "POST",
-        "resource-groups",
-        {"subscription_id": SUB, "name": "rg-g", "location": "westeurope"},
-    )
+    _resource_group(arm_emulator)
     client = arm_emulator.compute_client(SUB)
     gallery = client.galleries.begin_create_or_update(
         "rg-g", "galA", {"location": "West Europe", "tags": {"team": "platform"}}
@@ -140,11 +145,7 @@ def test_resource_group_must_exist(arm_emulator: Any) -> None:
 
 
 def test_definition_under_missing_gallery(arm_emulator: Any) -> None:
-    arm_emulator.control(
-        "POST",
-        "resource-groups",
-        {"subscription_id": SUB, "name": "rg-g", "location": "westeurope"},
-    )
+    _resource_group(arm_emulator)
     with pytest.raises(ResourceNotFoundError) as missing:
         arm_emulator.compute_client(SUB).gallery_images.begin_create_or_update(
             "rg-g", "nogallery", "win", DEFINITION
@@ -164,11 +165,7 @@ def test_definition_under_missing_gallery(arm_emulator: Any) -> None:
 def test_bad_gallery_requests_are_400(
     arm_emulator: Any, name: str, body: Any, fragment: str
 ) -> None:
-    arm_emulator.control(
-        "POST",
-        "resource-groups",
-        {"subscription_id": SUB, "name": "rg-g", "location": "westeurope"},
-    )
+    _resource_group(arm_emulator)
     with pytest.raises(HttpResponseError) as bad:
         arm_emulator.compute_client(SUB).galleries.begin_create_or_update("rg-g", name, body)
     assert bad.value.status_code == 400
@@ -176,11 +173,7 @@ def test_bad_gallery_requests_are_400(
 
 
 def test_definition_outside_its_galleries_region_is_400(arm_emulator: Any) -> None:
-    arm_emulator.control(
-        "POST",
-        "resource-groups",
-        {"subscription_id": SUB, "name": "rg-g", "location": "westeurope"},
-    )
+    _resource_group(arm_emulator)
     client = arm_emulator.compute_client(SUB)
     client.galleries.begin_create_or_update("rg-g", "galL", {"location": "westeurope"}).result()
     with pytest.raises(HttpResponseError) as bad:
