@@ -106,24 +106,22 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         quota = plan["quota"]
         retention = self.request.get("retention", {})
         if not retention.get("auto_prune") or retention.get("dry_run"):
-            raise StepFailed(
-                "preflight",
-                quota.get("region") or self.definition_id,
-                "QuotaExceeded",
-                quota.get("message", "gallery quota is full"),
-            )
+            raise self.quota_exceeded(quota)
         self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version slot(s)")
         yield from self.prune(adding=1, step="preflight")
         plan = yield from self.activity("preflight_publish", payload, "preflight")
         if not plan["quota"]["fits"]:
-            quota = plan["quota"]
-            raise StepFailed(
-                "preflight",
-                quota.get("region") or self.definition_id,
-                "QuotaExceeded",
-                quota.get("message", "gallery quota is full"),
-            )
+            raise self.quota_exceeded(plan["quota"])
         return plan
+
+    def quota_exceeded(self, quota: dict[str, Any]) -> StepFailed:
+        """The preflight failure for a quota the run does not fit (the region says where)."""
+        return StepFailed(
+            "preflight",
+            quota.get("region") or self.definition_id,
+            "QuotaExceeded",
+            quota.get("message", "gallery quota is full"),
+        )
 
     def fail(self, message: str) -> Gen:
         """Leave nothing half-promoted; delete the version only when asked to."""
