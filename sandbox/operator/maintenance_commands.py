@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from sandbox.operator.client import ApiClient
 from sandbox.operator.options import (
@@ -76,13 +77,23 @@ def _show_rollback(summary: dict[str, Any]) -> None:
     message = str((summary.get("error") or {}).get("message") or "the rollback failed")
     if "RollbackRefused: " in message:
         reasons = message.split("RollbackRefused: ", 1)[1].split("; ")
-        out.print(f"[bold red]rollback refused[/]: nothing was changed (run {summary['id']})")
+        out.print(
+            Text.assemble(
+                ("rollback refused", "bold red"), f": nothing was changed (run {summary['id']})"
+            )
+        )
         for reason in reasons:
-            out.print(f"  - {reason}", markup=False)
-        out.print("[yellow]hint: publish or keep another good version in those regions first[/]")
+            out.print(f"  - {reason}")
+        out.print(
+            Text("hint: publish or keep another good version in those regions first", "yellow")
+        )
     else:
-        out.print(f"[bold red]rollback {summary.get('state')}[/] (run {summary['id']})")
-        out.print(message, markup=False)
+        out.print(
+            Text.assemble(
+                (f"rollback {summary.get('state')}", "bold red"), f" (run {summary['id']})"
+            )
+        )
+        out.print(message)
 
 
 def prune(

@@ -10,14 +10,16 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sandbox.operator.client import ApiClient, OperatorError
 from sandbox.operator.views import error_view
 from sandbox.operator.watch import EXIT_STILL_RUNNING, WatchDeadline, watch_run
 
 
-def console() -> Console:
-    return Console(highlight=False)
+def console(*, stderr: bool = False) -> Console:
+    # No markup: names, reasons and messages come from the API and may contain brackets.
+    return Console(stderr=stderr, highlight=False, markup=False)
 
 
 def print_json(data: Any) -> None:
@@ -33,16 +35,16 @@ def reporting(as_json: bool) -> Iterator[None]:
         if as_json:
             print_json(error.to_dict())
         else:
-            Console(stderr=True, highlight=False).print(error_view(error), end="")
+            console(stderr=True).print(error_view(error), end="")
         raise typer.Exit(1) from None
     except WatchDeadline as stop:
         if as_json:
             print_json(stop.summary)
         else:
-            Console(stderr=True, highlight=False).print(f"[yellow]{stop}[/]")
+            console(stderr=True).print(Text(str(stop), style="yellow"))
         raise typer.Exit(EXIT_STILL_RUNNING) from None
     except KeyboardInterrupt:
-        Console(stderr=True).print("stopped watching; the run goes on")
+        console(stderr=True).print("stopped watching; the run goes on")
         raise typer.Exit(130) from None
 
 

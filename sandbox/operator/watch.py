@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from sandbox.operator.client import ApiClient, OperatorError
 from sandbox.operator.views import run_view
@@ -94,7 +95,7 @@ def watch_run(
     while True:
         log = [str(line) for line in summary.get("log") or []]
         for line in new_log_lines(seen, log):
-            console.print(f"  {line}", highlight=False, markup=False)
+            console.print(Text(f"  {line}"))
         seen = log
         if summary.get("finished"):
             break

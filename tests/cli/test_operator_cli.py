@@ -312,14 +312,17 @@ def test_a_bad_key_is_a_clear_error_and_no_key_is_ever_printed(sandbox_stack: St
     )
     assert as_json.exit_code == 1
     assert json.loads(as_json.stdout)["error"]["code"] == "Unauthorized"
+    flag = ops(sandbox_stack, "runs", "show", "some-run", "--key", wrong, "--watch")
+    assert flag.exit_code == 1 and "HTTP 401" in flag.output
     real = sandbox_stack.keys["functionKeys"]["default"]
-    bad_body = json.dumps({"schema_version": 1, "colour": "blue"})
+    bad_body = json.dumps({"schema_version": 1, "colour": "blue", "target_regions": [{}]})
     invalid = ops(sandbox_stack, "publish", "-", stdin=bad_body)
     assert invalid.exit_code == 1
     assert "$.colour: unknown field" in invalid.output and "hint: remove it" in invalid.output
+    assert "$.target_regions[0].name: is required" in invalid.output
     unknown = ops(sandbox_stack, "runs", "show", "no-such-run")
     assert unknown.exit_code == 1 and "No run with id 'no-such-run'" in unknown.output
-    for output in (result.output, as_json.output, invalid.output, unknown.output):
+    for output in (result.output, as_json.output, flag.output, invalid.output, unknown.output):
         assert wrong not in output and real not in output
 
 
