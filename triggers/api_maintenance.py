@@ -10,7 +10,7 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.errors import ApiError, problem, validation_failed
+from galleryflow.api.errors import problem, run_in_progress, validation_failed
 from galleryflow.api.ids import definition_key
 from galleryflow.domain.request import (
     RequestValidationError,
@@ -48,11 +48,9 @@ async def _start_maintenance(
 ) -> str:
     running = await live_run_for_definition(client, definition_key(canonical))
     if running is not None:
-        raise ApiError(
-            409,
-            "RunInProgress",
+        raise run_in_progress(
+            running,
             f"Run {running} is publishing this image definition; try again when it has finished.",
-            [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
         )
     run_id = str(await client.start_new(name, uuid.uuid4().hex, canonical))
     logger.info("%s run %s started for %s", name, run_id, definition_key(canonical))

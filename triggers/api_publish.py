@@ -9,7 +9,7 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.errors import ApiError, problem, validation_failed
+from galleryflow.api.errors import problem, run_in_progress, validation_failed
 from galleryflow.api.ids import IDEMPOTENCY_KEY, definition_key, publish_instance_id
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
 from triggers import bp
@@ -51,12 +51,10 @@ async def start_publish(
     if running is not None and running == instance_id:
         return instance_id, True  # a concurrent request with the same key started it
     if running is not None:
-        raise ApiError(
-            409,
-            "RunInProgress",
+        raise run_in_progress(
+            running,
             f"Run {running} is publishing this image definition; one run per definition at a time. "
             "Wait for it to finish (or cancel it), then send the request again.",
-            [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
         )
     try:
         started = await client.start_new(

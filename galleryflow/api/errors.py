@@ -46,5 +46,15 @@ def validation_failed(details: list[Problem], what: str = "request") -> ApiError
     )
 
 
+def run_in_progress(running: str, message: str) -> ApiError:
+    """409: the live run `running` holds the image definition; `message` says what to do."""
+    return ApiError(
+        409,
+        "RunInProgress",
+        message,
+        [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
+    )
+
+
 def not_found(what: str, ident: str) -> ApiError:
     return ApiError(404, "NotFound", f"No {what} with id {ident!r}.")
