@@ -102,7 +102,8 @@ class Str(Spec):
                 )
             )
             return INVALID
-        if self.pattern is not None and re.search(self.pattern, value) is None:
+        # fullmatch, not search: with search `$` also matches before a final "\n".
+        if self.pattern is not None and re.fullmatch(self.pattern, value) is None:
             problems.append(Problem(path, f"{value!r} has the wrong format", self.pattern_hint))
             return INVALID
         cleaned = self.normalise(value) if self.normalise else value

@@ -76,7 +76,7 @@ class VmRef:
 
 
 def parse_vm_id(vm_id: str) -> VmRef:
-    match = re.match(VM_ID_PATTERN, vm_id)
+    match = re.fullmatch(VM_ID_PATTERN, vm_id)
     if match is None:
         raise ValueError(f"{vm_id!r} is not a virtual machine resource id")
     return VmRef(*match.groups())

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 INT32_MAX = 2**31 - 1
-_VERSION = re.compile(r"^(\d{1,10})\.(\d{1,10})\.(\d{1,10})$")
+# [0-9], not \\d (which takes digits of every script); used with fullmatch.
+_VERSION = re.compile(r"([0-9]{1,10})\.([0-9]{1,10})\.([0-9]{1,10})")
 VERSION_PATTERN = r"^[0-9]{1,10}\.[0-9]{1,10}\.[0-9]{1,10}$"
 VERSION_HINT = "use three numbers separated by dots, each 0..2147483647, e.g. 1.2.3"
 
@@ -56,7 +57,7 @@ class Version:
 
 def parse_version(text: str) -> Version:
     """`"1.10.0"` -> Version(1, 10, 0); raises VersionError with a hint otherwise."""
-    match = _VERSION.match(text)
+    match = _VERSION.fullmatch(text)
     if match is None:
         raise VersionError(f"{text!r} is not a version name", VERSION_HINT)
     major, minor, patch = (int(g) for g in match.groups())

@@ -15,6 +15,7 @@ from galleryflow.domain.request import (
     PublishRequest,
     RequestValidationError,
     parse_publish_request,
+    parse_vm_id,
 )
 
 SUB = "00000000-0000-0000-0000-000000000001"
@@ -216,6 +217,17 @@ def test_not_an_object_is_one_problem() -> None:
             "integer",
         ),
         ({"tags": {"team": 5}}, "$.tags.team", "string"),
+        # `$` alone would also match before a final newline; names must match whole.
+        (
+            {"gallery": {"resource_group": "rg-images", "name": "galProd\n"}},
+            "$.gallery.name",
+            "format",
+        ),
+        ({"image_definition": "ubuntu-golden\n"}, "$.image_definition", "format"),
+        ({"version": {"strategy": "explicit", "value": "1.2.3\n"}}, "$.version.value", "format"),
+        ({"version": {"strategy": "explicit", "value": "\u0661.2.3"}}, "$.version.value", "format"),
+        ({"source_vm_id": VM_ID + "\n"}, "$.source_vm_id", "format"),
+        ({"idempotency_key": "run-1\n"}, "$.idempotency_key", "format"),
     ],
 )
 def test_single_rule_violations(change: dict[str, Any], path: str, words: str) -> None:
@@ -423,3 +435,8 @@ def test_rules_of_one_region_are_checked_even_when_another_member_is_bad() -> No
         "$.target_regions[0].storage_account_type",
         "$.target_regions[1].name",
     }
+
+
+def test_a_vm_id_with_a_trailing_newline_is_not_parsed() -> None:
+    with pytest.raises(ValueError, match="not a virtual machine resource id"):
+        parse_vm_id(VM_ID + "\n")

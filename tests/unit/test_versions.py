@@ -42,7 +42,20 @@ def test_leading_zeros_compare_as_numbers_but_keep_their_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1.2", "1.2.3.4", "v1.2.3", "1.-2.3", "", "1..3", "1.2.2147483648", " 1.2.3"]
+    "text",
+    [
+        "1.2",
+        "1.2.3.4",
+        "v1.2.3",
+        "1.-2.3",
+        "",
+        "1..3",
+        "1.2.2147483648",
+        " 1.2.3",
+        "1.2.3\n",  # `$` also matches before a final newline
+        "\u0661.2.3",  # ARABIC-INDIC DIGIT ONE: `\d` matches digits of every script
+        "1.\uff12.3",  # FULLWIDTH DIGIT TWO
+    ],
 )
 def test_bad_names_are_refused_with_a_hint(text: str) -> None:
     with pytest.raises(VersionError) as caught:
