@@ -96,9 +96,25 @@ def read_settings(app_dir: Path) -> dict[str, str]:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise AppLoadError(f"{path} is not valid JSON: {exc}") from exc
-        values.update({k: str(v) for k, v in (data.get("Values") or {}).items()})
+        values.update(_file_values(path, data))
     values.update(os.environ)
     return values
+
+
+def _file_values(path: Path, data: Any) -> dict[str, str]:
+    """`Values` of local.settings.json; any other shape is refused with what to write instead."""
+    if not isinstance(data, dict):
+        raise AppLoadError(
+            f"{path} must be a JSON object like"
+            f' {{"IsEncrypted": false, "Values": {{"NAME": "value"}}}}, not {type(data).__name__}'
+        )
+    values = data.get("Values") or {}
+    if not isinstance(values, dict):
+        raise AppLoadError(
+            f"{path}: 'Values' must be a JSON object of setting names to values"
+            f' ({{"NAME": "value"}}), not {type(values).__name__}'
+        )
+    return {str(k): str(v) for k, v in values.items()}
 
 
 def load_app(app_dir: Path) -> LoadedApp:
