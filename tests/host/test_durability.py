@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -74,9 +75,20 @@ def test_galleryflow_function_app_loads(
     assert response.status_code == 200
     body = response.json()
     assert body["taskHub"] == "galleryflow"
-    listed = {f["name"] for f in body["functions"]}
+    listed = {f["name"]: f["trigger"] for f in body["functions"]}
+    assert listed == galleryflow_expected_functions()
     printed = {line.split(":")[0].strip() for line in host.stdout_lines[1:]}
-    assert listed == printed
+    assert set(listed) == printed
+
+
+def galleryflow_expected_functions() -> dict[str, str]:
+    """EXPECTED of tests/test_function_app.py (tests/ is no package: load that file by path)."""
+    path = REPO / "tests" / "test_function_app.py"
+    spec = importlib.util.spec_from_file_location("_galleryflow_expected_functions", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.EXPECTED)
 
 
 def test_sim_clock_is_pushed_to_the_arm_emulator_and_survives_restart(
