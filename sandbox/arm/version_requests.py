@@ -13,15 +13,19 @@ from sandbox.arm.errors import InvalidParameter, OperationNotAllowed, QuotaExcee
 from sandbox.arm.store import Store
 from sandbox.arm.validation import enum, field, timestamp
 
-VERSION_NAME = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+# Whole-name match over ASCII digits only: `$` would also match before a final "\n" and
+# `\d` takes digits of every script. Ten digits still allow 9999999999, so the value
+# is checked against the 32-bit limit below.
+VERSION_NAME = re.compile(r"([0-9]{1,10})\.([0-9]{1,10})\.([0-9]{1,10})")
+INT32_MAX = 2**31 - 1
 STORAGE_TYPES = ["Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"]
 MAX_DISK_GB = 2048
 PP = "properties.publishingProfile"
 
 
 def check_version_name(name: str) -> None:
-    match = VERSION_NAME.match(name)
-    if not match or any(int(part) > 2**31 - 1 for part in match.groups()):
+    match = VERSION_NAME.fullmatch(name)
+    if not match or any(int(part) > INT32_MAX for part in match.groups()):
         raise InvalidParameter(
             f"The gallery image version name '{name}' is invalid. Use Major.Minor.Patch where each "
             "part is a 32-bit integer, e.g. 1.2.3.",

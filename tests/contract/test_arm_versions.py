@@ -108,6 +108,9 @@ BAD_SAFETY = {"safetyProfile": {"allowDeletionOfReplicatedLocations": "no"}}
         ("1.0.0.0", None, "Major.Minor.Patch"),
         ("1.a.0", None, "Major.Minor.Patch"),
         ("1.0.4294967296", None, "32-bit"),
+        ("1.0.0\n", None, "Major.Minor.Patch"),  # sent as 1.0.0%0A
+        ("\u0661.0.0", None, "Major.Minor.Patch"),  # ARABIC-INDIC ONE, sent as %D9%A1.0.0
+        ("1.0.00000000001", None, "Major.Minor.Patch"),
         ("1.0.0", lambda b: _regions(b).append({"name": "mars"}), "mars"),
         (
             "1.0.0",
