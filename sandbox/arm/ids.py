@@ -11,12 +11,6 @@ _VM_ID = re.compile(
     r"Microsoft\.Compute/virtualMachines/(?P<name>[^/]+)$",
     re.IGNORECASE,
 )
-_IMAGE_ID = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
-    r"Microsoft\.Compute/galleries/(?P<gallery>[^/]+)/images/(?P<image>[^/]+)"
-    r"(/versions/(?P<version>[^/]+))?$",
-    re.IGNORECASE,
-)
 
 
 def rg_id(sub: str, rg: str) -> str:
@@ -51,14 +45,6 @@ def key(resource_id: str) -> str:
 def parse_vm_id(value: str) -> tuple[str, str, str] | None:
     match = _VM_ID.match(value.rstrip("/"))
     return (match["sub"], match["rg"], match["name"]) if match else None
-
-
-def image_key_of(value: str) -> str | None:
-    """The definition key a VM/scale-set imageReference.id points at (definition or version)."""
-    match = _IMAGE_ID.match(value.rstrip("/"))
-    if not match:
-        return None
-    return key(image_id(match["sub"], match["rg"], match["gallery"], match["image"]))
 
 
 def parent(resource_id: str, levels: int = 2) -> str:

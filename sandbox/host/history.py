@@ -110,10 +110,6 @@ def execution_completed(ts: str, status: str, result_text: str | None) -> dict[s
     return event(T.EXECUTION_COMPLETED, ts, OrchestrationStatus=status, Result=result_text)
 
 
-def continued_as_new(ts: str, input_text: str | None) -> dict[str, Any]:
-    return event(T.CONTINUE_AS_NEW, ts, Result=input_text)
-
-
 def for_status_api(
     events: list[dict[str, Any]], with_output: bool, with_input: bool = True
 ) -> list[dict[str, Any]]:

@@ -18,10 +18,6 @@ class HostKeys:
     system_keys: dict[str, str]
 
     @property
-    def default_function_key(self) -> str:
-        return self.function_keys["default"]
-
-    @property
     def durable_system_key(self) -> str:
         return self.system_keys[SYSTEM_KEY_NAME]
 

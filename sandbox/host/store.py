@@ -357,10 +357,6 @@ class Store:
         work = [ActivityWork(**dict(r)) for r in rows if r["id"] not in exclude]
         return work[:limit]
 
-    def count_activities(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) AS n FROM activities").fetchone()["n"])
-
     def finish_activity(self, work: ActivityWork, now: str, event: dict[str, Any]) -> None:
         """Result message and removal of the work item in one transaction (at-least-once)."""
         with self.tx() as db:
