@@ -35,7 +35,7 @@ from sandbox.host.timeutil import from_iso, to_iso
 log = logging.getLogger("sandbox.host.engine")
 
 MAX_INSTANCE_ID_LENGTH = 256
-CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024  # UTF-16 encoded JSON text, like the extension
+CUSTOM_STATUS_LIMIT_KB = 16  # whole KB of UTF-16 compact JSON, like the extension
 SCHEDULING_EVENTS = (
     T.TASK_SCHEDULED,
     T.TIMER_CREATED,
@@ -406,13 +406,11 @@ class Engine:
                 f"{', '.join(unsupported)} is not supported by the sandbox host"
                 " (see docs/sandbox-host.md, 'Known differences')"
             )
-        elif custom_status_text and len(custom_status_text.encode("utf-16-le")) > (
-            CUSTOM_STATUS_LIMIT_BYTES
-        ):
-            size_kb = len(custom_status_text.encode("utf-16-le")) / 1024
+        elif custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB:
             error = (
                 "The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB."
-                f" The current payload size is {size_kb:.1f} KB: keep custom status small."
+                f" The current payload size is {_custom_status_kb(custom)} KB:"
+                " keep custom status small."
             )
             custom_status_text = inst.custom_status
         if error is not None:
@@ -647,6 +645,13 @@ def _perf() -> float:
     import time
 
     return time.perf_counter()
+
+
+def _custom_status_kb(custom: Any) -> int:
+    """The extension's measure: compact JSON in UTF-16, truncated to whole KB (so it refuses
+    from 17 KB = 17408 bytes, not from 16384)."""
+    compact = json.dumps(custom, separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode("utf-16-le")) // 1024
 
 
 def _loads(text: str | None) -> Any:

@@ -209,6 +209,19 @@ def test_custom_status_over_16_kb_fails_the_instance(host: HostProcess) -> None:
     assert "16 KB" in status["output"]
 
 
+def test_custom_status_limit_is_the_extensions_whole_kilobytes(host: HostProcess) -> None:
+    # The extension measures compact JSON in UTF-16 and truncates to whole KB before comparing
+    # with 16: {"blob":"x..."} is size + 11 characters, so 17 KB (17408 bytes) is the first
+    # size that fails.
+    under = host.start_orchestration("big_status", {"size": 17408 // 2 - 11 - 1}).json()["id"]
+    assert host.wait_for_instance(under)["runtimeStatus"] == "Completed"
+    over = host.start_orchestration("big_status", {"size": 17408 // 2 - 11}).json()["id"]
+    status = host.wait_for_instance(over)
+    assert status["runtimeStatus"] == "Failed"
+    assert "must not exceed 16 KB" in status["output"]
+    assert "current payload size is 17 KB" in status["output"]
+
+
 def test_list_instances_and_bad_input(host: HostProcess) -> None:
     done = host.start_orchestration("chaining", {"name": "z"}).json()["id"]
     host.wait_for_instance(done)
