@@ -17,8 +17,6 @@ from activities.quota import image_version_usage
 from galleryflow.azure import compute
 from galleryflow.domain.retention import (
     RetentionAction,
-    RetentionDecision,
-    RetentionPlan,
     RetentionPolicy,
     plan_retention,
 )
@@ -44,7 +42,7 @@ def _prune(payload: Payload) -> Payload:
         adding=adding,
         home_region=home,
     )
-    plan = _protecting(planned, protect)
+    plan = planned.protecting(protect, "published by this run")
     deleted: list[str] = []
     shrunk: list[str] = []
     warnings: list[str] = []
@@ -70,19 +68,6 @@ def _prune(payload: Payload) -> Payload:
         "shrunk": shrunk,
         "warnings": warnings,
     }
-
-
-def _protecting(plan: RetentionPlan, protect: set[str]) -> RetentionPlan:
-    """The plan with the `protect`ed versions (the one this run publishes) kept."""
-    if not protect:
-        return plan
-    decisions = tuple(
-        RetentionDecision(d.name, RetentionAction.KEEP, ("published by this run",))
-        if d.name in protect and d.action is not RetentionAction.KEEP
-        else d
-        for d in plan.decisions
-    )
-    return RetentionPlan(decisions, must_free=plan.must_free, shortfall=plan.shortfall)
 
 
 @bp.activity_trigger(input_name="payload", activity="prune_versions")

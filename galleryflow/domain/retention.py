@@ -11,7 +11,7 @@ Order: newest first by version number; equal numbers spelled differently (1.2.3 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -94,6 +94,17 @@ class RetentionPlan:
                 "remaining version is protected: raise the quota or relax the policy"
             )
         return text
+
+    def protecting(self, names: Collection[str], reason: str) -> RetentionPlan:
+        """The plan with the named versions kept for `reason` (e.g. the version a run just
+        published, which the gallery may not list as latest yet)."""
+        decisions = tuple(
+            RetentionDecision(d.name, RetentionAction.KEEP, (reason,))
+            if d.name in names and d.action is not RetentionAction.KEEP
+            else d
+            for d in self.decisions
+        )
+        return replace(self, decisions=decisions)
 
     def to_dict(self) -> dict[str, Any]:
         return {

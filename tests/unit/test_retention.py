@@ -118,6 +118,31 @@ def test_minimum_good_versions_keeps_older_good_ones() -> None:
     assert "needed to keep 3 good versions" in plan.decisions[3].reasons
 
 
+def test_protecting_keeps_the_named_versions_and_nothing_else() -> None:
+    versions = [version(f"1.0.{i}", regions=("eastus", "westeurope")) for i in range(4)]
+    policy = RetentionPolicy(
+        keep_last=1, keep_newer_than_days=0, min_good_versions=1, shrink_old_to_one_region=True
+    )
+    plan = plan_retention(versions, policy, now=NOW, quota=QuotaUsage(used=10, limit=10), adding=1)
+    assert actions(plan) == {
+        "1.0.3": "keep",
+        "1.0.2": "shrink",
+        "1.0.1": "shrink",
+        "1.0.0": "delete",
+    }
+
+    kept = plan.protecting({"1.0.3", "1.0.2", "1.0.0"}, "published by this run")
+
+    assert actions(kept) == {"1.0.3": "keep", "1.0.2": "keep", "1.0.1": "shrink", "1.0.0": "keep"}
+    by_name = {d.name: d for d in kept.decisions}
+    assert by_name["1.0.2"].reasons == ("published by this run",)
+    assert by_name["1.0.2"].remove_regions == ()
+    assert by_name["1.0.3"] == plan.decisions[0]  # already kept: its own reasons stay
+    assert by_name["1.0.1"] == plan.decisions[2]
+    assert (kept.must_free, kept.shortfall) == (plan.must_free, plan.shortfall) == (1, 0)
+    assert plan.protecting(set(), "unused") == plan
+
+
 def test_shrink_keeps_the_home_region_and_quota_turns_shrinks_into_deletes() -> None:
     versions = [version(f"1.0.{i}", regions=("eastus", "westeurope", "westus")) for i in range(5)]
     policy = RetentionPolicy(keep_last=2, keep_newer_than_days=0, shrink_old_to_one_region=True)
