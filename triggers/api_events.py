@@ -12,6 +12,9 @@ from triggers import bp
 from triggers.http import api_route, json_body, json_response
 from triggers.runs_store import get_run
 
+# Events that answer an approval gate; `cancel` is accepted for any unfinished run.
+_GATE_EVENTS = ("approve", "reject")
+
 
 async def _raise_run_event(
     req: func.HttpRequest, client: df.DurableOrchestrationClient, event: str
@@ -27,6 +30,16 @@ async def _raise_run_event(
             409,
             "RunFinished",
             f"Run {run_id} already ended ({summary['state']}); nothing to {event}.",
+        )
+    if event in _GATE_EVENTS and summary["state"] != "awaiting_approval":
+        # Durable buffers events: an early approve would pass a later gate unseen.
+        raise ApiError(
+            409,
+            "NotAwaitingApproval",
+            f"Run {run_id} is {summary['state']} (step {summary['step'] or 'unknown'}), "
+            f"not awaiting approval; {event} is accepted only while the run waits at an "
+            "approval gate (state awaiting_approval, after a wave that needs approval). "
+            f"Poll GET /api/runs/{run_id} and send it then.",
         )
     try:
         await client.raise_event(run_id, event, payload)

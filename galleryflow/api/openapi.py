@@ -21,7 +21,7 @@ _ERRORS = {
     "401": "missing or wrong credentials",
     "403": "not allowed",
     "404": "no such run",
-    "409": "conflicts with a run in progress or a finished run",
+    "409": "conflicts with a run in progress, a finished run, or a run not awaiting approval",
     "413": f"body larger than {MAX_BODY_BYTES} bytes (512 KiB for /api/devops/hook)",
     "415": "body is not application/json",
 }

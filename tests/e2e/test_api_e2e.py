@@ -250,6 +250,33 @@ def test_second_publish_for_a_busy_definition_is_409_and_approval_finishes_it(
     assert any("approved by ann" in line for line in done["log"]), done["log"]
 
 
+def test_approve_before_the_gate_is_409_and_the_run_still_waits_for_a_real_approval(
+    stack: Stack, ids: DemoIds
+) -> None:
+    target = definition(stack, ids, "e2e-early")
+    request = target.request(
+        ["westeurope", "eastus"],
+        rollout={"mode": "waves", "waves": [["westeurope"], ["eastus"]], "approval": True},
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    # Sent while the first wave is still being captured/replicated: refused, not buffered.
+    for event in ("approve", "reject"):
+        early = assert_error(
+            stack.api("POST", f"runs/{run_id}/{event}", {"by": "mallory"}),
+            409,
+            "NotAwaitingApproval",
+        )
+        assert "awaiting_approval" in early["message"] and run_id in early["message"]
+    waiting = summary_until(stack, run_id, ("awaiting_approval", "succeeded", "failed"))
+    assert waiting["state"] == "awaiting_approval", waiting
+    assert waiting["waves"]["current"] == 1, waiting
+    assert stack.api("POST", f"runs/{run_id}/approve", {"by": "dave"}).status_code == 202
+    done = summary_until(stack, run_id, ("succeeded", "failed", "partially_succeeded"))
+    assert done["state"] == "succeeded", done
+    approvals = [line for line in done["log"] if "approved by" in line]
+    assert approvals and all("dave" in line for line in approvals), done["log"]
+
+
 def test_cancel_ends_a_waiting_run(stack: Stack, ids: DemoIds) -> None:
     target = definition(stack, ids, "e2e-cancel")
     request = target.request(
