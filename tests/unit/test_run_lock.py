@@ -1,6 +1,6 @@
 """Who holds an image definition among live runs (pure part of the run lock)."""
 
-from activities.run_lock import holder_of
+from galleryflow.domain.run_lock import holder_of
 
 DEF = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d"
 
