@@ -21,6 +21,8 @@ WEBHOOK_PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
 INSTANCE_PLACEHOLDER = "INSTANCEID"
 RUNNING_STATES = ("Pending", "Running", "ContinuedAsNew", "Suspended")
+# The extension's OrchestrationRuntimeStatus names (case-sensitive, like its Enum.TryParse).
+RUNTIME_STATUSES = (*RUNNING_STATES, "Completed", "Failed", "Canceled", "Terminated", "Unknown")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -171,10 +173,10 @@ class DurableApi:
         try:
             created_from = _time_arg(query.get("createdTimeFrom"))
             created_to = _time_arg(query.get("createdTimeTo"))
-            top = int(query["top"]) if query.get("top") else None
+            top = _top_arg(query.get("top"))
+            statuses = _statuses(query.get("runtimeStatus"))
         except ValueError as exc:
-            return error(400, "BadQuery", f"{exc}; use ISO-8601 UTC times and an integer top")
-        statuses = _statuses(query.get("runtimeStatus"))
+            return error(400, "BadQuery", str(exc))
         after = request.headers.get("x-ms-continuation-token") or None
         found = self.engine.store.query_instances(
             statuses, created_from, created_to, query.get("instanceIdPrefix"), top, after
@@ -204,13 +206,12 @@ class DurableApi:
         try:
             created_from = _time_arg(query.get("createdTimeFrom"))
             created_to = _time_arg(query.get("createdTimeTo"))
+            statuses = _statuses(query.get("runtimeStatus"))
         except ValueError as exc:
-            return error(400, "BadQuery", f"{exc}; use ISO-8601 UTC times")
+            return error(400, "BadQuery", str(exc))
         if created_from is None:
             return error(400, "BadQuery", "createdTimeFrom is required to purge by query")
-        deleted = self.engine.purge_by(
-            created_from, created_to, _statuses(query.get("runtimeStatus")) or []
-        )
+        deleted = self.engine.purge_by(created_from, created_to, statuses or [])
         if deleted == 0:
             return error(404, "NothingToPurge", "No finished instance matches the query.")
         return web.json_response({"instancesDeleted": deleted})
@@ -309,7 +310,19 @@ def _time_arg(value: str | None) -> str | None:
     try:
         return to_iso(from_iso(value))
     except (ValueError, OverflowError) as exc:
-        raise ValueError(f"'{value}' is not a time") from exc
+        raise ValueError(f"'{value}' is not a time; use ISO-8601 UTC times") from exc
+
+
+def _top_arg(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        top = int(value)
+    except ValueError:
+        top = -1
+    if top < 0:
+        raise ValueError(f"top must be a whole number >= 0 (page size), not '{value}'")
+    return top or None
 
 
 def _seconds_arg(value: str | None) -> float | None:
@@ -320,6 +333,15 @@ def _seconds_arg(value: str | None) -> float | None:
 
 
 def _statuses(value: str | None) -> list[str] | None:
+    """Comma-separated runtime statuses. The extension silently drops names it cannot parse
+    (and with none left lists everything); the sandbox says which name is wrong instead."""
     if not value:
         return None
-    return [s.strip() for s in value.split(",") if s.strip()]
+    names = [s.strip() for s in value.split(",") if s.strip()]
+    unknown = [n for n in names if n not in RUNTIME_STATUSES]
+    if unknown:
+        raise ValueError(
+            f"runtimeStatus '{unknown[0]}' is unknown; use a comma-separated list of"
+            f" {', '.join(RUNTIME_STATUSES)}"
+        )
+    return names

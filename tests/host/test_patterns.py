@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -232,6 +233,65 @@ def test_list_instances_and_bad_input(host: HostProcess) -> None:
     assert "no_such_orchestrator" in unknown.json()["error"]["message"]
     bad_json = requests.post(host.webhook("orchestrators/chaining"), data="{not json", timeout=10)
     assert bad_json.status_code == 400 and "JSON" in bad_json.json()["error"]["message"]
+
+
+def listed_ids(host: HostProcess, **query: str) -> set[str]:
+    response = requests.get(host.webhook(f"instances?{urlencode(query)}"), timeout=10)
+    assert response.status_code == 200, response.text
+    return {s["instanceId"] for s in response.json()}
+
+
+def test_list_by_status_and_created_time_then_purge_by_query(
+    host: HostProcess, held_clock: None
+) -> None:
+    """Sim time is held, so each instance's createdTime is exactly the clock we read."""
+    early_at = host.set_clock()["now"]
+    early = host.start_orchestration("chaining", {"name": "e"}, "window-early").json()["id"]
+    assert host.wait_for_instance(early)["runtimeStatus"] == "Completed"
+    late_at = host.set_clock(advance_seconds=1)["now"]
+    late = host.start_orchestration("chaining", {"name": "l"}, "window-late").json()["id"]
+    assert host.wait_for_instance(late)["runtimeStatus"] == "Completed"
+    held = host.start_orchestration("human_interaction", {"timeout_hours": 5}, "window-held")
+    running = held.json()["id"]
+    host.wait_for_instance(running, until=lambda s: s["runtimeStatus"] == "Running")
+    host.set_clock(advance_seconds=1)
+
+    mine = {"instanceIdPrefix": "window-"}
+    assert listed_ids(host, **mine) == {early, late, running}
+    assert listed_ids(host, **mine, runtimeStatus="Completed") == {early, late}
+    assert listed_ids(host, **mine, runtimeStatus="Running,Pending") == {running}
+    assert listed_ids(host, **mine, createdTimeFrom=late_at) == {late, running}
+    assert listed_ids(host, **mine, createdTimeTo=early_at) == {early}
+    assert listed_ids(host, **mine, createdTimeFrom=early_at, createdTimeTo=early_at) == {early}
+
+    # Purge by query deletes the finished instances created in the window, never a running one.
+    window = {"createdTimeFrom": late_at, "createdTimeTo": late_at}
+    finished = listed_ids(host, **window, runtimeStatus="Completed,Failed,Terminated")
+    assert late in finished and running not in finished and early not in finished
+    purged = requests.delete(host.webhook(f"instances?{urlencode(window)}"), timeout=10)
+    assert purged.status_code == 200, purged.text
+    assert purged.json() == {"instancesDeleted": len(finished)}
+    assert host.status(late) is None
+    assert host.status(early) is not None and host.status(running) is not None
+    assert host.raise_event(running, "approve", "done").status_code == 202
+    assert host.wait_for_instance(running)["runtimeStatus"] == "Completed"
+
+
+def test_list_and_purge_refuse_unknown_status_and_negative_top(host: HostProcess) -> None:
+    for query in ("runtimeStatus=Complete", "runtimeStatus=Completed,Bogus", "top=-1", "top=x"):
+        response = requests.get(host.webhook(f"instances?{query}"), timeout=10)
+        assert response.status_code == 400, query
+        assert response.json()["error"]["code"] == "BadQuery"
+    unknown = requests.get(host.webhook("instances?runtimeStatus=Complete"), timeout=10)
+    message = unknown.json()["error"]["message"]
+    assert "'Complete'" in message and "Completed" in message and "Terminated" in message
+    negative = requests.get(host.webhook("instances?top=-1"), timeout=10)
+    assert "top" in negative.json()["error"]["message"]
+    purge = requests.delete(
+        host.webhook("instances?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Done"),
+        timeout=10,
+    )
+    assert purge.status_code == 400 and "'Done'" in purge.json()["error"]["message"]
 
 
 def test_admin_lists_functions(host: HostProcess) -> None:
