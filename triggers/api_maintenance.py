@@ -12,6 +12,7 @@ import azure.functions as func
 
 from galleryflow.api.errors import problem, run_in_progress, validation_failed
 from galleryflow.api.ids import definition_key
+from galleryflow.api.runs import RUN_KINDS
 from galleryflow.domain.request import (
     RequestValidationError,
     parse_prune_request,
@@ -23,6 +24,8 @@ from triggers.http import api_route, json_body
 from triggers.runs_store import live_run_for_definition
 
 logger = logging.getLogger("galleryflow.api")
+
+RUN_NAMES = tuple(RUN_KINDS)
 
 
 def _with_default_subscription(canonical: dict[str, Any]) -> dict[str, Any]:
@@ -46,11 +49,14 @@ def _with_default_subscription(canonical: dict[str, Any]) -> dict[str, Any]:
 async def _start_maintenance(
     client: df.DurableOrchestrationClient, name: str, canonical: dict[str, Any]
 ) -> str:
-    running = await live_run_for_definition(client, definition_key(canonical))
+    # One galleryflow run per definition: a rollback and a prune (or two prunes) at once
+    # would each plan against versions the other is changing.
+    running = await live_run_for_definition(client, definition_key(canonical), kinds=RUN_NAMES)
     if running is not None:
         raise run_in_progress(
             running,
-            f"Run {running} is publishing this image definition; try again when it has finished.",
+            f"Run {running} is working on this image definition (publish, rollback or prune); "
+            "try again when it has finished.",
         )
     run_id = str(await client.start_new(name, uuid.uuid4().hex, canonical))
     logger.info("%s run %s started for %s", name, run_id, definition_key(canonical))

@@ -363,6 +363,43 @@ def test_prune_route_plans_a_dry_run(stack: Stack, ids: DemoIds) -> None:
     assert planned["result"]["applied"] is False
 
 
+def test_rollback_and_prune_are_409_while_a_prune_holds_the_definition(
+    stack: Stack, ids: DemoIds
+) -> None:
+    target = definition(stack, ids, "e2e-busy")
+    gallery = {k: v for k, v in target.gallery.items() if k != "subscription_id"}
+    # Throttle the prune's version listing (azure-core waits out each Retry-After) so the
+    # first prune run stays live for a few wall seconds.
+    stack.arm_control(
+        "POST",
+        "faults",
+        {
+            "kind": "http",
+            "status": 429,
+            "method": "GET",
+            "path": "/images/e2e-busy/versions",
+            "retry_after": 3,
+            "times": 3,
+        },
+    )
+    first = stack.api("POST", "prune", {"gallery": gallery, "image_definition": "e2e-busy"})
+    assert first.status_code == 202, first.text
+    first_id = first.json()["id"]
+    for body in (
+        {"gallery": gallery, "image_definition": "e2e-busy"},
+        {"gallery": gallery, "image_definition": "e2e-busy", "apply": True},
+    ):
+        busy = assert_error(stack.api("POST", "prune", body), 409, "RunInProgress")
+        assert first_id in busy["message"]
+    rollback = {"gallery": gallery, "image_definition": "e2e-busy", "version": "1.0.0"}
+    busy = assert_error(stack.api("POST", "rollback", rollback), 409, "RunInProgress")
+    assert busy["details"][0]["hint"] == f"GET /api/runs/{first_id}"
+    done = summary_until(stack, first_id, ("succeeded", "failed"))
+    assert done["state"] == "succeeded", done
+    runs = stack.api("GET", "runs?definition=e2e-busy").json()["runs"]
+    assert [r["id"] for r in runs] == [first_id]
+
+
 # ---- Azure DevOps: agentless task in callback mode ------------------------------------------
 
 
