@@ -1,8 +1,10 @@
 """Every ARM action the gateway performs, declared in one place.
 
 Each gateway function states the actions it needs with `@requires(...)`; a contract test
-checks that the union of those declarations equals `ARM_ACTIONS`. The infra engineer builds
-the least-privilege custom role from `ARM_ACTIONS`.
+checks that the union of those declarations equals `ARM_ACTIONS`. Each action also states the
+scope(s) the gateway performs it at (`ACTION_SCOPES`): the least-privilege custom roles in
+infra/ are exactly `actions_at(RESOURCE_GROUP)` (assigned on the gallery's and the source VMs'
+resource groups) and `actions_at(SUBSCRIPTION)` (assigned on their subscriptions).
 """
 
 from __future__ import annotations
@@ -22,23 +24,40 @@ VERSION_READ = "Microsoft.Compute/galleries/images/versions/read"
 VERSION_WRITE = "Microsoft.Compute/galleries/images/versions/write"
 VERSION_DELETE = "Microsoft.Compute/galleries/images/versions/delete"
 USAGES_READ = "Microsoft.Compute/locations/usages/read"
+# azure-core's pollers GET /subscriptions/<id>/providers/Microsoft.Compute/locations/<region>/
+# operations/<id> (and .../operationResults/<id>) until a long-running operation ends.
+LRO_POLL = "Microsoft.Compute/locations/operations/read"
 
-ARM_ACTIONS: frozenset[str] = frozenset(
-    {
-        VM_READ,
-        VM_DEALLOCATE,
-        VM_START,
-        VM_POWER_OFF,
-        VM_GENERALIZE,
-        VMSS_READ,
-        GALLERY_READ,
-        IMAGE_READ,
-        VERSION_READ,
-        VERSION_WRITE,
-        VERSION_DELETE,
-        USAGES_READ,
-    }
-)
+# Where an action is performed: inside a resource group (gallery, source VMs) or on paths
+# that live outside any resource group (subscription-wide lists, usages, operation status).
+RESOURCE_GROUP = "resourceGroup"
+SUBSCRIPTION = "subscription"
+
+ACTION_SCOPES: dict[str, frozenset[str]] = {
+    VM_READ: frozenset({RESOURCE_GROUP, SUBSCRIPTION}),  # get_vm; list_all (images in use)
+    VM_DEALLOCATE: frozenset({RESOURCE_GROUP}),
+    VM_START: frozenset({RESOURCE_GROUP}),
+    VM_POWER_OFF: frozenset({RESOURCE_GROUP}),
+    VM_GENERALIZE: frozenset({RESOURCE_GROUP}),
+    VMSS_READ: frozenset({SUBSCRIPTION}),  # list_all (images in use)
+    GALLERY_READ: frozenset({RESOURCE_GROUP}),
+    IMAGE_READ: frozenset({RESOURCE_GROUP}),
+    VERSION_READ: frozenset({RESOURCE_GROUP}),
+    VERSION_WRITE: frozenset({RESOURCE_GROUP}),
+    VERSION_DELETE: frozenset({RESOURCE_GROUP}),
+    USAGES_READ: frozenset({SUBSCRIPTION}),
+    LRO_POLL: frozenset({SUBSCRIPTION}),
+}
+
+ARM_ACTIONS: frozenset[str] = frozenset(ACTION_SCOPES)
+
+
+def actions_at(scope: str) -> frozenset[str]:
+    """The actions the gateway performs at `scope` (RESOURCE_GROUP or SUBSCRIPTION)."""
+    if scope not in (RESOURCE_GROUP, SUBSCRIPTION):
+        raise ValueError(f"unknown scope {scope!r}: use {RESOURCE_GROUP!r} or {SUBSCRIPTION!r}")
+    return frozenset(action for action, scopes in ACTION_SCOPES.items() if scope in scopes)
+
 
 # "<module>.<function>" -> the actions that function performs.
 DECLARED_ACTIONS: dict[str, frozenset[str]] = {}

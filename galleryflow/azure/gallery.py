@@ -391,7 +391,7 @@ def set_exclude_from_latest(
     return _patch_version(gallery, definition, name, patch)
 
 
-@a.requires(a.VERSION_DELETE)
+@a.requires(a.VERSION_DELETE, a.LRO_POLL)
 def delete_version(gallery: Mapping[str, Any], definition: str, name: str) -> dict[str, Any]:
     """Delete a version and wait for it. Idempotent: `{"deleted": True, "already_absent"}`.
 

@@ -64,7 +64,7 @@ def get_vm(vm_id: str) -> dict[str, Any]:
     return vm_to_dict(raw(vm))
 
 
-@a.requires(a.VM_DEALLOCATE)
+@a.requires(a.VM_DEALLOCATE, a.LRO_POLL)
 def deallocate_vm(vm_id: str) -> None:
     """Deallocate the VM and wait until ARM reports the operation done (idempotent)."""
     sub, rg, name = parse_vm_id(vm_id)
@@ -72,7 +72,7 @@ def deallocate_vm(vm_id: str) -> None:
         compute_client(sub).virtual_machines.begin_deallocate(rg, name).result()
 
 
-@a.requires(a.VM_START)
+@a.requires(a.VM_START, a.LRO_POLL)
 def start_vm(vm_id: str) -> None:
     """Start the VM and wait for the operation (idempotent)."""
     sub, rg, name = parse_vm_id(vm_id)
@@ -80,7 +80,7 @@ def start_vm(vm_id: str) -> None:
         compute_client(sub).virtual_machines.begin_start(rg, name).result()
 
 
-@a.requires(a.VM_POWER_OFF)
+@a.requires(a.VM_POWER_OFF, a.LRO_POLL)
 def power_off_vm(vm_id: str) -> None:
     """Power the VM off (stopped, still allocated) and wait for the operation."""
     sub, rg, name = parse_vm_id(vm_id)

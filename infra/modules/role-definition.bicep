@@ -1,10 +1,11 @@
 // The custom roles galleryflow runs with, from ../role-actions.json:
-// - publisher: exactly the ARM actions its gateway declares
-//   (galleryflow.azure.actions.ARM_ACTIONS; tests/infra compares them), assignable only on
-//   the gallery's and the source VMs' resource groups;
-// - subscription reader: the few reads galleryflow makes at subscription scope (quota
-//   usages, VMs and scale sets still using an image) and the status reads of long-running
-//   operations (their URLs live outside any resource group), assignable on the subscription.
+// - publisher: exactly the ARM actions its gateway declares at resource-group scope
+//   (galleryflow.azure.actions.actions_at(RESOURCE_GROUP); tests/infra compares them),
+//   assignable only on the gallery's and the source VMs' resource groups;
+// - subscription reader: exactly the actions it declares at subscription scope
+//   (actions_at(SUBSCRIPTION): quota usages, VMs and scale sets still using an image, and
+//   the status reads of long-running operations, whose URLs live outside any resource group),
+//   assignable on the subscription.
 targetScope = 'subscription'
 
 @description('Display name of the publisher role (unique in the tenant).')
@@ -14,9 +15,7 @@ param roleName string
 param assignableScopes array
 
 var publisherActions = loadJsonContent('../role-actions.json', '$.actions')
-var subscriptionReads = loadJsonContent('../role-actions.json', '$.subscriptionScopeActions')
-var lroPolling = loadJsonContent('../role-actions.json', '$.lroPollingActions')
-var subscriptionActions = concat(subscriptionReads, lroPolling)
+var subscriptionActions = loadJsonContent('../role-actions.json', '$.subscriptionScopeActions')
 
 resource publisher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)

@@ -402,7 +402,12 @@ def _operation(ctx: Ctx) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
     return op, final["status"], final["error"]
 
 
-@route(LOC + r"/operations/(?P<op>[^/]+)", "GET", None)
+# Status polls are authorized like Azure does: a principal without this action gets 403
+# AuthorizationFailed on the poll (the operation itself still runs).
+OPERATION_READ = "Microsoft.Compute/locations/operations/read"
+
+
+@route(LOC + r"/operations/(?P<op>[^/]+)", "GET", OPERATION_READ)
 def get_operation(ctx: Ctx) -> Response:
     op, status, error = _operation(ctx)
     headers = (
@@ -413,7 +418,7 @@ def get_operation(ctx: Ctx) -> Response:
     return _ok(operations.render(op, status, error), 200, headers)
 
 
-@route(LOC + r"/operationResults/(?P<op>[^/]+)", "GET", None)
+@route(LOC + r"/operationResults/(?P<op>[^/]+)", "GET", OPERATION_READ)
 def get_operation_result(ctx: Ctx) -> Response:
     op, status, error = _operation(ctx)
     if status not in operations.TERMINAL:

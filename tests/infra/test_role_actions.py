@@ -6,10 +6,20 @@ import json
 import re
 from pathlib import Path
 
-from galleryflow.azure.actions import ARM_ACTIONS
+import pytest
+
+from galleryflow.azure.actions import (
+    ARM_ACTIONS,
+    LRO_POLL,
+    RESOURCE_GROUP,
+    SUBSCRIPTION,
+    actions_at,
+)
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 ROLE_FILE = INFRA / "role-actions.json"
+# role-actions.json key -> the scope whose declared actions it must hold exactly.
+ROLE_KEYS = {"actions": RESOURCE_GROUP, "subscriptionScopeActions": SUBSCRIPTION}
 
 
 def role_file() -> dict[str, list[str]]:
@@ -17,35 +27,40 @@ def role_file() -> dict[str, list[str]]:
     return data
 
 
-def test_publisher_role_actions_are_exactly_the_gateway_actions() -> None:
-    actions = role_file()["actions"]
-    assert len(actions) == len(set(actions)), "duplicate actions in infra/role-actions.json"
-    missing = sorted(ARM_ACTIONS - set(actions))
-    extra = sorted(set(actions) - ARM_ACTIONS)
+@pytest.mark.parametrize(("key", "scope"), sorted(ROLE_KEYS.items()))
+def test_each_role_holds_exactly_the_actions_declared_at_its_scope(key: str, scope: str) -> None:
+    actions = role_file()[key]
+    assert len(actions) == len(set(actions)), f"duplicate actions in {key}"
+    declared = actions_at(scope)
+    missing = sorted(declared - set(actions))
+    extra = sorted(set(actions) - declared)
     assert not missing and not extra, (
-        f"infra/role-actions.json is out of date: missing {missing}, extra {extra}. "
-        f'Set "actions" to {json.dumps(sorted(ARM_ACTIONS))}'
+        f"infra/role-actions.json {key} is out of date: missing {missing}, extra {extra}. "
+        f'Set "{key}" to {json.dumps(sorted(declared))}'
     )
     assert actions == sorted(actions), "keep the actions sorted so diffs stay readable"
 
 
-def test_subscription_scope_role_only_reads_what_the_gateway_declares() -> None:
+def test_the_roles_together_are_every_declared_action_and_nothing_else() -> None:
+    data = role_file()
+    assert set(data) - {"_comment"} == set(ROLE_KEYS), "one key per role, no exempt extras"
+    granted = set().union(*(data[key] for key in ROLE_KEYS))
+    assert granted == ARM_ACTIONS
+    # Operation-status polls are declared like any other action, at subscription scope.
+    assert LRO_POLL in data["subscriptionScopeActions"]
+    assert LRO_POLL not in data["actions"]
+
+
+def test_subscription_scope_role_is_read_only() -> None:
     reads = role_file()["subscriptionScopeActions"]
     assert reads, "quota usages and image-in-use lookups are subscription-scope calls"
-    assert set(reads) <= ARM_ACTIONS, sorted(set(reads) - ARM_ACTIONS)
     not_reads = [a for a in reads if not a.endswith("/read")]
     assert not not_reads, f"the subscription-wide role must stay read-only: {not_reads}"
 
 
-def test_lro_polling_role_only_reads_operation_status() -> None:
-    # azure-core's pollers GET .../providers/Microsoft.Compute/locations/<r>/operations/<id>;
-    # the gateway never names that call, so it is not in ARM_ACTIONS.
-    assert role_file()["lroPollingActions"] == ["Microsoft.Compute/locations/operations/read"]
-
-
 def test_bicep_takes_role_actions_from_the_json_file_only() -> None:
     module = (INFRA / "modules" / "role-definition.bicep").read_text()
-    for key in ("actions", "subscriptionScopeActions", "lroPollingActions"):
+    for key in ROLE_KEYS:
         assert f"loadJsonContent('../role-actions.json', '$.{key}')" in module, key
     # No action strings written inline anywhere in the Bicep (they would escape the test).
     inline = re.compile(r"'Microsoft\.[A-Za-z]+/[A-Za-z/]+/(read|write|delete|action)'")

@@ -1,11 +1,12 @@
 """The custom roles are exactly what a real run needs: galleryflow runs a full publish
 (running, stopped and generalized sources), rollback and prune on the sandbox stack as an
-emulator principal that holds ONLY the publisher role's actions (infra/role-actions.json).
+emulator principal that holds ONLY the roles' actions (infra/role-actions.json).
 
-- none missing: every run succeeds (a missing action would be AuthorizationFailed, 403);
-- none extra: the actions the emulator logged for that principal are all the role's actions;
-- the subscription-scope reads are exactly the calls made outside any resource group,
-  apart from long-running-operation polls, which the role's lroPollingActions cover.
+- none missing: every run succeeds (a missing action would be AuthorizationFailed, 403),
+  long-running-operation status polls included (the emulator authorizes them as
+  Microsoft.Compute/locations/operations/read, like Azure);
+- none extra: the actions the emulator logged inside resource groups are exactly the
+  publisher role's, and those outside any resource group exactly the subscription role's.
 """
 
 from __future__ import annotations
@@ -45,9 +46,8 @@ def role_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             {
                 "token": ROLE_TOKEN,
                 "name": ROLE_PRINCIPAL,
-                # What the identity holds: the publisher role plus the subscription role
-                # (its reads are a subset of the publisher's actions, plus LRO polling).
-                "actions": ROLE["actions"] + ROLE["lroPollingActions"],
+                # What the identity holds: the publisher role plus the subscription role.
+                "actions": ROLE["actions"] + ROLE["subscriptionScopeActions"],
             },
         )
         yield stack
@@ -120,19 +120,17 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
     denied = [f"{r['method']} {r['path']}" for r in requests if r.get("status") == 403]
     assert not denied, f"the role lacks actions for: {denied}"
     polls = [r for r in requests if _is_poll(r)]
-    calls = [r for r in requests if not _is_poll(r)]
     assert polls, "expected long-running operations to be polled"
-    poll_actions = {r["action"] for r in polls if r.get("action")}
-    assert poll_actions <= set(ROLE["lroPollingActions"]), poll_actions
-    unnamed = [f"{r['method']} {r['path']}" for r in calls if not r.get("action")]
+    assert {r["action"] for r in polls} == {"Microsoft.Compute/locations/operations/read"}
+    unnamed = [f"{r['method']} {r['path']}" for r in requests if not r.get("action")]
     assert not unnamed, f"calls the emulator names no action for: {unnamed[:5]}"
 
-    used = {r["action"] for r in calls}
-    assert used == set(ROLE["actions"]), (
-        f"role actions never used: {sorted(set(ROLE['actions']) - used)}; "
-        f"used but not in the role: {sorted(used - set(ROLE['actions']))}"
+    in_groups = {r["action"] for r in requests if "/resourcegroups/" in r["path"].lower()}
+    assert in_groups == set(ROLE["actions"]), (
+        f"publisher role actions never used: {sorted(set(ROLE['actions']) - in_groups)}; "
+        f"used but not in the role: {sorted(in_groups - set(ROLE['actions']))}"
     )
-    outside_groups = {r["action"] for r in calls if "/resourcegroups/" not in r["path"].lower()}
+    outside_groups = {r["action"] for r in requests if "/resourcegroups/" not in r["path"].lower()}
     assert outside_groups == set(ROLE["subscriptionScopeActions"]), (
         "subscription-scope calls differ from the subscription reader role: "
         f"{sorted(outside_groups)}"
