@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +77,31 @@ def test_function_chaining_through_check_status_urls(host: HostProcess) -> None:
     assert without_key.status_code == 401
     # new_uuid/current_utc_datetime are replay-stable: the output equals the last replay's.
     assert isoparse(status["output"]["at"]) == isoparse(status["createdTime"])
+
+
+def test_new_uuid_and_current_time_are_stable_across_replays(host: HostProcess) -> None:
+    instance_id = host.start_orchestration("replay_stable").json()["id"]
+    status = host.wait_for_instance(instance_id)
+    assert status["runtimeStatus"] == "Completed", status["output"]
+    output = status["output"]
+    markers: Path = host.markers  # type: ignore[attr-defined]
+    lines = (markers / f"episodes-{instance_id}.jsonl").read_text().splitlines()
+    episodes = [json.loads(line) for line in lines]
+    starts = [e for e in episodes if e["stage"] == "start"]
+    # One episode per awaited result (activity, timer, activity) plus the first one.
+    assert len(starts) == 4
+    assert [e["replaying"] for e in starts] == [False, True, True, True]
+    first = starts[0]
+    assert all((e["uuid"], e["at"]) == (first["uuid"], first["at"]) for e in starts)
+    assert output["first_uuid"] == first["uuid"] and output["started"] == first["at"]
+    assert [e["uuid"] for e in episodes if e["stage"] == "end"] == [output["last_uuid"]]
+    assert len({output["first_uuid"], output["last_uuid"]}) == 2
+    assert all(str(uuid.UUID(output[k])) == output[k] for k in ("first_uuid", "last_uuid"))
+    # Time moves with the sim clock between awaits, and only there.
+    assert isoparse(output["started"]) == isoparse(status["createdTime"])
+    assert isoparse(output["after_activity"]) >= isoparse(output["started"])
+    waited = isoparse(output["after_timer"]) - isoparse(output["after_activity"])
+    assert waited == timedelta(minutes=10)
 
 
 def test_fan_out_fan_in_200_activities(host: HostProcess) -> None:

@@ -95,6 +95,35 @@ def chaining(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def replay_stable(context: df.DurableOrchestrationContext):
+    """new_uuid/current_utc_datetime before, between and after awaits; every episode logs
+    what it computed so the test can compare replays with the first episode."""
+    first_uuid = context.new_uuid()
+    started = context.current_utc_datetime
+    _log_episode(context, "start", first_uuid, started)
+    yield context.call_activity("greet", "a")
+    after_activity = context.current_utc_datetime
+    yield context.create_timer(after_activity + timedelta(minutes=10))
+    after_timer = context.current_utc_datetime
+    yield context.call_activity("greet", "b")
+    last_uuid = context.new_uuid()
+    _log_episode(context, "end", last_uuid, context.current_utc_datetime)
+    return {
+        "first_uuid": first_uuid,
+        "last_uuid": last_uuid,
+        "started": started.isoformat(),
+        "after_activity": after_activity.isoformat(),
+        "after_timer": after_timer.isoformat(),
+    }
+
+
+def _log_episode(context: df.DurableOrchestrationContext, stage: str, uuid: str, at) -> None:
+    line = {"stage": stage, "replaying": context.is_replaying, "uuid": uuid, "at": at.isoformat()}
+    with (MARKERS / f"episodes-{context.instance_id}.jsonl").open("a") as log:
+        log.write(json.dumps(line) + "\n")
+
+
+@app.orchestration_trigger(context_name="context")
 def fan_out(context: df.DurableOrchestrationContext):
     count = context.get_input()["count"]
     tasks = [context.call_activity("square", i) for i in range(count)]
