@@ -7,6 +7,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+# Bounds of a clock request. Beyond them the state stops being serialisable (datetime ends in
+# year 9999, floats overflow to inf), so one request would break every later one.
+MAX_ADVANCE_SECONDS = 100 * 365.25 * 24 * 3600
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_SCALE = 100_000.0
+
 
 def parse_iso(value: str) -> datetime:
     """Parse an ISO-8601 timestamp; naive values are taken as UTC."""

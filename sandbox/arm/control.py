@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.arm import auth, faults, galleries, quotas, regions, vms
-from sandbox.arm.clock import parse_iso
+from sandbox.arm import auth, clock, faults, galleries, quotas, regions, settings, vms
 from sandbox.arm.errors import ControlError, ResourceNotFound
 from sandbox.arm.http import Request, Response
-from sandbox.arm.store import DEFAULT_SETTINGS, Store
+from sandbox.arm.store import Store
 
 ControlHandler = Callable[[Store, Request], Any]
 _ROUTES: dict[tuple[str, str], ControlHandler] = {}
@@ -44,29 +44,52 @@ def get_clock(store: Store, req: Request) -> Any:
     return store.clock.to_json()
 
 
+def _finite(spec: dict[str, Any], name: str, low: float, high: float, meaning: str) -> float:
+    value = spec[name]
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not low <= value <= high:
+        raise ControlError(f"'{name}' must be a number from {low:g} to {high:.0f} ({meaning}).")
+    return float(value)
+
+
 @control("POST", "clock")
 def post_clock(store: Store, req: Request) -> Any:
     spec = _spec(req)
     known = {"now", "advance_seconds", "scale"}
     if not spec or not set(spec) <= known:
         raise ControlError("Send one of {'now': iso}, {'advance_seconds': n}, {'scale': f}.")
+    # check every field before changing anything, so a refused request moves nothing
+    target = None
+    window = f"{clock.EARLIEST:%Y-%m-%d} and {clock.LATEST:%Y-%m-%d} (UTC)"
     if "now" in spec:
         try:
-            store.clock.move_to(parse_iso(_str(spec, "now")).timestamp())
+            target = clock.parse_iso(_str(spec, "now"))
         except ValueError:
             raise ControlError(
                 f"'now' must be an ISO-8601 timestamp, got {spec['now']!r}."
             ) from None
+        if not clock.EARLIEST <= target <= clock.LATEST:
+            raise ControlError(f"'now' must lie between {window}, got {spec['now']!r}.")
+    seconds = None
     if "advance_seconds" in spec:
-        seconds = spec["advance_seconds"]
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-            raise ControlError("'advance_seconds' must be a non-negative number.")
-        store.clock.advance(float(seconds))
+        seconds = _finite(
+            spec, "advance_seconds", 0, clock.MAX_ADVANCE_SECONDS, "seconds, at most 100 years"
+        )
+        start = max(store.clock.now(), target.timestamp() if target else 0.0)
+        if start + seconds > clock.LATEST.timestamp():
+            raise ControlError(
+                f"'advance_seconds' would move the clock past {clock.LATEST:%Y-%m-%d}; the "
+                f"simulated time must stay between {window}."
+            )
+    scale = None
     if "scale" in spec:
-        scale = spec["scale"]
-        if not isinstance(scale, int | float) or isinstance(scale, bool) or scale < 0:
-            raise ControlError("'scale' must be a non-negative number (0 freezes the clock).")
-        store.clock.set_scale(float(scale))
+        scale = _finite(spec, "scale", 0, clock.MAX_SCALE, "simulated seconds per wall second")
+    if target is not None:
+        store.clock.move_to(target.timestamp())
+    if seconds is not None:
+        store.clock.advance(seconds)
+    if scale is not None:
+        store.clock.set_scale(scale)
     store.save()
     return store.clock.to_json()
 
@@ -88,15 +111,8 @@ def get_settings(store: Store, req: Request) -> Any:
 
 @control("POST", "settings")
 def post_settings(store: Store, req: Request) -> Any:
-    spec = _spec(req)
-    for name, value in spec.items():
-        if name not in DEFAULT_SETTINGS:
-            raise ControlError(f"Unknown setting {name!r}; known: {', '.join(DEFAULT_SETTINGS)}.")
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise ControlError(f"Setting {name!r} must be a non-negative number.")
-    if "page_size" in spec and (not isinstance(spec["page_size"], int) or spec["page_size"] < 1):
-        raise ControlError("Setting 'page_size' must be a positive integer.")
-    store.settings.update(spec)
+    update = settings.checked(_spec(req))
+    store.settings.update(update)
     store.save()
     return store.settings
 

@@ -48,6 +48,23 @@ def field(obj: dict[str, Any], key: str, kind: type, path: str, *, required: boo
     return value
 
 
+INT32_MAX = 2**31 - 1
+
+
+def int32(obj: dict[str, Any], key: str, path: str) -> int | None:
+    """An integer property that must fit Azure's 32-bit int (a larger one is a 400, not a
+    quota question)."""
+    value: int | None = field(obj, key, int, path)
+    if value is not None and not -INT32_MAX - 1 <= value <= INT32_MAX:
+        where = f"{path}.{key}" if path else key
+        raise InvalidParameter(
+            f"Property '{where}' is {value}, which does not fit a 32-bit integer. Use a value "
+            f"up to {INT32_MAX}.",
+            target=where,
+        )
+    return value
+
+
 def enum(obj: dict[str, Any], key: str, allowed: list[str], path: str, **kw: Any) -> str | None:
     """A string property restricted to `allowed` (case-insensitive match, canonical result)."""
     value = field(obj, key, str, path, **kw)

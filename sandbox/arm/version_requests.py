@@ -11,7 +11,7 @@ from typing import Any
 from sandbox.arm import ids, quotas, regions, vms
 from sandbox.arm.errors import InvalidParameter, OperationNotAllowed, QuotaExceeded
 from sandbox.arm.store import Store
-from sandbox.arm.validation import enum, field, timestamp
+from sandbox.arm.validation import enum, field, int32, timestamp
 
 # Whole-name match over ASCII digits only: `$` would also match before a final "\n" and
 # `\d` takes digits of every script. Ten digits still allow 9999999999, so the value
@@ -58,7 +58,7 @@ def target_regions(
                 target=f"{path}.name",
             )
         seen.add(region.name)
-        count = field(item, "regionalReplicaCount", int, path)
+        count = int32(item, "regionalReplicaCount", path)
         count = default_count if count is None else count
         if count < 1:
             raise InvalidParameter(
@@ -95,7 +95,7 @@ def target_regions(
 
 def publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> dict[str, Any]:
     profile = field(props, "publishingProfile", dict, "properties") or {}
-    count = field(profile, "replicaCount", int, PP)
+    count = int32(profile, "replicaCount", PP)
     if count is not None and count < 1:
         raise InvalidParameter(
             f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"

@@ -22,6 +22,7 @@ from azure.functions.timer import TimerRequest
 from sandbox.host import invoke
 from sandbox.host.app_loader import AppLoadError, FunctionInfo, LoadedApp, load_app
 from sandbox.host.clock import Clock
+from sandbox.host.clock_request import ClockRequestError, read_clock_request
 from sandbox.host.durable_api import (
     RPC_PREFIX,
     WEBHOOK_PREFIX,
@@ -36,7 +37,6 @@ from sandbox.host.queues import QueueBindings
 from sandbox.host.scheduler import Scheduler
 from sandbox.host.store import Store
 from sandbox.host.timer_triggers import ScheduleError, TimerSchedules
-from sandbox.host.timeutil import from_iso
 
 log = logging.getLogger("sandbox.host")
 
@@ -176,27 +176,17 @@ class Host:
             body = json.loads(await request.read() or b"{}")
         except json.JSONDecodeError as exc:
             return error(400, "InvalidJson", f"body must be JSON: {exc}")
-        if not isinstance(body, dict) or not set(body) <= {"hold", "now", "advance_seconds"}:
-            return error(
-                400,
-                "BadClockRequest",
-                'send {"hold": bool}, {"now": "<iso>"} or {"advance_seconds": n}',
-            )
+        try:
+            wanted = read_clock_request(body, self.clock.now())
+        except ClockRequestError as exc:
+            return error(400, "BadClockRequest", str(exc))
         if not self.clock.simulated and set(body) - {"hold"}:
             return error(409, "RealClock", "the host runs with --clock real; time cannot move")
-        if "hold" in body:
-            self.clock.held = bool(body["hold"])
-        loop = asyncio.get_running_loop()
-        try:
-            if "now" in body:
-                await loop.run_in_executor(None, self.clock.advance_to, from_iso(body["now"]))
-            if "advance_seconds" in body:
-                from datetime import timedelta
-
-                target = self.clock.now() + timedelta(seconds=float(body["advance_seconds"]))
-                await loop.run_in_executor(None, self.clock.advance_to, target)
-        except (ValueError, TypeError) as exc:
-            return error(400, "BadClockRequest", f"cannot read the time: {exc}")
+        if wanted.hold is not None:
+            self.clock.held = wanted.hold
+        if wanted.target is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.clock.advance_to, wanted.target)
         self.scheduler.wake()
         return web.json_response(self._clock_body())
 

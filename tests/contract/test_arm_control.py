@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
+import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -69,19 +71,73 @@ def test_request_log_since(arm_emulator: Any) -> None:
 def test_settings_are_validated(arm_emulator: Any) -> None:
     updated = arm_emulator.control("POST", "settings", {"power_transition_seconds": 5})
     assert updated["power_transition_seconds"] == 5
-    for bad in ({"warp": 1}, {"power_transition_seconds": "fast"}):
-        response = requests.post(
-            f"{arm_emulator.url}/_sandbox/settings",
-            json=bad,
-            verify=str(arm_emulator.ca_file),
-            timeout=10,
-        )
-        assert response.status_code == 400
+    for bad in (
+        {"warp": 1},
+        {"power_transition_seconds": "fast"},
+        # each of these used to be stored and break a later request (overflow, division by 0)
+        {"power_transition_seconds": float("inf")},
+        {"retry_after_seconds": 1e308},
+        {"replication_mb_per_second": 0},
+        {"replication_jitter": 1.5},
+        {"replication_min_seconds": float("nan")},
+        {"lro_polls_to_complete": 10**30},
+    ):
+        response = _control(arm_emulator, "settings", bad)
+        assert response.status_code == 400, bad
         assert response.json()["error"]["code"] == "InvalidControlRequest"
+    for name in ("power_transition_seconds", "replication_jitter", "replication_mb_per_second"):
+        message = _control(arm_emulator, "settings", {name: -1}).json()["error"]["message"]
+        assert name in message
+        assert " in [" in message or " in (" in message  # the allowed range
+    assert arm_emulator.control("GET", "settings")["power_transition_seconds"] == 5
+
+
+def _control(emulator: Any, endpoint: str, body: Any) -> requests.Response:
+    """POST raw JSON; json.dumps writes inf/nan as Infinity/NaN, which Python parsers accept."""
+    return requests.post(
+        f"{emulator.url}/_sandbox/{endpoint}",
+        data=json.dumps(body),
+        headers={"Content-Type": "application/json"},
+        verify=str(emulator.ca_file),
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"advance_seconds": 1e308}, "at most 100 years"),
+        ({"advance_seconds": float("inf")}, "at most 100 years"),
+        ({"advance_seconds": float("nan")}, "at most 100 years"),
+        ({"advance_seconds": -5}, "from 0"),
+        ({"advance_seconds": 101 * 365.25 * 24 * 3600}, "at most 100 years"),
+        ({"scale": float("inf")}, "'scale' must be a number from 0 to 100000"),
+        ({"scale": 1e308}, "'scale' must be a number from 0 to 100000"),
+        ({"now": "9999-12-31T00:00:00Z"}, "between 1970-01-01 and 2200-01-01"),
+        ({"now": "2199-12-31T00:00:00Z", "advance_seconds": 3 * 86400}, "past 2200-01-01"),
+        ({"now": "2030-01-01T00:00:00Z", "scale": float("inf")}, "'scale'"),
+    ],
+)
+def test_clock_requests_out_of_range_are_400_and_change_nothing(
+    arm_emulator: Any, body: dict[str, Any], words: str
+) -> None:
+    before = arm_emulator.control("GET", "clock")
+    response = _control(arm_emulator, "clock", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "InvalidControlRequest"
+    assert words in response.json()["error"]["message"]
+    # the emulator keeps working and the refused request moved nothing
+    assert arm_emulator.control("GET", "clock") == before
+    assert arm_emulator.control("POST", "clock", {"advance_seconds": 60})["now"] > before["now"]
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=6),
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from([10**30, 1e308, 2**31])
+    | st.floats()  # includes inf and nan, sent as Infinity / NaN
+    | st.text(max_size=6),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
     ),
@@ -94,6 +150,8 @@ CONTROL_FIELDS = [
     "outcome", "path", "token", "actions", "rate_limit", "now", "scale", "advance_seconds",
     "tags", "description", "capacity", "vm_size", "probability", "retry_after", "headers",
     "not_actions", "end_of_life_date", "publisher", "method", "principal", "code", "version",
+    "power_transition_seconds", "replication_mb_per_second", "replication_jitter",
+    "retry_after_seconds", "page_size",
 ]  # fmt: skip
 VALID = {
     "subscription_id": SUB, "resource_group": "rg", "name": "n1", "location": "westeurope",
@@ -125,10 +183,9 @@ def test_no_control_request_produces_a_500(
     arm_emulator: Any, endpoint: str, overrides: dict[str, Any]
 ) -> None:
     body = {**VALID, **overrides} if endpoint not in ("clock", "settings") else overrides
-    response = requests.post(
-        f"{arm_emulator.url}/_sandbox/{endpoint}",
-        json=body,
-        verify=str(arm_emulator.ca_file),
-        timeout=10,
-    )
+    response = _control(arm_emulator, endpoint, body)
     assert response.status_code < 500, response.text
+    # an accepted control request must not leave state that breaks the next request
+    assert requests.get(
+        f"{arm_emulator.url}/_sandbox/clock", verify=str(arm_emulator.ca_file), timeout=10
+    ).ok

@@ -117,6 +117,13 @@ BAD_SAFETY = {"safetyProfile": {"allowDeletionOfReplicatedLocations": "no"}}
             lambda b: _regions(b)[0].update(regionalReplicaCount="two"),
             "regionalReplicaCount",
         ),
+        # too large for Azure's int32: a bad parameter, not a quota question
+        (
+            "1.0.0",
+            lambda b: _regions(b)[0].update(regionalReplicaCount=10**30),
+            "32-bit integer",
+        ),
+        ("1.0.0", lambda b: _pp(b).update(replicaCount=2**31), "32-bit integer"),
         ("1.0.0", lambda b: _pp(b).update(targetRegions={"name": "x"}), "must be an array"),
         ("1.0.0", lambda b: _pp(b).update(targetRegions=[{"name": "eastus"}]), "source region"),
         ("1.0.0", lambda b: _regions(b).append({"name": "West Europe"}), "more than once"),
