@@ -1,4 +1,5 @@
-"""Bearer tokens -> principals with allowed ARM actions; 401/403 like ARM; request throttle."""
+"""Bearer tokens -> principals with allowed ARM actions (everywhere or per scope); 401/403 like
+ARM; request throttle."""
 
 from __future__ import annotations
 
@@ -37,15 +38,31 @@ def authenticate(store: Store, authorization: str | None) -> dict[str, Any]:
     return principal
 
 
-def allowed(principal: dict[str, Any], action: str) -> bool:
-    def hit(patterns: list[str]) -> bool:
-        return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
+def _hit(action: str, patterns: list[str]) -> bool:
+    return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
 
-    return hit(principal["actions"]) and not hit(principal.get("not_actions", []))
+
+def _covers(grant_scope: str, scope: str) -> bool:
+    """A role assignment at `grant_scope` applies to it and everything below it."""
+    outer, inner = grant_scope.rstrip("/").lower(), scope.rstrip("/").lower()
+    return inner == outer or inner.startswith(outer + "/")
+
+
+def allowed(principal: dict[str, Any], action: str, scope: str) -> bool:
+    """Like Azure RBAC: any assignment (actions minus its not_actions) whose scope covers
+    `scope`. Top-level `actions`/`not_actions` are one assignment that covers everything."""
+    if _hit(action, principal["actions"]) and not _hit(action, principal.get("not_actions", [])):
+        return True
+    return any(
+        _covers(grant["scope"], scope)
+        and _hit(action, grant["actions"])
+        and not _hit(action, grant["not_actions"])
+        for grant in principal.get("grants", [])
+    )
 
 
 def authorize(principal: dict[str, Any], action: str, scope: str) -> None:
-    if not allowed(principal, action):
+    if not allowed(principal, action, scope):
         raise AuthorizationFailed(
             f"The client '{principal['name']}' with object id '{principal['object_id']}' does not "
             f"have authorization to perform action '{action}' over scope '{scope}' or the scope is "
@@ -76,21 +93,56 @@ def throttle(store: Store, principal: dict[str, Any]) -> None:
     store.throttle_windows[principal["name"]] = hits
 
 
+PRINCIPAL_SHAPE = (
+    "Send {'token': str, 'name': str, 'actions'?: [str], 'not_actions'?: [str], "
+    "'grants'?: [{'scope': '/subscriptions/<id>[/resourceGroups/<rg>]', 'actions': [str], "
+    "'not_actions'?: [str]}], 'rate_limit'?: {...}}: 'actions' apply everywhere, each grant "
+    "only at and below its scope."
+)
+
+
+def _patterns(value: Any, field_name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise ControlError(
+            f"Field '{field_name}' must be a list of action patterns like 'Microsoft.Compute/*'."
+        )
+    return value
+
+
+def _grants(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ControlError(f"Field 'grants' must be a list. {PRINCIPAL_SHAPE}")
+    grants = []
+    for i, grant in enumerate(value):
+        if not isinstance(grant, dict):
+            raise ControlError(f"grants[{i}] must be an object. {PRINCIPAL_SHAPE}")
+        scope = grant.get("scope")
+        if not isinstance(scope, str) or not scope.lower().startswith("/subscriptions/"):
+            raise ControlError(
+                f"grants[{i}].scope must be an ARM scope like '/subscriptions/<id>' or "
+                "'/subscriptions/<id>/resourceGroups/<rg>'."
+            )
+        grants.append(
+            {
+                "scope": scope.rstrip("/"),
+                "actions": _patterns(grant.get("actions"), f"grants[{i}].actions"),
+                "not_actions": _patterns(grant.get("not_actions", []), f"grants[{i}].not_actions"),
+            }
+        )
+    return grants
+
+
 def add_principal(store: Store, spec: Any) -> dict[str, Any]:
     if not isinstance(spec, dict):
-        raise ControlError(
-            "Send {'token': str, 'name': str, 'actions': [str], 'not_actions'?: [str]}."
-        )
-    token, name, actions = spec.get("token"), spec.get("name"), spec.get("actions")
+        raise ControlError(PRINCIPAL_SHAPE)
+    token, name = spec.get("token"), spec.get("name")
     if not isinstance(token, str) or not token or not isinstance(name, str) or not name:
         raise ControlError("Fields 'token' and 'name' are required non-empty strings.")
-    not_actions = spec.get("not_actions", [])
-    for field_name, value in (("actions", actions), ("not_actions", not_actions)):
-        if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-            raise ControlError(
-                f"Field '{field_name}' must be a list of action patterns "
-                "like 'Microsoft.Compute/*'."
-            )
+    if "actions" not in spec and "grants" not in spec:
+        raise ControlError(f"Give 'actions', 'grants' or both. {PRINCIPAL_SHAPE}")
+    actions = _patterns(spec.get("actions", []), "actions")
+    not_actions = _patterns(spec.get("not_actions", []), "not_actions")
+    grants = _grants(spec.get("grants", []))
     rate_limit = spec.get("rate_limit")
     if rate_limit is not None and not (
         isinstance(rate_limit, dict)
@@ -107,6 +159,7 @@ def add_principal(store: Store, spec: Any) -> dict[str, Any]:
         "object_id": str(spec.get("object_id") or uuid.uuid5(uuid.NAMESPACE_OID, name)),
         "actions": actions,
         "not_actions": not_actions,
+        "grants": grants,
         "rate_limit": rate_limit,
     }
     with store.lock:
