@@ -470,3 +470,32 @@ def test_many_orchestrations_side_by_side(host: HostProcess) -> None:
     ]
     outputs = {host.wait_for_instance(i)["output"] for i in ids}
     assert outputs == {sum(i * i for i in range(10))}
+
+
+def test_activities_run_side_by_side_up_to_max_concurrent_activity_functions(
+    host: HostProcess,
+) -> None:
+    limit = json.loads((APP / "host.json").read_text())["extensions"]["durableTask"][
+        "maxConcurrentActivityFunctions"
+    ]
+    markers: Path = host.markers  # type: ignore[attr-defined]
+    peak_file, release = markers / "peak-pool", markers / "release-pool"
+    ids = [
+        host.start_orchestration("run_tracked", {"group": "pool"}, f"pool-{n}").json()["id"]
+        for n in range(limit + 6)
+    ]
+    try:
+        # Every activity blocks until released: the pool fills up to its bound and no further.
+        deadline = time.monotonic() + 30
+        while peak(peak_file) < limit:
+            assert time.monotonic() < deadline, f"only {peak(peak_file)} activities ran at once"
+            time.sleep(0.05)
+    finally:
+        release.write_text("go")
+    statuses = [host.wait_for_instance(i) for i in ids]
+    assert all(s["runtimeStatus"] == "Completed" for s in statuses)
+    assert 1 < peak(peak_file) == limit
+
+
+def peak(peak_file: Path) -> int:
+    return int(peak_file.read_text()) if peak_file.exists() else 0

@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -251,6 +252,35 @@ def slow(tag: str) -> str:
     while not (MARKERS / "slow-release").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     return f"slow {tag}"
+
+
+_IN_FLIGHT_LOCK = threading.Lock()
+_IN_FLIGHT: dict[str, int] = {}
+
+
+@app.activity_trigger(input_name="group")
+def tracked(group: str) -> int:
+    """Counts how many of its group run at once (peak kept in a file), then waits for the
+    test's release file: while blocked, every pool thread it can get stays busy."""
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT[group] = _IN_FLIGHT.get(group, 0) + 1
+        peak_file = MARKERS / f"peak-{group}"
+        peak = max(_IN_FLIGHT[group], int(peak_file.read_text()) if peak_file.exists() else 0)
+        (MARKERS / f"peak-{group}.tmp").write_text(str(peak))
+        os.replace(MARKERS / f"peak-{group}.tmp", peak_file)  # the test never reads half a file
+    try:
+        deadline = time.monotonic() + 60
+        while not (MARKERS / f"release-{group}").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return peak
+    finally:
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT[group] -= 1
+
+
+@app.orchestration_trigger(context_name="context")
+def run_tracked(context: df.DurableOrchestrationContext):
+    return (yield context.call_activity("tracked", context.get_input()["group"]))
 
 
 @app.activity_trigger(input_name="instance_id")
