@@ -28,7 +28,12 @@ def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, An
         resource=resource,
     )
     if plan["refused"]:
-        context.set_custom_status({"step": "failed", "version": version, "log": plan["reasons"]})
+        # The refusal (why, and latest per region before/after) is what the HTTP trigger
+        # answers its 409 with; a person reads it on the run too.
+        refusal = {k: plan.get(k) for k in ("reasons", "before", "after")}
+        context.set_custom_status(
+            {"step": "failed", "version": version, "log": plan["reasons"], "refusal": refusal}
+        )
         raise StepFailed("rollback", resource, "RollbackRefused", "; ".join(plan["reasons"]))
     yield from call(
         context,

@@ -10,9 +10,9 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.errors import problem, run_in_progress, validation_failed
+from galleryflow.api.errors import problem, rollback_refused, run_in_progress, validation_failed
 from galleryflow.api.ids import definition_key
-from galleryflow.api.runs import RUN_KINDS
+from galleryflow.api.runs import RUN_KINDS, refusal_of, summarize
 from galleryflow.domain.request import (
     RequestValidationError,
     parse_prune_request,
@@ -20,12 +20,15 @@ from galleryflow.domain.request import (
 )
 from triggers import bp
 from triggers.api_publish import accepted
-from triggers.http import api_route, json_body
-from triggers.runs_store import live_run_for_definition
+from triggers.http import api_route, json_body, json_response, run_links
+from triggers.runs_store import live_run_for_definition, wait_briefly
 
 logger = logging.getLogger("galleryflow.api")
 
 RUN_NAMES = tuple(RUN_KINDS)
+# Wall seconds a rollback/prune request waits for its run (simulated Azure time is fast;
+# real ARM calls of a rollback take a few seconds).
+WAIT_SECONDS = 5.0
 
 
 def _with_default_subscription(canonical: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +66,21 @@ async def _start_maintenance(
     return run_id
 
 
+async def _answer(
+    client: df.DurableOrchestrationClient, run_id: str, kind: str
+) -> func.HttpResponse:
+    """Rollback and prune runs finish in seconds: wait that long so a refusal is a 409
+    and a result a 200 now; a run still going after that is a 202 with its links."""
+    status = await wait_briefly(client, run_id, WAIT_SECONDS)
+    if status is None:
+        return accepted(run_id, kind, False)
+    refusal = refusal_of(status)
+    if refusal is not None:
+        raise rollback_refused(run_id, refusal)
+    summary = summarize(status, run_links(run_id, kind))
+    return json_response(200, summary, {"Location": f"/api/runs/{run_id}"})
+
+
 @bp.function_name("api_rollback")
 @bp.route(route="rollback", methods=["POST"])
 @bp.durable_client_input(client_name="client")
@@ -78,7 +96,7 @@ async def rollback(
     run_id = await _start_maintenance(
         client, "rollback_image", _with_default_subscription(canonical)
     )
-    return accepted(run_id, "rollback", False)
+    return await _answer(client, run_id, "rollback")
 
 
 @bp.function_name("api_prune")
@@ -92,4 +110,4 @@ async def prune(req: func.HttpRequest, client: df.DurableOrchestrationClient) ->
     except RequestValidationError as exc:
         raise validation_failed(exc.to_dicts(), "prune request") from None
     run_id = await _start_maintenance(client, "prune_image", _with_default_subscription(canonical))
-    return accepted(run_id, "prune", False)
+    return await _answer(client, run_id, "prune")

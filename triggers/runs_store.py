@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 import azure.durable_functions as df
@@ -69,3 +71,20 @@ async def live_run_for_definition(
         if isinstance(run_input, dict) and definition_key(run_input) == key:
             return str(run["instanceId"])
     return None
+
+
+FINISHED = ("Completed", "Failed", "Canceled", "Terminated")
+
+
+async def wait_briefly(
+    client: df.DurableOrchestrationClient, run_id: str, seconds: float, poll: float = 0.2
+) -> dict[str, Any] | None:
+    """The run's status once it finished within `seconds` of wall time, else None."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = status_dict(await client.get_status(run_id))
+        if status.get("runtimeStatus") in FINISHED:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(poll)

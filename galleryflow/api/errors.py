@@ -58,3 +58,33 @@ def run_in_progress(running: str, message: str) -> ApiError:
 
 def not_found(what: str, ident: str) -> ApiError:
     return ApiError(404, "NotFound", f"No {what} with id {ident!r}.")
+
+
+def rollback_refused(run_id: str, refusal: dict[str, Any]) -> ApiError:
+    """409: the rollback run refused (nothing changed); reasons and latest per region."""
+    reasons = [str(r) for r in refusal.get("reasons") or []]
+    before = _mapping(refusal.get("before"))
+    after = _mapping(refusal.get("after"))
+    details = [
+        problem("$.version", reason, "nothing was changed; fix this and send it again")
+        for reason in reasons
+    ]
+    for region in sorted(set(before) | set(after)):
+        details.append(
+            problem(
+                f"latest.{region}",
+                f"latest before {before.get(region) or 'none'}, "
+                f"after {after.get(region) or 'none'}",
+                "publish or keep another good, fully replicated version in this region first",
+            )
+        )
+    return ApiError(
+        409,
+        "RollbackRefused",
+        f"rollback refused: nothing was changed (run {run_id}): " + "; ".join(reasons),
+        details,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -21,7 +21,8 @@ _ERRORS = {
     "401": "missing or wrong credentials",
     "403": "not allowed",
     "404": "no such run",
-    "409": "conflicts with a run in progress, a finished run, or a run not awaiting approval",
+    "409": "conflicts with a run in progress, a finished run or a run not awaiting approval, "
+    "or a refused rollback (RollbackRefused: reasons and latest per region in details)",
     "413": f"body larger than {MAX_BODY_BYTES} bytes (512 KiB for /api/devops/hook)",
     "415": "body is not application/json",
 }
@@ -173,7 +174,8 @@ def build_openapi() -> dict[str, Any]:
                 "summary": "Exclude a version from latest (everywhere or in some regions)",
                 "requestBody": _body("RollbackRequest"),
                 "responses": {
-                    "202": _json("RunAccepted", "the rollback was started"),
+                    "200": _json("RunSummary", "the rollback run finished within a few seconds"),
+                    "202": _json("RunAccepted", "the rollback was started and is still running"),
                     **_errors("400", "401", "409", "413", "415"),
                 },
             }
@@ -184,7 +186,8 @@ def build_openapi() -> dict[str, Any]:
                 "summary": "Plan retention for a definition; apply it only with apply: true",
                 "requestBody": _body("PruneRequest"),
                 "responses": {
-                    "202": _json("RunAccepted", "the prune run was started"),
+                    "200": _json("RunSummary", "the prune run finished within a few seconds"),
+                    "202": _json("RunAccepted", "the prune run was started and is still running"),
                     **_errors("400", "401", "409", "413", "415"),
                 },
             }

@@ -89,6 +89,15 @@ def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> di
     }
 
 
+def refusal_of(status: dict[str, Any]) -> dict[str, Any] | None:
+    """A failed rollback run's refusal ({"reasons", "before", "after"}), else None."""
+    custom = status.get("customStatus")
+    refusal = custom.get("refusal") if isinstance(custom, dict) else None
+    if status.get("runtimeStatus") != "Failed" or not isinstance(refusal, dict):
+        return None
+    return refusal
+
+
 def _definition_from_input(run_input: Any) -> str | None:
     """Rollback and prune runs do not name their definition in custom status; their input
     does (only this resource id is taken from the input, nothing else is shown)."""

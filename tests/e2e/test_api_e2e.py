@@ -330,12 +330,32 @@ def test_rollback_and_prune_routes(stack: Stack, ids: DemoIds) -> None:
         "rollback",
         {"gallery": gallery, "image_definition": "e2e-maint", "version": "1.0.1"},
     )
-    assert rollback.status_code == 202, rollback.text
-    rolled = summary_until(stack, rollback.json()["id"], ("succeeded", "failed"))
+    # A rollback finishes within the request's short wait: 200 with the run summary.
+    assert rollback.status_code == 200, rollback.text
+    answered = rollback.json()
+    assert answered["state"] == "succeeded" and answered["finished"] is True, answered
+    assert answered["result"]["before"] == {"westeurope": "1.0.1"}
+    assert answered["result"]["after"] == {"westeurope": "1.0.0"}
+    assert answered["links"]["self"] == f"/api/runs/{answered['id']}"
+    rolled = summary_until(stack, answered["id"], ("succeeded", "failed"))
     assert rolled["kind"] == "rollback" and rolled["state"] == "succeeded", rolled
     assert rolled["definition"].endswith("/images/e2e-maint")
+    # Taking 1.0.0 out too would leave westeurope without a latest: a clear 409, no change.
+    refused = assert_error(
+        stack.api(
+            "POST",
+            "rollback",
+            {"gallery": gallery, "image_definition": "e2e-maint", "version": "1.0.0"},
+        ),
+        409,
+        "RollbackRefused",
+    )
+    assert "nothing was changed" in refused["message"]
+    assert "westeurope would have no latest version left" in refused["message"]
+    regions = {d["path"]: d["message"] for d in refused["details"]}
+    assert regions["latest.westeurope"] == "latest before 1.0.0, after none", refused
     listed_runs = stack.api("GET", "runs?definition=e2e-maint").json()["runs"]
-    assert [r["kind"] for r in listed_runs].count("rollback") == 1
+    assert [r["kind"] for r in listed_runs].count("rollback") == 2
     assert [r["kind"] for r in listed_runs].count("publish") == 2
     profile = stack.versions(target)["1.0.1"]["properties"]["publishingProfile"]
     assert profile["excludeFromLatest"] is True
@@ -357,7 +377,8 @@ def test_prune_route_plans_a_dry_run(stack: Stack, ids: DemoIds) -> None:
     bad = {"gallery": gallery, "image_definition": "e2e-prune", "apply": "yes"}
     assert_error(stack.api("POST", "prune", bad), 400)
     prune = stack.api("POST", "prune", {"gallery": gallery, "image_definition": "e2e-prune"})
-    assert prune.status_code == 202, prune.text
+    assert prune.status_code == 200, prune.text
+    assert prune.json()["state"] == "succeeded" and prune.json()["result"]["applied"] is False
     planned = summary_until(stack, prune.json()["id"], ("succeeded", "failed"))
     assert planned["kind"] == "prune" and planned["state"] == "succeeded", planned["error"]
     assert planned["result"]["applied"] is False
