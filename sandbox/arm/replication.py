@@ -11,7 +11,15 @@ import random
 from typing import Any
 
 from sandbox.arm import faults, regions
+from sandbox.arm.settings import REGION_RATES
 from sandbox.arm.store import Store
+
+
+def throughput(settings: dict[str, Any], region: str) -> float:
+    """MB/s of simulated time to `region` before jitter: its entry in the per-region table,
+    else the global default."""
+    table = settings.get(REGION_RATES) or {}
+    return float(table.get(region, settings["replication_mb_per_second"]))
 
 
 def start(store: Store, record: dict[str, Any], region: str) -> None:
@@ -21,7 +29,7 @@ def start(store: Store, record: dict[str, Any], region: str) -> None:
     settings = store.settings
     rng = random.Random(f"{store.data['seed']}|{record['key']}|{region}|{attempts[region]}")
     jitter = float(settings["replication_jitter"])
-    rate = float(settings["replication_mb_per_second"]) * rng.uniform(1 - jitter, 1 + jitter)
+    rate = throughput(settings, region) * rng.uniform(1 - jitter, 1 + jitter)
     duration = max(float(settings["replication_min_seconds"]), record["size_gb"] * 1024 / rate)
     duration *= faults.slow_factor(store, region)
     details = faults.take_replication_failure(store, region, record["id"])

@@ -7,11 +7,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.arm import regions
 from sandbox.arm.errors import ControlError
 from sandbox.arm.store import DEFAULT_SETTINGS
 
 HUNDRED_YEARS_SECONDS = 100 * 365.25 * 24 * 3600
 MAX_MB_PER_SECOND = 1_000_000.0
+# Per-region throughput table (region -> MB/s); regions not listed use the global rate.
+REGION_RATES = "replication_mb_per_second_by_region"
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,32 @@ BOUNDS: dict[str, Bounds] = {
 }
 
 
+def _region_rates(value: Any) -> dict[str, float]:
+    usage = (
+        f"Setting {REGION_RATES!r} must be an object of region name -> MB/s, each "
+        f"{_RATE.text()}, e.g. {{'westeurope': 12, 'eastus': 6}}."
+    )
+    if not isinstance(value, dict):
+        raise ControlError(usage)
+    rates: dict[str, float] = {}
+    for name, rate in value.items():
+        if regions.lookup(name) is None:
+            raise ControlError(f"{usage} {name!r} is not a known region.")
+        if not _RATE.allows(rate):
+            raise ControlError(f"{usage} Got {rate!r} for {name!r}.")
+        rates[regions.normalize(name)] = float(rate)
+    return rates
+
+
 def checked(spec: Any) -> dict[str, Any]:
     """The settings update in `spec`, validated; raises ControlError saying the allowed range."""
     if not isinstance(spec, dict):
         raise ControlError("Send an object of setting -> value; see GET /_sandbox/settings.")
     update: dict[str, Any] = {}
     for name, value in spec.items():
+        if name == REGION_RATES:
+            update[name] = _region_rates(value)
+            continue
         bounds = BOUNDS.get(name)
         if bounds is None:
             raise ControlError(f"Unknown setting {name!r}; known: {', '.join(DEFAULT_SETTINGS)}.")

@@ -6,6 +6,7 @@ and a duration in simulated time, so a restart simply continues from the saved c
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import threading
@@ -23,8 +24,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # a short operation (VM action, create/delete of a gallery or definition) also completes
     # after this many status polls, so a client waiting on a frozen clock is never stuck
     "lro_polls_to_complete": 2,
-    # replication speed per region in MB/s of simulated time, with seeded +/- jitter
+    # replication speed in MB/s of simulated time, with seeded +/- jitter per region attempt:
+    # a region's entry in the per-region table, else this default (empty table: one speed)
     "replication_mb_per_second": 8.0,
+    "replication_mb_per_second_by_region": {},
     "replication_jitter": 0.2,
     "replication_min_seconds": 60,
     # fraction of a failing replication attempt after which it is reported Failed
@@ -58,7 +61,7 @@ def _fresh_state(seed: int) -> dict[str, Any]:
     state.update(
         {
             "seed": seed,
-            "settings": dict(DEFAULT_SETTINGS),
+            "settings": copy.deepcopy(DEFAULT_SETTINGS),
             "limits": {"default": dict(DEFAULT_LIMITS), "overrides": {}},
             "faults": [],
             "next_fault_id": 1,
@@ -87,7 +90,7 @@ class Store:
             saved = json.loads(self._file.read_text())
             self.data: dict[str, Any] = saved["state"]
             # settings added by a newer emulator get their defaults
-            self.data["settings"] = {**DEFAULT_SETTINGS, **self.data["settings"]}
+            self.data["settings"] = {**copy.deepcopy(DEFAULT_SETTINGS), **self.data["settings"]}
             clock = saved["clock"]
             start, scale = parse_iso(clock["now"]).timestamp(), float(clock["scale"])
         else:
