@@ -79,6 +79,10 @@ var sourceScopes = [
   }
 ]
 var accessScopes = union([galleryScope], sourceScopes)
+// Every subscription the identity works in: the subscription-scope reads and the status polls
+// of long-running operations (e.g. a source VM's deallocate) happen in each. union() drops
+// the duplicate when the source VMs live in the gallery's subscription.
+var accessSubscriptions = union([toLower(gallerySubscriptionId)], [toLower(sourceVmSubscriptionId)])
 
 module identity 'modules/identity.bicep' = {
   name: 'galleryflow-identity'
@@ -131,6 +135,7 @@ module role 'modules/role-definition.bicep' = {
   params: {
     roleName: 'galleryflow publisher ${resourceGroup().name} ${appName}'
     assignableScopes: [for s in accessScopes: '/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}']
+    subscriptionAssignableScopes: [for s in accessSubscriptions: '/subscriptions/${s}']
   }
 }
 
@@ -145,14 +150,16 @@ module access 'modules/rg-access.bicep' = [
   }
 ]
 
-module subscriptionAccess 'modules/subscription-access.bicep' = {
-  name: 'galleryflow-subscription-access'
-  scope: subscription(gallerySubscriptionId)
-  params: {
-    roleDefinitionId: role.outputs.subscriptionReaderRoleId
-    principalId: identity.outputs.principalId
+module subscriptionAccess 'modules/subscription-access.bicep' = [
+  for (subscriptionId, i) in accessSubscriptions: {
+    name: 'galleryflow-subscription-access-${i}'
+    scope: subscription(subscriptionId)
+    params: {
+      roleDefinitionName: role.outputs.subscriptionReaderRoleName
+      principalId: identity.outputs.principalId
+    }
   }
-}
+]
 
 module galleryLock 'modules/gallery-lock.bicep' = if (lockGallery) {
   name: 'galleryflow-gallery-lock'

@@ -5,7 +5,7 @@
 // - subscription reader: exactly the actions it declares at subscription scope
 //   (actions_at(SUBSCRIPTION): quota usages, VMs and scale sets still using an image, and
 //   the status reads of long-running operations, whose URLs live outside any resource group),
-//   assignable on the subscription.
+//   assignable on the gallery's subscription and the source VMs' (when it differs).
 targetScope = 'subscription'
 
 @description('Display name of the publisher role (unique in the tenant).')
@@ -13,6 +13,9 @@ param roleName string
 
 @description('Resource-group ids where the publisher role may be assigned.')
 param assignableScopes array
+
+@description('Subscription ids (/subscriptions/<id>) where the subscription-reads role may be assigned: the gallery\'s and, when it differs, the source VMs\'.')
+param subscriptionAssignableScopes array
 
 var publisherActions = loadJsonContent('../role-actions.json', '$.actions')
 var subscriptionActions = loadJsonContent('../role-actions.json', '$.subscriptionScopeActions')
@@ -49,9 +52,7 @@ resource subscriptionReader 'Microsoft.Authorization/roleDefinitions@2022-04-01'
         notDataActions: []
       }
     ]
-    assignableScopes: [
-      subscription().id
-    ]
+    assignableScopes: subscriptionAssignableScopes
   }
 }
 
@@ -60,3 +61,5 @@ output publisherRoleId string = publisher.id
 // names the role by that subscription's path.
 output publisherRoleName string = publisher.name
 output subscriptionReaderRoleId string = subscriptionReader.id
+// The GUID, for assignments in every subscription the identity works in.
+output subscriptionReaderRoleName string = subscriptionReader.name
