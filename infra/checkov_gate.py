@@ -1,36 +1,54 @@
 """Run checkov over infra/ and fail unless it is clean: `make checkov` (own venv, .venv-checkov).
 
-Clean means: every Bicep file parses, no check fails, and every skipped check carries an
-inline reason (`// checkov:skip=CKV_AZURE_NN:why`). checkov itself exits 0 on parse
-errors and on reason-less skips, hence this gate.
+Scans the Bicep (frameworks bicep, arm) and the example Azure DevOps pipelines
+(azure_pipelines). Clean means: every Bicep file and pipeline parses and is scanned, no check
+fails, and every skipped check carries an inline reason (`// checkov:skip=CKV_AZURE_NN:why`,
+`# checkov:skip=CKV_AZUREPIPELINES_N:why` in YAML). checkov itself exits 0 on parse errors and
+on reason-less skips, hence this gate.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 INFRA = Path(__file__).resolve().parent
 NO_REASON = "No comment provided"
+# The example pipelines (docs/devops.md).
+PIPELINES = sorted(INFRA.glob("*.yml"))
+# checkov's azure_pipelines runner only parses files whose names end like this.
+PIPELINE_SUFFIX = "azure-pipelines.yml"
 
 
-def run_checkov() -> list[dict[str, Any]]:
-    command = [
+def staged_name(pipeline: Path) -> str:
+    """The name checkov scans a pipeline under (nightly-pipeline.yml ->
+    nightly-pipeline.azure-pipelines.yml); azure-pipelines.yml keeps its name."""
+    if pipeline.name.endswith(PIPELINE_SUFFIX):
+        return pipeline.name
+    return f"{pipeline.stem}.{PIPELINE_SUFFIX}"
+
+
+def checkov_command(directory: Path, frameworks: list[str]) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "checkov.main",
         "--directory",
-        str(INFRA),
+        str(directory),
         "--framework",
-        "bicep",
-        "arm",
+        *frameworks,
         "--skip-download",  # no network here; the guidelines download only adds links
         "--output",
         "json",
     ]
+
+
+def _reports(command: list[str]) -> list[dict[str, Any]]:
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
     try:
         report = json.loads(done.stdout)
@@ -42,12 +60,46 @@ def run_checkov() -> list[dict[str, Any]]:
     return [r for r in reports if "check_type" in r]
 
 
+def _rename_files(report: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Report the staged copies under the pipelines' real names."""
+    for checks in report["results"].values():
+        for check in checks if isinstance(checks, list) else []:
+            if isinstance(check, dict) and check.get("file_path") in names:
+                check["file_path"] = names[check["file_path"]]
+    return report
+
+
+def run_checkov() -> list[dict[str, Any]]:
+    reports = _reports(checkov_command(INFRA, ["bicep", "arm"]))
+    with tempfile.TemporaryDirectory() as staging:
+        names = {}
+        for pipeline in PIPELINES:
+            shutil.copyfile(pipeline, Path(staging) / staged_name(pipeline))
+            names[f"/{staged_name(pipeline)}"] = f"/{pipeline.name}"
+        pipeline_reports = _reports(checkov_command(Path(staging), ["azure_pipelines"]))
+    return reports + [_rename_files(r, names) for r in pipeline_reports]
+
+
+def scanned_files(report: dict[str, Any]) -> set[str]:
+    results = report["results"]
+    return {
+        check["file_path"]
+        for kind in ("passed_checks", "failed_checks", "skipped_checks")
+        for check in results.get(kind, [])
+    }
+
+
 def problems_in(reports: list[dict[str, Any]]) -> list[str]:
     problems: list[str] = []
     by_type = {r["check_type"]: r for r in reports}
     bicep = by_type.get("bicep")
     if bicep is None or bicep["summary"]["resource_count"] == 0:
         problems.append("checkov scanned no Bicep resources under infra/")
+    pipelines = by_type.get("azure_pipelines")
+    scanned = scanned_files(pipelines) if pipelines else set()
+    for pipeline in PIPELINES:
+        if f"/{pipeline.name}" not in scanned:
+            problems.append(f"checkov scanned no jobs of the pipeline infra/{pipeline.name}")
     for report in reports:
         results = report["results"]
         for path in results.get("parsing_errors", []):
