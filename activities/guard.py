@@ -1,8 +1,10 @@
 """How every activity reports failure (see orchestrators/failures.py for the other side).
 
 Retryable gateway errors (throttling, 5xx, busy 409) are raised so the host's retry policy
-runs the activity again; every other error is returned as `{"error": {...}}` so it is not
-retried and the orchestrator fails the step with the ARM code and message.
+runs the activity again, except those carrying a Retry-After: they are returned as
+`{"error": {...}}` (with `retryable` and `retry_after_seconds`) and the orchestrator waits
+that long on a durable timer before calling again. Every other error is returned as
+`{"error": {...}}` so it is not retried and the orchestrator fails the step.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def guarded(body: Callable[[Payload], Payload]) -> Callable[[Payload], Payload]:
         try:
             return body(payload)
         except GatewayError as err:
+            if err.retryable and err.retry_after_seconds:
+                # Azure said when to come back: returned as a value so the orchestrator
+                # waits that long on a durable timer (the host's retry interval is fixed).
+                log.warning(
+                    "%s: %s, retry after %s s", body.__name__, err.code, err.retry_after_seconds
+                )
+                return {"error": err.to_dict()}
             if err.retryable:
                 log.warning("%s: retryable %s: %s", body.__name__, err.code, err.message)
                 raise RetryableActivityError(encode_error(err.to_dict())) from None

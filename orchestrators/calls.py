@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import timedelta
 from typing import Any
 
 import azure.durable_functions as df
 
-from orchestrators.failures import ACTIVITY_RETRY, error_from_failure, step_failed
+from orchestrators.failures import (
+    ACTIVITY_RETRY,
+    error_from_failure,
+    retry_after_wait,
+    step_failed,
+)
 
 
 def call(
@@ -18,11 +24,18 @@ def call(
     step: str,
     resource: str,
 ) -> Generator[Any, Any, dict[str, Any]]:
-    """`result = yield from call(...)`: one activity, retried, errors raised as StepFailed."""
-    try:
-        result = yield context.call_activity_with_retry(name, ACTIVITY_RETRY, payload)
-    except Exception as exc:  # the host reports a failed activity as a bare Exception
-        raise step_failed(step, resource, error_from_failure(exc)) from None
-    if isinstance(result, dict) and result.get("error"):
-        raise step_failed(step, resource, result["error"])
-    return result if isinstance(result, dict) else {}
+    """`result = yield from call(...)`: one activity, retried, errors raised as StepFailed.
+    An error with a Retry-After is called again after a durable timer of that length."""
+    calls_made = 0
+    while True:
+        calls_made += 1
+        try:
+            result = yield context.call_activity_with_retry(name, ACTIVITY_RETRY, payload)
+        except Exception as exc:  # the host reports a failed activity as a bare Exception
+            raise step_failed(step, resource, error_from_failure(exc)) from None
+        if not (isinstance(result, dict) and result.get("error")):
+            return result if isinstance(result, dict) else {}
+        wait = retry_after_wait(result["error"], calls_made)
+        if wait is None:
+            raise step_failed(step, resource, result["error"])
+        yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))

@@ -22,6 +22,23 @@ ACTIVITY_RETRY = df.RetryOptions(
 )
 
 
+# Run-level waits for errors that say when to come back (Retry-After): at most this many
+# calls in all, each wait capped so a huge Retry-After cannot park a run for hours.
+RETRY_AFTER_CALLS = 4
+RETRY_AFTER_CAP_SECONDS = 600
+
+
+def retry_after_wait(error: dict[str, Any], calls_made: int) -> int | None:
+    """Seconds to wait before calling again, or None when the error is final."""
+    if error.get("retryable") is not True or calls_made >= RETRY_AFTER_CALLS:
+        return None
+    try:
+        seconds = int(error.get("retry_after_seconds") or 0)
+    except (TypeError, ValueError):
+        return None
+    return min(seconds, RETRY_AFTER_CAP_SECONDS) if seconds > 0 else None
+
+
 class StepFailed(Exception):
     """A run step failed; str() is the run's failure message from docs/CONTRACTS.md."""
 

@@ -3,8 +3,11 @@ cleanup on failure, preflight refusals. Final emulator state is asserted every t
 
 from __future__ import annotations
 
+from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
+from orchestrators.failures import RETRY_AFTER_CALLS, RETRY_AFTER_CAP_SECONDS
 from sandbox.stack import DemoIds, Stack
 
 
@@ -240,3 +243,55 @@ def test_slow_region_times_out_and_is_retried_then_left_out(sandbox_stack: Stack
         True,
         {"westeurope": False, "eastus": True},
     )
+
+
+def test_a_retry_after_longer_than_azure_core_waits_is_waited_out_on_a_durable_timer(
+    stack_factory: Any,
+) -> None:
+    # azure-core gives up at once (no retries), so the 429 reaches the orchestrator.
+    stack: Stack = stack_factory(settings={"GALLERYFLOW_ARM_RETRY_TOTAL": "0"})
+    ids = _seed(stack, "later")
+    stack.add_fault(
+        kind="http",
+        method="PUT",
+        path="/images/later/versions/",
+        status=429,
+        code="TooManyRequests",
+        retry_after=120,
+        times=1,
+    )
+    run = stack.start_orchestration("publish_image", ids.request(["westeurope"]))
+    status = stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    puts = [
+        r
+        for r in stack.arm_control("GET", "requests")["requests"]
+        if r["method"] == "PUT" and "/images/later/versions/" in r["path"]
+    ]
+    assert [p["status"] for p in puts[:2]] == [429, 201], puts
+    throttled, next_try = (
+        datetime.fromisoformat(p["time"].replace("Z", "+00:00")) for p in puts[:2]
+    )
+    assert (next_try - throttled).total_seconds() >= 120, puts
+    assert list(stack.versions(ids)) == ["1.0.0"]
+
+    # Throttled for good: a bounded number of calls, each wait capped at 10 minutes.
+    stuck = _seed(stack, "never")
+    stack.add_fault(
+        kind="http", method="PUT", path="/images/never/versions/", status=429, retry_after=7200
+    )
+    failed = stack.wait_for_run(
+        stack.start_orchestration("publish_image", stuck.request(["westeurope"]))
+    )
+    assert failed["runtimeStatus"] == "Failed"
+    assert "TooManyRequests" in failed["output"], failed["output"]
+    tries = [
+        datetime.fromisoformat(r["time"].replace("Z", "+00:00"))
+        for r in stack.arm_control("GET", "requests")["requests"]
+        if r["method"] == "PUT" and "/images/never/versions/" in r["path"]
+    ]
+    assert len(tries) == RETRY_AFTER_CALLS, tries
+    gaps = [(b - a).total_seconds() for a, b in pairwise(tries)]
+    assert all(RETRY_AFTER_CAP_SECONDS <= gap < 7200 for gap in gaps), gaps
+    assert stack.versions(stuck) == {}
