@@ -19,8 +19,10 @@ from sandbox.arm.errors import (
 from sandbox.arm.store import Store
 from sandbox.arm.validation import enum, field, timestamp
 
-GALLERY_NAME = re.compile(r"^[A-Za-z0-9]+([._]?[A-Za-z0-9]+)*$")
-IMAGE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
+# Matched with fullmatch (`$` alone also matches before a final "\n"). The separator is
+# required between runs: an optional one made the pattern backtrack exponentially.
+GALLERY_NAME = re.compile(r"[A-Za-z0-9]+([._][A-Za-z0-9]+)*")
+IMAGE_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9])?")
 IMMUTABLE_IMAGE_PROPERTIES = ("osType", "osState", "hyperVGeneration", "identifier", "architecture")
 
 
@@ -98,7 +100,7 @@ def get_gallery(store: Store, sub: str, rg: str, name: str) -> dict[str, Any]:
 def put_gallery(
     store: Store, sub: str, rg: str, name: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    if not GALLERY_NAME.match(name) or len(name) > 80:
+    if len(name) > 80 or not GALLERY_NAME.fullmatch(name):
         raise InvalidResourceName(
             f"Gallery name '{name}' is invalid: use letters and digits, optionally separated by "
             "single periods or underscores (no hyphens), at most 80 characters."
@@ -236,7 +238,7 @@ def _image_properties(props: dict[str, Any]) -> dict[str, Any]:
 def put_image(
     store: Store, sub: str, rg: str, gallery: str, name: str, body: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
-    if not IMAGE_NAME.match(name):
+    if not IMAGE_NAME.fullmatch(name):
         raise InvalidResourceName(
             f"Image definition name '{name}' is invalid: 1-80 letters, digits, '.', '_' or '-', "
             "starting and ending with a letter or digit."

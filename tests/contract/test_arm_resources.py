@@ -157,6 +157,9 @@ def test_definition_under_missing_gallery(arm_emulator: Any) -> None:
     ("name", "body", "fragment"),
     [
         ("bad-name", {"location": "westeurope"}, "hyphens"),
+        ("galB\n", {"location": "westeurope"}, "hyphens"),  # sent as galB%0A
+        ("g" * 40 + "!", {"location": "westeurope"}, "hyphens"),  # took minutes (backtracking)
+        ("gal..B", {"location": "westeurope"}, "single periods"),
         ("galB", {"location": "atlantis"}, "atlantis"),
         ("galB", {}, "location"),
         ("galB", {"location": "westeurope", "properties": {"description": 5}}, "description"),
@@ -184,3 +187,14 @@ def test_definition_outside_its_galleries_region_is_400(arm_emulator: Any) -> No
     assert bad.value.error.message == (
         "Image definition location 'eastus' must match the gallery's location 'westeurope'."
     )
+
+
+@pytest.mark.parametrize("name", ["win-", "win\n", "-win"])
+def test_bad_definition_names_are_400(arm_emulator: Any, name: str) -> None:
+    _resource_group(arm_emulator)
+    client = arm_emulator.compute_client(SUB)
+    client.galleries.begin_create_or_update("rg-g", "galN", {"location": "westeurope"}).result()
+    with pytest.raises(HttpResponseError) as bad:
+        client.gallery_images.begin_create_or_update("rg-g", "galN", name, DEFINITION)
+    assert bad.value.status_code == 400
+    assert "starting and ending with a letter or digit" in bad.value.error.message
