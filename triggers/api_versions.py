@@ -28,6 +28,9 @@ from galleryflow.domain.request_fields import (
 from triggers import bp
 from triggers.http import api_route, json_response
 
+# Seconds a caller should wait after a 503 when Azure named no Retry-After.
+DEFAULT_RETRY_AFTER_SECONDS = 30
+
 # The same field specs as the request bodies, so path/query rules cannot drift apart.
 VERSIONS_QUERY = Obj(
     fields=(
@@ -91,6 +94,16 @@ async def versions(req: func.HttpRequest) -> func.HttpResponse:
     except Forbidden as exc:
         raise ApiError(403, "Forbidden", f"galleryflow may not read this: {exc.message}") from None
     except GatewayError as exc:
+        if exc.retryable:
+            # Throttled or briefly unavailable even after azure-core's retries: try later.
+            wait = max(1, int(exc.retry_after_seconds or DEFAULT_RETRY_AFTER_SECONDS))
+            raise ApiError(
+                503,
+                "AzureUnavailable",
+                f"Azure is busy or unavailable ({exc.code}: {exc.message}); "
+                f"send the request again in {wait} s.",
+                headers={"Retry-After": str(wait)},
+            ) from None
         raise ApiError(
             409, "AzureError", f"Azure refused the read: {exc.code}: {exc.message}"
         ) from None

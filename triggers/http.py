@@ -34,7 +34,7 @@ def json_response(
 
 
 def error_response(error: ApiError) -> func.HttpResponse:
-    return json_response(error.status, error.body())
+    return json_response(error.status, error.body(), error.headers)
 
 
 def api_route(handler: Handler) -> Handler:

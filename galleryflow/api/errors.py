@@ -16,12 +16,14 @@ class ApiError(Exception):
         code: str,
         message: str,
         details: list[Problem] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details or []
+        self.headers = dict(headers or {})  # e.g. Retry-After on a 503
 
     def body(self) -> dict[str, Any]:
         return error_body(self.code, self.message, self.details)

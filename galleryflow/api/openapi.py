@@ -25,6 +25,7 @@ _ERRORS = {
     "or a refused rollback (RollbackRefused: reasons and latest per region in details)",
     "413": f"body larger than {MAX_BODY_BYTES} bytes (512 KiB for /api/devops/hook)",
     "415": "body is not application/json",
+    "503": "Azure throttled or was unavailable after retries; wait Retry-After seconds",
 }
 
 
@@ -46,6 +47,13 @@ def _json(name: str, description: str) -> dict[str, Any]:
 
 def _errors(*codes: str) -> dict[str, Any]:
     responses = {code: _json("Error", _ERRORS[code]) for code in codes}
+    if "503" in responses:
+        responses["503"]["headers"] = {
+            "Retry-After": {
+                "description": "seconds to wait before sending the request again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
     if "401" in responses:
         # Answered by the Functions host before galleryflow runs; Azure sends no body.
         responses["401"] = {"description": _ERRORS["401"] + " (answered by the Functions host)"}
@@ -213,7 +221,7 @@ def build_openapi() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": _json("Versions", "the versions"),
-                    **_errors("400", "401", "403", "404", "409"),
+                    **_errors("400", "401", "403", "404", "409", "503"),
                 },
             }
         },

@@ -365,8 +365,52 @@ def test_rollback_and_prune_routes(stack: Stack, ids: DemoIds) -> None:
     assert [v["name"] for v in listed["versions"]] == ["1.0.0", "1.0.1"]
     assert listed["latest"] == {"westeurope": "1.0.0"}
     assert listed["versions"][1]["exclude_from_latest"] is True
+    # A VM built from 1.0.0 makes it in use (read through the VMs' imageReference).
+    stack.arm_control(
+        "POST",
+        "vms",
+        {
+            "subscription_id": target.gallery["subscription_id"],
+            "resource_group": "rg-apps",
+            "name": "vm-from-maint",
+            "location": "westeurope",
+            "image_reference_id": (
+                f"/subscriptions/{target.gallery['subscription_id']}/resourceGroups/rg-images"
+                f"/providers/Microsoft.Compute/galleries/{gallery['name']}"
+                "/images/e2e-maint/versions/1.0.0"
+            ),
+        },
+    )
+    in_use = stack.api("GET", route).json()["versions"]
+    assert [(v["name"], v["in_use"]) for v in in_use] == [("1.0.0", True), ("1.0.1", False)]
     assert_error(stack.api("GET", route.replace("e2e-maint", "no-such-def")), 404, "NotFound")
     assert_error(stack.api("GET", route.split("?")[0]), 400, "ValidationFailed")
+
+
+def test_versions_route_is_503_with_retry_after_while_azure_throttles(
+    stack: Stack, ids: DemoIds
+) -> None:
+    # Outlasts azure-core's retries in the stack (one retry, after Retry-After).
+    stack.arm_control(
+        "POST",
+        "faults",
+        {
+            "kind": "http",
+            "status": 429,
+            "method": "GET",
+            "path": "/images/e2e-throttled/versions",
+            "retry_after": 1,
+            "times": 2,
+        },
+    )
+    route = (
+        f"galleries/{ids.gallery['name']}/images/e2e-throttled/versions?resource_group=rg-images"
+    )
+    answer = stack.api("GET", route)
+    throttled = assert_error(answer, 503, "AzureUnavailable")
+    assert answer.headers["Retry-After"] == "1"
+    assert "TooManyRequests" in throttled["message"] or "429" in throttled["message"], throttled
+    assert stack.api("GET", route).status_code == 404  # the fault is spent: a real answer
 
 
 def test_prune_route_plans_a_dry_run(stack: Stack, ids: DemoIds) -> None:
