@@ -1,7 +1,8 @@
 """HTTP client for the Azure DevOps plan events and timeline feed of one agentless task.
 
 Transient failures (connection errors, 408, 429, 5xx) are retried with backoff; anything
-else is permanent. The AuthToken is sent as a bearer token and never logged or raised.
+else is permanent. Redirects are never followed (a 3xx is a permanent, loudly logged
+failure). The AuthToken is sent as a bearer token and never logged or raised.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -75,8 +76,14 @@ class DevOpsClient:
         last: CallbackError | None = None
         for attempt in range(1, self.attempts + 1):
             try:
+                # Never follow a redirect: its target is outside the allow-list check.
                 response = requests.post(
-                    url, json=body, headers=headers, timeout=self.timeout_seconds, verify=verify
+                    url,
+                    json=body,
+                    headers=headers,
+                    timeout=self.timeout_seconds,
+                    verify=verify,
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 last = CallbackError(
@@ -87,6 +94,8 @@ class DevOpsClient:
             else:
                 if response.status_code < 300:
                     return
+                if response.status_code < 400:
+                    raise self._redirected(task, what, response)
                 last = CallbackError(
                     f"{what} to plan {task.plan_id}: HTTP {response.status_code}",
                     status=response.status_code,
@@ -100,3 +109,21 @@ class DevOpsClient:
             self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
         assert last is not None
         raise last
+
+    @staticmethod
+    def _redirected(task: TaskContext, what: str, response: requests.Response) -> CallbackError:
+        """A 3xx is permanent: the call was not delivered and is not repeated elsewhere."""
+        target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed place"
+        logger.error(
+            "DevOps %s to plan %s was redirected (HTTP %d) to %s; not followed, the callback "
+            "is lost: check the PlanUrl and GALLERYFLOW_DEVOPS_ALLOWED_HOSTS",
+            what,
+            task.plan_id,
+            response.status_code,
+            target,
+        )
+        return CallbackError(
+            f"{what} to plan {task.plan_id}: HTTP {response.status_code} redirect not followed",
+            status=response.status_code,
+            transient=False,
+        )

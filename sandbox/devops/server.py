@@ -3,7 +3,8 @@
 Routes (paths as Azure DevOps has them, under any organization prefix):
   POST .../{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/events
   POST .../{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/timelines/{tl}/records/{rec}/feed
-Control (no token): GET /_sandbox/requests, POST /_sandbox/faults {"status", "count", "kind"}.
+Control (no token): GET /_sandbox/requests, POST /_sandbox/faults {"status", "count", "kind",
+"location"?} (a 3xx with `location` redirects; `/_sandbox/landing` records who followed one).
 
 A request without `Authorization: Bearer <token>` (or basic auth with the token as the
 password, like Microsoft's helper sample) gets 401. Records never contain the token.
@@ -47,12 +48,12 @@ class FakeState:
             with self.log_path.open("a", encoding="utf-8") as log:
                 log.write(json.dumps(entry) + "\n")
 
-    def take_fault(self, kind: str) -> int | None:
+    def take_fault(self, kind: str) -> dict[str, Any] | None:
         with self.lock:
             for fault in self.faults:
                 if fault["count"] > 0 and fault["kind"] in (kind, "any"):
                     fault["count"] -= 1
-                    return int(fault["status"])
+                    return dict(fault)
         return None
 
 
@@ -75,9 +76,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the records are the log
         return
 
-    def _send(self, status: int, body: Any) -> None:
+    def _send(self, status: int, body: Any, location: str | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        if location:
+            self.send_header("Location", location)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -106,10 +109,17 @@ class Handler(BaseHTTPRequestHandler):
                 "status": int(body.get("status", 503)),
                 "count": int(body.get("count", 1)),
                 "kind": str(body.get("kind", "any")),
+                "location": body.get("location"),  # sent with a 3xx status
             }
             with self.state.lock:
                 self.state.faults.append(fault)
             self._send(200, fault)
+            return
+        if url.path == "/_sandbox/landing":
+            # Where a redirect fault points: any request arriving here followed a redirect.
+            authorized = _authorized(self.headers.get("Authorization", ""), self.state.token)
+            self.state.record({"kind": "landing", "path": url.path, "authorized": authorized})
+            self._send(200, {})
             return
         match, kind = EVENTS.search(url.path), "event"
         if match is None:
@@ -118,9 +128,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"message": f"no such route {url.path}"})
             return
         authorized = _authorized(self.headers.get("Authorization", ""), self.state.token)
-        status = 200 if authorized else 401
-        if authorized:
-            status = self.state.take_fault(kind) or 200
+        status, location = (200 if authorized else 401), None
+        injected = self.state.take_fault(kind) if authorized else None
+        if injected is not None:
+            status, location = int(injected["status"]), injected.get("location")
         self.state.record(
             {
                 "kind": kind,
@@ -132,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
                 **match.groupdict(),
             }
         )
-        self._send(status, {} if status < 300 else {"message": f"HTTP {status}"})
+        self._send(status, {} if status < 300 else {"message": f"HTTP {status}"}, location)
 
 
 def make_server(port: int, state_dir: Path, token: str) -> ThreadingHTTPServer:

@@ -69,8 +69,12 @@ class DevOpsFake:
         response.raise_for_status()
         return list(response.json()["requests"])
 
-    def fail_next(self, status: int, count: int = 1, kind: str = "any") -> None:
+    def fail_next(
+        self, status: int, count: int = 1, kind: str = "any", location: str | None = None
+    ) -> None:
         body: dict[str, Any] = {"status": status, "count": count, "kind": kind}
+        if location:
+            body["location"] = location
         requests.post(
             f"{self.url}/_sandbox/faults", json=body, verify=self.ca_file, timeout=10
         ).raise_for_status()

@@ -72,3 +72,19 @@ def test_exhausted_retries_raise(devops_fake):
     with pytest.raises(CallbackError) as caught:
         _client(devops_fake, sleeps).feed(_task(devops_fake), ["x"])
     assert caught.value.transient and len(devops_fake.requests()) == 4
+
+
+def test_a_redirect_is_not_followed_and_is_a_loud_permanent_failure(devops_fake, caplog):
+    devops_fake.fail_next(307, kind="event", location=f"{devops_fake.url}/_sandbox/landing")
+    sleeps: list[float] = []
+    with (
+        caplog.at_level("ERROR", logger="galleryflow.devops.client"),
+        pytest.raises(CallbackError) as caught,
+    ):
+        _client(devops_fake, sleeps).task_completed(_task(devops_fake), succeeded=True)
+    assert caught.value.status == 307 and not caught.value.transient
+    assert [r["kind"] for r in devops_fake.requests()] == ["event"]  # nothing reached landing
+    assert sleeps == []
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(logged) == 1 and "redirected (HTTP 307) to 127.0.0.1" in logged[0], logged
+    assert devops_fake.token not in logged[0] and devops_fake.token not in str(caught.value)
