@@ -3,7 +3,8 @@
 Schedule: the NCRONTAB in GALLERYFLOW_NIGHTLY_SCHEDULE. Each run gets a date-based version
 and the instance id of the idempotency key `nightly-<pipeline>-<YYYYMMDD>`, so a timer
 that fires twice on one day (or a host restart) starts nothing new. The pipelines file is
-validated when the app starts; errors are logged then and fail every timer run loudly.
+checked when the app starts (errors logged at ERROR then) and read again each time the timer
+fires; an invalid file then fails that invocation with every problem listed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ log = logging.getLogger("galleryflow.nightly")
 PIPELINES_SETTING = "GALLERYFLOW_PIPELINES_FILE"
 
 
+class NightlyConfigError(RuntimeError):
+    """The timer fired with an invalid pipelines file (every problem is in the message)."""
+
+
 def _request_problems(request: dict[str, Any]) -> list[dict[str, str]]:
     try:
         parse_publish_request({**request, "version": {"strategy": "date"}})
@@ -47,19 +52,20 @@ def load_checked_pipelines(path: str) -> PipelinesConfig:
     return config
 
 
-def _startup_check() -> PipelinesConfigError | None:
+def log_startup_check() -> None:
+    """Check the pipelines file when the app loads, so a bad file shows in the log at once
+    (not only when the timer fires hours later). The timer re-reads the file each time, so
+    fixing it needs no restart."""
     path = os.environ.get(PIPELINES_SETTING, "").strip()
     if not path:
-        return None
+        return
     try:
         load_checked_pipelines(path)
     except PipelinesConfigError as exc:
-        log.error("%s", exc)
-        return exc
-    return None
+        log.error("start-up: nightly rebuild and named pipelines will fail until fixed: %s", exc)
 
 
-STARTUP_ERROR = _startup_check()
+log_startup_check()
 
 
 async def start_nightly_runs(
@@ -96,6 +102,10 @@ async def nightly_rebuild(timer: func.TimerRequest, client: df.DurableOrchestrat
     if not path:
         log.warning("nightly rebuild: %s is not set; nothing to publish", PIPELINES_SETTING)
         return
-    config = load_checked_pipelines(path)  # raises with every problem listed
+    try:
+        config = load_checked_pipelines(path)
+    except PipelinesConfigError as exc:
+        log.error("nightly rebuild: nothing started: %s", exc)
+        raise NightlyConfigError(f"nightly rebuild: nothing started: {exc}") from None
     for item in await start_nightly_runs(client, config, datetime.now(UTC).date()):
         log.info("nightly %s: %s %s", item["pipeline"], item["outcome"], item["instance_id"])

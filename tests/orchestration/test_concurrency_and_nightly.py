@@ -179,3 +179,27 @@ def test_orchestrator_refuses_a_second_live_run_started_directly(nightly_stack: 
     assert list(stack.versions(ids)) == ["1.0.0"]
     log = stack.arm_control("GET", "requests")["requests"]
     assert len([r for r in log if r["path"].endswith("vm-direct/deallocate")]) == 1
+
+
+def test_a_bad_pipelines_file_is_logged_at_start_up_and_when_the_timer_fires(
+    stack_factory: Any, tmp_path: Path
+) -> None:
+    bad = tmp_path / "pipelines.json"
+    bad.write_text(json.dumps({"schema_version": 1, "pipelines": [{"name": "x", "request": {}}]}))
+    stack: Stack = stack_factory(settings={"GALLERYFLOW_PIPELINES_FILE": str(bad)})
+    assert stack.api("GET", "health").status_code == 200  # the app still serves
+    log_path = stack.host.log_path
+    at_start = [
+        line
+        for line in log_path.read_text().splitlines()
+        if "start-up: nightly rebuild and named pipelines will fail until fixed" in line
+    ]
+    assert len(at_start) == 1 and f"invalid pipelines file {bad}" in at_start[0], at_start
+    assert "$.pipelines[0].request.source_vm_id" in log_path.read_text()
+
+    _fire_nightly(stack)
+    stack.wait_until(
+        lambda: "nightly rebuild: nothing started: invalid pipelines file" in log_path.read_text(),
+        what="the nightly error in the host log",
+    )
+    assert stack.instances() == []
