@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,15 @@ def test_demo_exits_zero_within_two_minutes(tmp_path: Path) -> None:
     assert "published 0.10.0" in text
     assert "pruned ['0.9.0', '0.9.1']" in text
     assert "stopped the emulator, Azurite and the host" in text
+    # The injected transient failure in eastus was retried once: attempt 2, then promoted.
+    assert re.search(r"│\s*eastus\s*│\s*Promoted\s*│\s*2\s*│", text), text[-3000:]
+    for region in ("westeurope", "westus3", "northeurope"):
+        assert re.search(rf"│\s*{region}\s*│\s*Promoted\s*│\s*1\s*│", text), region
+    # Two waves, promoted one after the other with the soak in between.
+    wave_1 = text.index("wave 1/2 promoted: westeurope, westus3")
+    soak = text.index("soaking 30 min before wave 2")
+    assert wave_1 < soak < text.index("wave 2/2 promoted: eastus, northeurope")
+    # The final latest-per-region table names the new version in every region.
+    latest = text[text.index("latest per region") :]
+    for region in ("eastus", "northeurope", "westeurope", "westus3"):
+        assert re.search(rf"│\s*{region}\s*│\s*0\.10\.0\s*│", latest), latest
