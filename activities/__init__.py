@@ -1,7 +1,8 @@
 """Activities blueprint: modules in this package register their functions on `bp`.
 
 One module per job: vm_power, capture, replication, promote, prune, inventory, preflight,
-run_lock, rollback, notify. Each activity takes one dict and returns one dict.
+run_lock, rollback, notify, devops (the DevOps callback watcher's reads and deliveries).
+Each activity takes one dict and returns one dict.
 """
 
 import azure.durable_functions as df
@@ -11,6 +12,7 @@ bp = df.Blueprint()
 # Importing the modules registers their activities on `bp` (after bp exists).
 from activities import (  # noqa: E402, F401
     capture,
+    devops,
     inventory,
     notify,
     preflight,

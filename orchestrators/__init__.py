@@ -5,4 +5,4 @@ import azure.durable_functions as df
 bp = df.Blueprint()
 
 # Importing the modules registers their orchestrators on `bp` (after bp exists).
-from orchestrators import prune, publish, replication, rollback  # noqa: E402, F401
+from orchestrators import devops_callback, prune, publish, replication, rollback  # noqa: E402, F401

@@ -13,7 +13,6 @@ import triggers.api_meta  # noqa: E402  (each import registers its functions on 
 import triggers.api_publish  # noqa: E402
 import triggers.api_runs  # noqa: E402
 import triggers.api_versions  # noqa: E402
-import triggers.devops_callback  # noqa: E402
 import triggers.devops_hook  # noqa: E402
 import triggers.devops_task  # noqa: E402
 import triggers.nightly  # noqa: E402, F401

@@ -18,9 +18,9 @@ from galleryflow.api.devops import allowed_hosts_from_setting, parse_task_header
 from galleryflow.api.errors import problem, validation_failed
 from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
+from orchestrators.devops_callback import WATCHER
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
-from triggers.devops_callback import WATCHER
 from triggers.http import api_route, json_body, json_response, run_links
 from triggers.runs_store import LIVE
 

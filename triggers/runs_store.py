@@ -11,7 +11,7 @@ import azure.durable_functions as df
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from galleryflow.api.ids import INSTANCE_ID, definition_key
-from galleryflow.api.runs import run_kind
+from galleryflow.api.runs import run_kind, status_dict
 
 LIVE = [
     OrchestrationRuntimeStatus.Pending,
@@ -19,14 +19,6 @@ LIVE = [
     OrchestrationRuntimeStatus.ContinuedAsNew,
     OrchestrationRuntimeStatus.Suspended,
 ]
-
-
-def status_dict(status: Any) -> dict[str, Any]:
-    data = status.to_json() if status else {}
-    # Newer SDKs give the enum name; keep the status as the plain word either way.
-    runtime = data.get("runtimeStatus")
-    data["runtimeStatus"] = getattr(runtime, "value", runtime)
-    return data
 
 
 async def get_run(

@@ -33,6 +33,15 @@ _CANCELLED_MARK = ": Cancelled: "
 _MAX_TEXT = 2000
 
 
+def status_dict(status: Any) -> dict[str, Any]:
+    """A Durable client status object (anything with `to_json()`) as plain JSON."""
+    data = status.to_json() if status else {}
+    # Newer SDKs give the enum name; keep the status as the plain word either way.
+    runtime = data.get("runtimeStatus")
+    data["runtimeStatus"] = getattr(runtime, "value", runtime)
+    return dict(data)
+
+
 def run_kind(orchestration_name: str | None) -> str | None:
     if orchestration_name is None:
         return None

@@ -1,0 +1,83 @@
+"""Activities of the `devops_callback` watcher (orchestrators/devops_callback.py): read the
+publish run it reports on, and deliver feed lines / TaskCompleted to the DevOps job."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities import bp
+from galleryflow.api.devops import TaskContext, allowed_hosts_from_setting, check_plan_url
+from galleryflow.api.errors import ApiError
+from galleryflow.api.runs import status_dict, summarize
+from galleryflow.devops.client import CallbackError, DevOpsClient
+from orchestrators.devops_callback import SEND, SNAPSHOT, unreadable
+
+logger = logging.getLogger("galleryflow.devops")
+
+
+def _seconds(setting: str, default: float) -> float:
+    try:
+        return max(0.0, float(os.environ.get(setting, default)))
+    except ValueError:
+        return default
+
+
+@bp.function_name(SNAPSHOT)
+@bp.activity_trigger(input_name="runid", activity=SNAPSHOT)
+@bp.durable_client_input(client_name="client")
+async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient) -> dict[str, Any]:
+    status = await client.get_status(runid)
+    if not status or status.created_time is None:
+        return {**unreadable(runid), "final_line": f"galleryflow run {runid} no longer exists"}
+    summary = summarize(status_dict(status))
+    succeeded = summary["state"] in ("succeeded", "partially_succeeded")
+    final = f"galleryflow run {runid} {summary['state']}"
+    if summary.get("version"):
+        final += f" (version {summary['version']})"
+    if summary["error"]:
+        final += f": {summary['error']['message']}"
+    return {
+        "finished": summary["finished"],
+        "succeeded": succeeded,
+        "log": summary["log"],
+        "final_line": final,
+        "poll_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_SECONDS", 15.0),
+        "poll_max_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_MAX_SECONDS", 120.0),
+    }
+
+
+@bp.function_name(SEND)
+@bp.activity_trigger(input_name="message", activity=SEND)
+def devops_send(message: dict[str, Any]) -> dict[str, Any]:
+    task = TaskContext.from_dict(message["task"])
+    what = "TaskCompleted" if "completed" in message else "log feed"
+    client = DevOpsClient(
+        ca_bundle=os.environ.get("GALLERYFLOW_DEVOPS_CA_BUNDLE") or None,
+        backoff_seconds=_seconds("GALLERYFLOW_DEVOPS_RETRY_SECONDS", 2.0),
+    )
+    try:
+        # Checked again here: nothing reaches a host outside the allow-list.
+        check_plan_url(
+            task.plan_url,
+            allowed_hosts_from_setting(os.environ.get("GALLERYFLOW_DEVOPS_ALLOWED_HOSTS")),
+        )
+        if "completed" in message:
+            client.task_completed(task, bool(message["completed"]))
+        else:
+            client.feed(task, [str(line) for line in message["feed"]])
+    except (CallbackError, ApiError) as exc:
+        logger.error(
+            "LOST DevOps callback: %s for run %s could not be delivered to plan %s job %s (%s); "
+            "the pipeline job waits until its own timeout",
+            what,
+            message.get("run_id"),
+            task.plan_id,
+            task.job_id,
+            exc,
+        )
+        return {"delivered": False, "error": str(exc)}
+    return {"delivered": True}
