@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from activities import bp
 from activities.guard import Payload, guarded
-from galleryflow.azure import compute
-from galleryflow.azure.clients import current_settings
-from galleryflow.domain.inventory import VersionRecord
+from galleryflow.api.inventory import full_gallery, load_versions, records
 from galleryflow.domain.latest import latest_by_region
 
-
-def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
-    """The gallery with its subscription (GALLERYFLOW_SUBSCRIPTION_ID when not given)."""
-    if gallery.get("subscription_id"):
-        return gallery
-    return {**gallery, "subscription_id": current_settings().default_subscription_id}
-
-
-def load_versions(target: dict[str, Any], *, with_in_use: bool) -> list[dict[str, Any]]:
-    """Version dicts (gateway shape) with `in_use` set from VM/scale set image references."""
-    gallery = full_gallery(target["gallery"])
-    versions = compute.list_versions(gallery, target["definition"])
-    if with_in_use:
-        definition = compute.get_image_definition(gallery, target["definition"])["id"].lower()
-        referenced = {
-            ref.lower() for ref in compute.find_image_references(str(gallery["subscription_id"]))
-        }
-        for version in versions:
-            version["in_use"] = f"{definition}/versions/{version['name']}".lower() in referenced
-    return versions
-
-
-def records(versions: list[dict[str, Any]]) -> list[VersionRecord]:
-    return [VersionRecord.from_dict(v) for v in versions]
+# Re-exported: the other activities read versions through this module.
+__all__ = ["full_gallery", "load_versions", "records", "resolve_latest"]
 
 
 @guarded

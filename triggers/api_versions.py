@@ -1,8 +1,8 @@
 """`GET /api/galleries/{gallery}/images/{definition}/versions?resource_group=&subscription_id=`
 
 Versions with their regions, replication state, exclude flags and whether VMs use them,
-plus what `latest` resolves to per region. Reads ARM through the pipeline's inventory
-helper (galleryflow.azure underneath) in a worker thread: a read, not an orchestration.
+plus what `latest` resolves to per region. Reads ARM through galleryflow.api.inventory
+(galleryflow.azure underneath) in a worker thread: a read, not an orchestration.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from typing import Any
 
 import azure.functions as func
 
-from activities.inventory import load_versions, records
 from galleryflow.api.errors import ApiError, validation_failed
+from galleryflow.api.inventory import versions_inventory
 from galleryflow.azure.errors import Forbidden, GatewayError, NotFound
 from galleryflow.domain.fields import Field, Nullable, Obj, is_valid
-from galleryflow.domain.latest import latest_by_region
 from galleryflow.domain.problems import Problem
 from galleryflow.domain.request_fields import (
     DEFINITION_NAME,
@@ -72,23 +71,13 @@ def parse_versions_query(route: dict[str, str], query: dict[str, str]) -> dict[s
     return {"gallery": gallery, "definition": clean["definition"]}
 
 
-def inventory(target: dict[str, Any]) -> dict[str, Any]:
-    versions = load_versions(target, with_in_use=True)
-    return {
-        "gallery": target["gallery"],
-        "image_definition": target["definition"],
-        "versions": versions,
-        "latest": latest_by_region(records(versions)),
-    }
-
-
 @bp.function_name("api_versions")
 @bp.route(route="galleries/{gallery}/images/{definition}/versions", methods=["GET"])
 @api_route
 async def versions(req: func.HttpRequest) -> func.HttpResponse:
     target = parse_versions_query(dict(req.route_params), dict(req.params))
     try:
-        body = await asyncio.to_thread(inventory, target)
+        body = await asyncio.to_thread(versions_inventory, target)
     except NotFound as exc:
         raise ApiError(404, "NotFound", f"Not found in Azure: {exc.message}") from None
     except Forbidden as exc:
