@@ -114,7 +114,7 @@ def prune(
         bool | None,
         typer.Option(
             "--shrink-old-to-one-region/--no-shrink-old-to-one-region",
-            help="shrink old kept versions to their first region instead of deleting",
+            help="shrink old kept versions to the home region instead of deleting",
         ),
     ] = None,
     quota_headroom: Annotated[
