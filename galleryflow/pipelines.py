@@ -30,7 +30,7 @@ import yaml
 from galleryflow.domain.problems import Problem
 
 SCHEMA_VERSION = 1
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
 _PIPELINE_FIELDS = {"name", "nightly", "devops", "request"}
 
 
@@ -143,7 +143,7 @@ def _check_pipeline(item: object, path: str, problems: list[Problem]) -> Pipelin
             )
         )
     name = item.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         problems.append(
             Problem(
                 f"{path}.name",

@@ -12,8 +12,8 @@ from azure.core.exceptions import AzureError
 from galleryflow.azure.errors import InvalidRequest, translate
 
 _VM_ID_RE = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
-    r"/providers/Microsoft\.Compute/virtualMachines/(?P<name>[^/]+)/?$",
+    r"/subscriptions/(?P<sub>[^/\s]+)/resourceGroups/(?P<rg>[^/\s]+)"
+    r"/providers/Microsoft\.Compute/virtualMachines/(?P<name>[^/\s]+)/?",
     re.IGNORECASE,
 )
 
@@ -28,7 +28,7 @@ class GalleryRef(TypedDict):
 
 def parse_vm_id(vm_id: str) -> tuple[str, str, str]:
     """(subscription, resource group, vm name) of a VM resource id."""
-    match = _VM_ID_RE.match(vm_id or "")
+    match = _VM_ID_RE.fullmatch(vm_id or "")
     if not match:
         raise InvalidRequest(
             "InvalidResourceId",

@@ -100,3 +100,10 @@ def test_nightly_request_is_dated_and_idempotent() -> None:
     assert first == again and first["version"] == {"strategy": "date"}
     assert first["idempotency_key"] == "nightly-n-20261123"
     validate_requests(config, lambda request: [])  # no problems: no error
+
+
+def test_a_name_with_a_trailing_newline_is_refused() -> None:
+    text = '{"schema_version": 1, "pipelines": [{"name": "nightly\\n", "request": {}}]}'
+    with pytest.raises(PipelinesConfigError) as caught:
+        parse_pipelines(text, source="p.json")
+    assert [p.path for p in caught.value.problems] == ["$.pipelines[0].name"]
