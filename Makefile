@@ -37,7 +37,7 @@ pytest: bootstrap
 
 test: lint typecheck checkov pytest
 
-# checkov scans infra/ (Bicep) in its own venv: its many pins clash with the runtime's.
+# checkov scans infra/ (Bicep, and the Azure DevOps pipelines) in its own venv: its many pins clash with the runtime's.
 # infra/checkov_gate.py fails on failed checks, parse errors and skips without a reason.
 CHECKOV_VENV  := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
