@@ -258,15 +258,25 @@ def test_approve_before_the_gate_is_409_and_the_run_still_waits_for_a_real_appro
         ["westeurope", "eastus"],
         rollout={"mode": "waves", "waves": [["westeurope"], ["eastus"]], "approval": True},
     )
-    run_id = stack.api("POST", "publish", request).json()["id"]
-    # Sent while the first wave is still being captured/replicated: refused, not buffered.
-    for event in ("approve", "reject"):
-        early = assert_error(
-            stack.api("POST", f"runs/{run_id}/{event}", {"by": "mallory"}),
-            409,
-            "NotAwaitingApproval",
+    stack.hold_clock(True)  # replication cannot finish while the clock is held
+    try:
+        run_id = stack.api("POST", "publish", request).json()["id"]
+        replicating = summary_until(stack, run_id, ("running",))
+        stack.wait_for_run(
+            run_id, until=lambda s: (s.get("customStatus") or {}).get("step") == "replicate"
         )
-        assert "awaiting_approval" in early["message"] and run_id in early["message"]
+        # Sent while the first wave replicates: refused, not buffered for the later gate.
+        for event in ("approve", "reject"):
+            early = assert_error(
+                stack.api("POST", f"runs/{run_id}/{event}", {"by": "mallory"}),
+                409,
+                "NotAwaitingApproval",
+            )
+            assert "is running (step replicate)" in early["message"], early
+            assert "awaiting_approval" in early["message"] and run_id in early["message"]
+    finally:
+        stack.hold_clock(False)
+    assert replicating["state"] == "running"
     waiting = summary_until(stack, run_id, ("awaiting_approval", "succeeded", "failed"))
     assert waiting["state"] == "awaiting_approval", waiting
     assert waiting["waves"]["current"] == 1, waiting
