@@ -14,6 +14,7 @@ from azure.mgmt.compute import ComputeManagementClient
 from azure.storage.queue import QueueClient
 
 from galleryflow.azure.credentials import make_credential
+from galleryflow.azure.retry import BoundedRetryAfterPolicy
 from galleryflow.azure.settings import AzureSettings, SettingsError
 
 
@@ -29,9 +30,9 @@ def credential_for(settings: AzureSettings) -> TokenCredential:
 
 def _transport_options(settings: AzureSettings) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "retry_total": settings.arm_retry_total,
-        "retry_backoff_factor": 0.8,
-        "retry_backoff_max": 60,
+        "retry_policy": BoundedRetryAfterPolicy(
+            retry_total=settings.arm_retry_total, retry_backoff_factor=0.8, retry_backoff_max=60
+        ),
         "polling_interval": settings.arm_polling_interval,
     }
     if settings.arm_ca_bundle:

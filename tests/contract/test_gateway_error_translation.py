@@ -172,6 +172,23 @@ def test_azure_core_retries_429_and_503_before_the_gateway_sees_them(arm, monkey
     assert gets == [429, 503, 200]
 
 
+def test_a_long_retry_after_is_handed_back_not_slept_in_the_activity(arm, monkeypatch):
+    # azure-core would sleep the whole Retry-After inside the call; above the cap the gateway
+    # raises at once so the orchestrator can wait on a durable timer instead.
+    monkeypatch.setenv("GALLERYFLOW_ARM_RETRY_TOTAL", "3")
+    _fault(arm, status=429, retry_after=120, method="GET", path="/virtualMachines/vm1$", times=1)
+    with pytest.raises(Throttled) as caught:
+        compute.get_vm(VM_ID)
+    assert caught.value.retry_after_seconds == 120
+    gets = [
+        r["status"]
+        for r in arm.control("GET", "requests")["requests"]
+        if r["method"] == "GET" and r["path"].endswith("/virtualMachines/vm1")
+    ]
+    assert gets == [429]
+    assert compute.get_vm(VM_ID)["name"] == "vm1"
+
+
 def test_409_conflicting_operation_is_a_retryable_conflict(arm):
     _fault(
         arm,
