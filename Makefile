@@ -5,15 +5,24 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AZURITE := node_modules/.bin/azurite-queue
+# Wheels of the runtime requirements: tests/infra installs them into a clean venv offline.
+WHEELHOUSE := .wheelhouse
+WHEELS_STAMP := $(WHEELHOUSE)/.downloaded
 
 .PHONY: demo test lint typecheck pytest bootstrap bench clean
 
-bootstrap: $(STAMP) $(AZURITE)
+bootstrap: $(STAMP) $(AZURITE) $(WHEELS_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+$(WHEELS_STAMP): requirements.txt $(STAMP)
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/pip download --quiet --disable-pip-version-check --only-binary=:all: \
+		--python-version 3.11 -d $(WHEELHOUSE) -r requirements.txt
 	touch $@
 
 $(AZURITE): package.json
@@ -55,4 +64,4 @@ bench: bootstrap
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(WHEELHOUSE) node_modules .pytest_cache .mypy_cache .ruff_cache

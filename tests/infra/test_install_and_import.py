@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+WHEELHOUSE = REPO / ".wheelhouse"
 # What docs/deploy.md ("Stage only what Azure runs") copies into the package.
 PACKAGE = (
     "function_app.py",
@@ -88,6 +89,10 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("azure-venv") / "venv"
     subprocess.run([python311(), "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    # Offline, from the wheels `make bootstrap` downloaded: tests only talk to 127.0.0.1.
+    assert (WHEELHOUSE / ".downloaded").exists(), (
+        f"{WHEELHOUSE} is missing: run `make bootstrap` (it downloads the runtime wheels)"
+    )
     # The project's pip installs into the clean venv (`--python`); nothing else is in it.
     install = subprocess.run(
         [
@@ -99,6 +104,9 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+            str(WHEELHOUSE),
             "-r",
             str(REPO / "requirements.txt"),
         ],
