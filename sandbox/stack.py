@@ -375,7 +375,7 @@ class Stack:
     def wait_for_run(
         self,
         instance_id: str,
-        timeout: float = 60.0,
+        timeout: float = 180.0,
         until: Callable[[dict[str, Any]], bool] | None = None,
     ) -> dict[str, Any]:
         """Poll the run's status until it ends (or `until(status)` holds); fail at the deadline."""
@@ -396,7 +396,7 @@ class Stack:
         )
 
     @staticmethod
-    def wait_until(condition: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+    def wait_until(condition: Callable[[], Any], timeout: float = 120.0, what: str = "") -> Any:
         """Poll `condition()` until it returns something truthy; fail at the deadline."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -190,7 +190,7 @@ class HostProcess:
     def wait_for_instance(
         self,
         instance_id: str,
-        timeout: float = 60.0,
+        timeout: float = 180.0,
         until: Callable[[dict[str, Any]], bool] | None = None,
     ) -> dict[str, Any]:
         """Poll the management API until the instance is finished (or `until(status)`)."""

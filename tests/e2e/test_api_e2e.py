@@ -116,7 +116,7 @@ def raw(
 
 
 def summary_until(
-    stack: Stack, run_id: str, states: tuple[str, ...], timeout: float = 90
+    stack: Stack, run_id: str, states: tuple[str, ...], timeout: float = 180
 ) -> dict[str, Any]:
     stack.wait_for_run(
         run_id,
