@@ -133,6 +133,17 @@ class ArmEmulatorProcess:
             StaticToken(token or self.token), subscription_id, base_url=self.url, **options
         )
 
+    def gateway_settings(self) -> dict[str, str]:
+        """App settings that point galleryflow's gateway at this emulator: simulated time
+        (never sleep between polls) and no azure-core retries, so tests see every answer."""
+        return {
+            "GALLERYFLOW_ARM_ENDPOINT": self.url,
+            "GALLERYFLOW_ARM_CA_BUNDLE": str(self.ca_file),
+            "GALLERYFLOW_ARM_STATIC_TOKEN": self.token,
+            "GALLERYFLOW_ARM_POLLING_INTERVAL": "0",
+            "GALLERYFLOW_ARM_RETRY_TOTAL": "0",
+        }
+
     def stop(self) -> None:
         """Stop the process (by pid) and wait for it."""
         proc, self._proc = self._proc, None

@@ -43,13 +43,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArmEmulatorPr
 def arm(emulator: ArmEmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> ArmEmulatorProcess:
     """A reset emulator with one running VM, a gallery and a Specialized definition."""
     emulator.control("POST", "reset")
-    for name, value in {
-        "GALLERYFLOW_ARM_ENDPOINT": emulator.url,
-        "GALLERYFLOW_ARM_CA_BUNDLE": str(emulator.ca_file),
-        "GALLERYFLOW_ARM_STATIC_TOKEN": emulator.token,
-        "GALLERYFLOW_ARM_POLLING_INTERVAL": "0",
-        "GALLERYFLOW_ARM_RETRY_TOTAL": "0",
-    }.items():
+    for name, value in emulator.gateway_settings().items():
         monkeypatch.setenv(name, value)
     emulator.control(
         "POST",
