@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -284,20 +284,7 @@ class Stack:
                 "location": location,
             },
         )
-        self.arm_control(
-            "POST",
-            "images",
-            {
-                "subscription_id": subscription_id,
-                "resource_group": "rg-images",
-                "gallery": gallery,
-                "name": definition,
-                "os_type": "Linux",
-                "os_state": os_state,
-                "hyper_v_generation": "V2",
-            },
-        )
-        return DemoIds(
+        seeded = DemoIds(
             subscription_id=subscription_id,
             vm_id=str(vm["id"]),
             gallery={
@@ -308,6 +295,26 @@ class Stack:
             definition=definition,
             location=location,
         )
+        return self.add_definition(seeded, definition, os_state=os_state)
+
+    def add_definition(self, ids: DemoIds, name: str, *, os_state: str = "Specialized") -> DemoIds:
+        """A Linux Gen2 image definition `name` in the seeded gallery; ids that point at it
+        (tests use one per test so their runs never share a definition)."""
+        gallery = ids.gallery
+        self.arm_control(
+            "POST",
+            "images",
+            {
+                "subscription_id": gallery["subscription_id"],
+                "resource_group": gallery["resource_group"],
+                "gallery": gallery["name"],
+                "name": name,
+                "os_type": "Linux",
+                "os_state": os_state,
+                "hyper_v_generation": "V2",
+            },
+        )
+        return replace(ids, gallery=dict(gallery), definition=name)
 
     def arm_put(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT an ARM resource on the emulator (e.g. an older image version to prune)."""

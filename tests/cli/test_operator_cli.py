@@ -47,21 +47,7 @@ def ops(
 
 
 def new_definition(stack: Stack, ids: DemoIds, name: str) -> DemoIds:
-    gallery = ids.gallery
-    stack.arm_control(
-        "POST",
-        "images",
-        {
-            "subscription_id": gallery["subscription_id"],
-            "resource_group": gallery["resource_group"],
-            "gallery": gallery["name"],
-            "name": name,
-            "os_type": "Linux",
-            "os_state": "Specialized",
-            "hyper_v_generation": "V2",
-        },
-    )
-    return DemoIds(ids.subscription_id, ids.vm_id, dict(ids.gallery), name, ids.location)
+    return stack.add_definition(ids, name)
 
 
 def where(target: DemoIds) -> list[str]:
