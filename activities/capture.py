@@ -5,6 +5,7 @@ from __future__ import annotations
 from activities import bp
 from activities.guard import Payload, guarded
 from galleryflow.azure import compute
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -36,7 +37,7 @@ def _capture(payload: Payload) -> Payload:
     }
 
 
-@bp.activity_trigger(input_name="payload", activity="capture_image_version")
+@bp.activity_trigger(input_name="payload", activity=Activity.CAPTURE)
 def capture_image_version(payload: Payload) -> Payload:
     """{"target": {"gallery", "definition"}, "version", "vm_id", "target_regions",
     "end_of_life", "block_deletion_before_end_of_life", "run_id", "tags"}

@@ -10,11 +10,12 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import bp
-from galleryflow.api.devops import TaskContext, allowed_hosts_from_setting, check_plan_url
-from galleryflow.api.errors import ApiError
 from galleryflow.api.runs import status_dict, summarize
 from galleryflow.devops.client import CallbackError, DevOpsClient
-from orchestrators.devops_callback import SEND, SNAPSHOT, unreadable
+from galleryflow.devops.errors import DevOpsInputError
+from galleryflow.devops.lines import unreadable
+from galleryflow.devops.task import TaskContext, allowed_hosts_from_setting, check_plan_url
+from galleryflow.durable.names import Activity
 
 logger = logging.getLogger("galleryflow.devops")
 
@@ -26,8 +27,8 @@ def _seconds(setting: str, default: float) -> float:
         return default
 
 
-@bp.function_name(SNAPSHOT)
-@bp.activity_trigger(input_name="runid", activity=SNAPSHOT)
+@bp.function_name(Activity.DEVOPS_SNAPSHOT)
+@bp.activity_trigger(input_name="runid", activity=Activity.DEVOPS_SNAPSHOT)
 @bp.durable_client_input(client_name="client")
 async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient) -> dict[str, Any]:
     status = await client.get_status(runid)
@@ -50,8 +51,8 @@ async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient)
     }
 
 
-@bp.function_name(SEND)
-@bp.activity_trigger(input_name="message", activity=SEND)
+@bp.function_name(Activity.DEVOPS_SEND)
+@bp.activity_trigger(input_name="message", activity=Activity.DEVOPS_SEND)
 def devops_send(message: dict[str, Any]) -> dict[str, Any]:
     task = TaskContext.from_dict(message["task"])
     what = "TaskCompleted" if "completed" in message else "log feed"
@@ -69,7 +70,7 @@ def devops_send(message: dict[str, Any]) -> dict[str, Any]:
             client.task_completed(task, bool(message["completed"]))
         else:
             client.feed(task, [str(line) for line in message["feed"]])
-    except (CallbackError, ApiError) as exc:
+    except (CallbackError, DevOpsInputError) as exc:
         logger.error(
             "LOST DevOps callback: %s for run %s could not be delivered to plan %s job %s (%s); "
             "the pipeline job waits until its own timeout",

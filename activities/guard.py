@@ -1,4 +1,4 @@
-"""How every activity reports failure (see orchestrators/failures.py for the other side).
+"""How every activity reports failure (galleryflow/durable/failures.py is the seam).
 
 Retryable gateway errors (throttling, 5xx, busy 409) are raised so the host's retry policy
 runs the activity again, except those carrying a Retry-After: they are returned as
@@ -16,15 +16,11 @@ from typing import Any
 
 from galleryflow.azure.errors import GatewayError
 from galleryflow.azure.settings import SettingsError
-from orchestrators.failures import encode_error
+from galleryflow.durable.failures import RetryableActivityError, encode_error
 
 log = logging.getLogger("galleryflow.activities")
 
 Payload = dict[str, Any]
-
-
-class RetryableActivityError(Exception):
-    """A transient Azure failure; the message embeds the gateway error for the orchestrator."""
 
 
 def guarded(body: Callable[[Payload], Payload]) -> Callable[[Payload], Payload]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from activities import bp
 from activities.guard import Payload, guarded
-from galleryflow.api.inventory import full_gallery, load_versions, records
+from galleryflow.azure.inventory import load_versions, records
 from galleryflow.domain.latest import latest_by_region
-
-# Re-exported: the other activities read versions through this module.
-__all__ = ["full_gallery", "load_versions", "records", "resolve_latest"]
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -17,7 +15,7 @@ def _resolve_latest(payload: Payload) -> Payload:
     return {"latest": latest_by_region(versions, payload.get("regions"))}
 
 
-@bp.activity_trigger(input_name="payload", activity="resolve_latest")
+@bp.activity_trigger(input_name="payload", activity=Activity.RESOLVE_LATEST)
 def resolve_latest(payload: Payload) -> Payload:
     """{"target", "regions"?: [..]} -> {"latest": {region: version or None}}."""
     return _resolve_latest(payload)

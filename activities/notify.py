@@ -5,6 +5,7 @@ from __future__ import annotations
 from activities import bp
 from activities.guard import Payload, guarded
 from galleryflow.azure import events
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -19,7 +20,7 @@ def _emit(payload: Payload) -> Payload:
     return {"type": sent["type"], "id": sent["id"]}
 
 
-@bp.activity_trigger(input_name="payload", activity="emit_event")
+@bp.activity_trigger(input_name="payload", activity=Activity.EMIT_EVENT)
 def emit_event(payload: Payload) -> Payload:
     """{"kind": "captured", "run_id", "event_id", "time", "data"} -> {"type", "id"}.
 

@@ -18,6 +18,7 @@ from galleryflow.domain.compatibility import source_mismatches
 from galleryflow.domain.regions import normalise_region
 from galleryflow.domain.request import PublishRequest, RequestValidationError, RolloutMode
 from galleryflow.domain.versions import VersionError, next_version
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -92,7 +93,7 @@ def _waves(request: PublishRequest) -> list[list[str]]:
     return [list(request.region_names)]
 
 
-@bp.activity_trigger(input_name="payload", activity="preflight_publish")
+@bp.activity_trigger(input_name="payload", activity=Activity.PREFLIGHT)
 def preflight_publish(payload: Payload) -> Payload:
     """{"request": canonical publish request, "run_id", "now"} -> the run's plan:
     {"gallery", "definition", "definition_id", "version", "adopt", "vm", "target_regions",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from activities import bp
 from activities.guard import Payload, guarded
-from activities.inventory import full_gallery
 from galleryflow.azure import compute
+from galleryflow.azure.inventory import full_gallery
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -24,7 +25,7 @@ def _set_exclude(payload: Payload) -> Payload:
     }
 
 
-@bp.activity_trigger(input_name="payload", activity="set_exclude_from_latest")
+@bp.activity_trigger(input_name="payload", activity=Activity.SET_EXCLUDE_FROM_LATEST)
 def set_exclude_from_latest(payload: Payload) -> Payload:
     """{"target", "version", "regions": {region: bool}, "global": bool|None}
     -> {"exclude_from_latest", "regions": {region: bool}} (idempotent PATCH)."""

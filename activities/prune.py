@@ -12,14 +12,15 @@ from datetime import datetime
 
 from activities import bp
 from activities.guard import Payload, guarded
-from activities.inventory import full_gallery, load_versions, records
 from activities.quota import image_version_usage
 from galleryflow.azure import compute
+from galleryflow.azure.inventory import full_gallery, load_versions, records
 from galleryflow.domain.retention import (
     RetentionAction,
     RetentionPolicy,
     plan_retention,
 )
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -70,7 +71,7 @@ def _prune(payload: Payload) -> Payload:
     }
 
 
-@bp.activity_trigger(input_name="payload", activity="prune_versions")
+@bp.activity_trigger(input_name="payload", activity=Activity.PRUNE_VERSIONS)
 def prune_versions(payload: Payload) -> Payload:
     """{"target", "retention", "apply", "protect": [names], "adding": n, "now"}
     -> {"plan", "applied", "deleted", "shrunk", "warnings"}. Idempotent (deletes of
@@ -86,7 +87,7 @@ def _delete(payload: Payload) -> Payload:
     )
 
 
-@bp.activity_trigger(input_name="payload", activity="delete_image_version")
+@bp.activity_trigger(input_name="payload", activity=Activity.DELETE_VERSION)
 def delete_image_version(payload: Payload) -> Payload:
     """{"target", "version"} -> {"deleted": True, "already_absent"} (cleanup_on_failure)."""
     return _delete(payload)

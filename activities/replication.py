@@ -5,6 +5,7 @@ from __future__ import annotations
 from activities import bp
 from activities.guard import Payload, guarded, refuse
 from galleryflow.azure import compute
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -20,7 +21,7 @@ def _read(payload: Payload) -> Payload:
     return status
 
 
-@bp.activity_trigger(input_name="payload", activity="read_replication")
+@bp.activity_trigger(input_name="payload", activity=Activity.READ_REPLICATION)
 def read_replication(payload: Payload) -> Payload:
     """{"target", "version"} -> {"aggregated_state", "provisioning_state",
     "regions": {region: {"state", "progress", "details"}}}."""
@@ -46,7 +47,7 @@ def _retry_region(payload: Payload) -> Payload:
     return {"region": spec["name"], "re_added": True}
 
 
-@bp.activity_trigger(input_name="payload", activity="retry_region_replication")
+@bp.activity_trigger(input_name="payload", activity=Activity.RETRY_REGION)
 def retry_region_replication(payload: Payload) -> Payload:
     """{"target", "version", "region": target region spec} -> {"region", "re_added"}."""
     if not payload.get("region", {}).get("name"):

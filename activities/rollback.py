@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from activities import bp
 from activities.guard import Payload, guarded
-from activities.inventory import load_versions, records
+from galleryflow.azure.inventory import load_versions, records
 from galleryflow.domain.rollback import plan_rollback as domain_plan_rollback
+from galleryflow.durable.names import Activity
 
 
 @guarded
@@ -16,7 +17,7 @@ def _plan(payload: Payload) -> Payload:
     return plan.to_dict()
 
 
-@bp.activity_trigger(input_name="payload", activity="plan_rollback")
+@bp.activity_trigger(input_name="payload", activity=Activity.PLAN_ROLLBACK)
 def plan_rollback(payload: Payload) -> Payload:
     """{"target", "version", "regions": [..] | None} -> the domain's RollbackPlan dict:
     {"refused", "reasons", "changes": {"global", "regions"}, "before", "after", "affected"}."""

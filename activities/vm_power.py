@@ -5,6 +5,7 @@ from __future__ import annotations
 from activities import bp
 from activities.guard import Payload, guarded, refuse
 from galleryflow.azure import compute
+from galleryflow.durable.names import Activity
 
 POWER_STATES = ("running", "deallocated", "stopped")
 
@@ -28,7 +29,7 @@ def _set_power_state(payload: Payload) -> Payload:
     return {"power_state": compute.get_vm(vm_id)["power_state"], "changed": True}
 
 
-@bp.activity_trigger(input_name="payload", activity="set_vm_power_state")
+@bp.activity_trigger(input_name="payload", activity=Activity.SET_VM_POWER_STATE)
 def set_vm_power_state(payload: Payload) -> Payload:
     """{"vm_id", "state": running|deallocated|stopped} -> {"power_state", "changed"}."""
     return _set_power_state(payload)
@@ -43,7 +44,7 @@ def _generalize(payload: Payload) -> Payload:
     return {"generalized": True, "changed": True}
 
 
-@bp.activity_trigger(input_name="payload", activity="generalize_vm")
+@bp.activity_trigger(input_name="payload", activity=Activity.GENERALIZE_VM)
 def generalize_vm(payload: Payload) -> Payload:
     """{"vm_id"} -> {"generalized": True}. Destructive; the orchestrator calls it only when
     the request says `generalize: true`."""

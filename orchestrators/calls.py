@@ -8,12 +8,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from orchestrators.failures import (
-    ACTIVITY_RETRY,
-    error_from_failure,
-    retry_after_wait,
-    step_failed,
-)
+from galleryflow.durable.failures import error_from_failure, step_failed
+from orchestrators.failures import ACTIVITY_RETRY, retry_after_wait
 
 
 def call(

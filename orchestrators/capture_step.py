@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from galleryflow.durable.names import Activity
 from orchestrators.run import Gen, RunBase
 
 
@@ -30,13 +31,15 @@ class CaptureSteps(RunBase):
         else:
             if vm["power_state"] != "deallocated":
                 yield from self.activity(
-                    "set_vm_power_state", {"vm_id": vm["id"], "state": "deallocated"}, "capture"
+                    Activity.SET_VM_POWER_STATE,
+                    {"vm_id": vm["id"], "state": "deallocated"},
+                    "capture",
                 )
             if self.request.get("generalize"):
                 state["generalized"] = True  # from here on the VM may be generalized
-                yield from self.activity("generalize_vm", {"vm_id": vm["id"]}, "capture")
+                yield from self.activity(Activity.GENERALIZE_VM, {"vm_id": vm["id"]}, "capture")
         captured = yield from self.activity(
-            "capture_image_version",
+            Activity.CAPTURE,
             {
                 "target": self.target,
                 "version": self.version,
@@ -68,5 +71,5 @@ class CaptureSteps(RunBase):
             self.warnings.append("source VM was generalized and stays deallocated")
             return
         yield from self.activity(
-            "set_vm_power_state", {"vm_id": vm["id"], "state": original}, "capture"
+            Activity.SET_VM_POWER_STATE, {"vm_id": vm["id"], "state": original}, "capture"
         )

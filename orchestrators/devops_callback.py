@@ -19,37 +19,24 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from galleryflow.devops.lines import new_lines, next_poll_seconds
+from galleryflow.devops.lines import new_lines, next_poll_seconds, unreadable
+from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 
 logger = logging.getLogger("galleryflow.devops")
-
-WATCHER = "devops_callback"
-SNAPSHOT = "devops_run_snapshot"
-SEND = "devops_send"
-
 
 SNAPSHOT_RETRY = df.RetryOptions(
     first_retry_interval_in_milliseconds=5000, max_number_of_attempts=5
 )
 
 
-def unreadable(run_id: str) -> dict[str, Any]:
-    return {
-        "finished": True,
-        "succeeded": False,
-        "log": [],
-        "final_line": f"galleryflow cannot read run {run_id}; see GET /api/runs/{run_id}",
-        "poll_seconds": 0,
-        "poll_max_seconds": 0,
-    }
-
-
-@bp.orchestration_trigger(context_name="context", orchestration=WATCHER)
+@bp.orchestration_trigger(context_name="context", orchestration=Orchestration.DEVOPS_WATCHER)
 def devops_callback(context: df.DurableOrchestrationContext) -> Any:
     state = context.get_input()
     try:
-        snapshot = yield context.call_activity_with_retry(SNAPSHOT, SNAPSHOT_RETRY, state["run_id"])
+        snapshot = yield context.call_activity_with_retry(
+            Activity.DEVOPS_SNAPSHOT, SNAPSHOT_RETRY, state["run_id"]
+        )
     except Exception:
         # The run cannot be read any more: say so and release the job instead of leaving
         # it waiting for its timeout.
@@ -63,11 +50,11 @@ def devops_callback(context: df.DurableOrchestrationContext) -> Any:
         lines.append(snapshot["final_line"])
     if lines:
         yield context.call_activity(
-            SEND, {"task": state["task"], "run_id": state["run_id"], "feed": lines}
+            Activity.DEVOPS_SEND, {"task": state["task"], "run_id": state["run_id"], "feed": lines}
         )
     if snapshot["finished"]:
         sent = yield context.call_activity(
-            SEND,
+            Activity.DEVOPS_SEND,
             {"task": state["task"], "run_id": state["run_id"], "completed": snapshot["succeeded"]},
         )
         return {

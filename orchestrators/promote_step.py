@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from orchestrators.failures import StepFailed
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity, Event
 from orchestrators.run import Gen, RunBase, RunCancelled, who
 
 
@@ -32,7 +33,7 @@ class PromoteSteps(RunBase):
                 yield from self.await_approval(index, waves)
             self.status.waves["current"] = index + 1
             yield from self.activity(
-                "set_exclude_from_latest",
+                Activity.SET_EXCLUDE_FROM_LATEST,
                 {
                     "target": self.target,
                     "version": self.version,
@@ -52,7 +53,7 @@ class PromoteSteps(RunBase):
         if len(completed) == len(replication["regions"]):
             # Every region is good: make the version a normal one (regional flags still rule).
             yield from self.activity(
-                "set_exclude_from_latest",
+                Activity.SET_EXCLUDE_FROM_LATEST,
                 {"target": self.target, "version": self.version, "regions": {}, "global": False},
                 "promote",
             )
@@ -69,9 +70,9 @@ class PromoteSteps(RunBase):
         self.status.waves["awaiting_approval"] = True
         self.status.say(f"waiting for approval of wave {index + 1}: {', '.join(waves[index])}")
         self.publish_status()
-        approve = self.context.wait_for_external_event("approve")
-        reject = self.context.wait_for_external_event("reject")
-        cancel = self.context.wait_for_external_event("cancel")
+        approve = self.context.wait_for_external_event(Event.APPROVE)
+        reject = self.context.wait_for_external_event(Event.REJECT)
+        cancel = self.context.wait_for_external_event(Event.CANCEL)
         winner = yield self.context.task_any([approve, reject, cancel])
         self.status.waves["awaiting_approval"] = False
         by = who(winner.result)
@@ -89,7 +90,7 @@ class PromoteSteps(RunBase):
         if not self.promoted_regions:
             return
         yield from self.activity(
-            "set_exclude_from_latest",
+            Activity.SET_EXCLUDE_FROM_LATEST,
             {
                 "target": self.target,
                 "version": self.version,

@@ -7,12 +7,13 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
-from orchestrators.failures import StepFailed
 
 
-@bp.orchestration_trigger(context_name="context", orchestration="prune_image")
+@bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE)
 def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request: dict[str, Any] = context.get_input()
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
@@ -20,7 +21,7 @@ def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
     context.set_custom_status({"step": "prune", "log": ["apply" if apply else "dry run"]})
     outcome = yield from call(
         context,
-        "prune_versions",
+        Activity.PRUNE_VERSIONS,
         {
             "target": target,
             "retention": request.get("retention") or {},
@@ -37,7 +38,7 @@ def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
         try:
             yield from call(
                 context,
-                "emit_event",
+                Activity.EMIT_EVENT,
                 {
                     "kind": "pruned",
                     "run_id": context.instance_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from galleryflow.durable.names import Activity
 from orchestrators.run import Gen, RunBase
 
 
@@ -15,7 +16,7 @@ class PruneSteps(RunBase):
         self.status.at(step, "pruning old versions" + (" (dry run)" if dry_run else ""))
         self.publish_status()
         outcome = yield from self.activity(
-            "prune_versions",
+            Activity.PRUNE_VERSIONS,
             {
                 "target": self.target,
                 "retention": retention,

@@ -13,9 +13,10 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.capture_step import CaptureSteps
-from orchestrators.failures import StepFailed
 from orchestrators.promote_step import PromoteSteps
 from orchestrators.prune_step import PruneSteps
 from orchestrators.replicate_step import ReplicateSteps
@@ -23,7 +24,7 @@ from orchestrators.replication_state import region_summary
 from orchestrators.run import Gen, RunCancelled
 
 
-@bp.orchestration_trigger(context_name="context", orchestration="publish_image")
+@bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PUBLISH)
 def publish_image(context: df.DurableOrchestrationContext) -> Gen:
     request: dict[str, Any] = context.get_input()
     run = PublishRun(context, request)
@@ -52,7 +53,9 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         yield from self.prune()
         self.status.at("notify", "resolving latest per region")
         self.publish_status()
-        latest = yield from self.activity("resolve_latest", {"target": self.target}, "notify")
+        latest = yield from self.activity(
+            Activity.RESOLVE_LATEST, {"target": self.target}, "notify"
+        )
         regions = region_summary(replication)
         for name in regions:
             regions[name]["promoted"] = name in self.promoted_regions
@@ -78,7 +81,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
             "now": self.context.current_utc_datetime.isoformat(),
         }
         claim = yield from self.activity(
-            "claim_definition",
+            Activity.CLAIM_DEFINITION,
             {"definition_id": self.definition_id, "run_id": self.context.instance_id},
             "preflight",
         )
@@ -90,7 +93,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
                 f"run {claim.get('holder')} is publishing this image definition; "
                 "wait for it to finish or cancel it, then publish again",
             )
-        plan = yield from self.activity("preflight_publish", payload, "preflight")
+        plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
         self.version = plan["version"]
         self.status.version = self.version
@@ -109,7 +112,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
             raise self.quota_exceeded(quota)
         self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version slot(s)")
         yield from self.prune(adding=1, step="preflight")
-        plan = yield from self.activity("preflight_publish", payload, "preflight")
+        plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
         if not plan["quota"]["fits"]:
             raise self.quota_exceeded(plan["quota"])
         return plan
@@ -133,7 +136,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
                 yield from self.unpromote()
             if self.created and self.request.get("cleanup_on_failure"):
                 yield from self.activity(
-                    "delete_image_version",
+                    Activity.DELETE_VERSION,
                     {"target": self.target, "version": self.version},
                     "failed",
                 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrators.failures import StepFailed, error_from_failure
+from galleryflow.durable.failures import StepFailed, error_from_failure
+from galleryflow.durable.names import Orchestration
 from orchestrators.replication_state import all_terminal, initial_state, region_summary
 from orchestrators.run import Gen, RunBase, RunCancelled
 
@@ -29,7 +30,9 @@ class ReplicateSteps(RunBase):
         while not all_terminal(state):
             chunk += 1
             monitor = self.context.call_sub_orchestrator(
-                "replication_monitor", state, instance_id=f"{self.context.instance_id}-rep-{chunk}"
+                Orchestration.REPLICATION_MONITOR,
+                state,
+                instance_id=f"{self.context.instance_id}-rep-{chunk}",
             )
             try:
                 state = yield from self.unless_cancelled(monitor)

@@ -15,6 +15,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
 from orchestrators.polling import next_delay
@@ -23,7 +24,7 @@ from orchestrators.replication_state import advance, all_terminal
 CHUNK_POLLS = 36
 
 
-@bp.orchestration_trigger(context_name="context", orchestration="replication_monitor")
+@bp.orchestration_trigger(context_name="context", orchestration=Orchestration.REPLICATION_MONITOR)
 def replication_monitor(
     context: df.DurableOrchestrationContext,
 ) -> Generator[Any, Any, dict[str, Any] | None]:
@@ -31,7 +32,7 @@ def replication_monitor(
     target = {"target": state["target"], "version": state["version"]}
     resource = f"{state['target']['definition']}/versions/{state['version']}"
     observed = yield from call(
-        context, "read_replication", target, step="replicate", resource=resource
+        context, Activity.READ_REPLICATION, target, step="replicate", resource=resource
     )
     now = context.current_utc_datetime
     state, retry, changed = advance(state, observed.get("regions", {}), now)
@@ -39,7 +40,7 @@ def replication_monitor(
         spec = state["regions"][name]["spec"]
         yield from call(
             context,
-            "retry_region_replication",
+            Activity.RETRY_REGION,
             {**target, "region": spec},
             step="replicate",
             resource=f"{resource} in {name}",

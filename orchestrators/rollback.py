@@ -8,12 +8,13 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
-from orchestrators.failures import StepFailed
 
 
-@bp.orchestration_trigger(context_name="context", orchestration="rollback_image")
+@bp.orchestration_trigger(context_name="context", orchestration=Orchestration.ROLLBACK)
 def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request: dict[str, Any] = context.get_input()
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
@@ -22,7 +23,7 @@ def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, An
     context.set_custom_status({"step": "rollback", "version": version, "log": ["planning"]})
     plan = yield from call(
         context,
-        "plan_rollback",
+        Activity.PLAN_ROLLBACK,
         {"target": target, "version": version, "regions": request.get("regions")},
         step="rollback",
         resource=resource,
@@ -37,13 +38,13 @@ def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, An
         raise StepFailed("rollback", resource, "RollbackRefused", "; ".join(plan["reasons"]))
     yield from call(
         context,
-        "set_exclude_from_latest",
+        Activity.SET_EXCLUDE_FROM_LATEST,
         {"target": target, "version": version, **plan["changes"]},
         step="rollback",
         resource=resource,
     )
     latest = yield from call(
-        context, "resolve_latest", {"target": target}, step="rollback", resource=resource
+        context, Activity.RESOLVE_LATEST, {"target": target}, step="rollback", resource=resource
     )
     after = {r: latest["latest"].get(r) for r in plan["before"]}
     result = {
@@ -55,7 +56,7 @@ def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, An
     try:
         yield from call(
             context,
-            "emit_event",
+            Activity.EMIT_EVENT,
             {
                 "kind": "rolled-back",
                 "run_id": context.instance_id,

@@ -13,8 +13,9 @@ from typing import Any
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskState
 
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity, Event
 from orchestrators.calls import call
-from orchestrators.failures import StepFailed
 from orchestrators.run_status import RunStatus
 
 Gen = Generator[Any, Any, Any]
@@ -48,7 +49,7 @@ class RunBase:
         )
 
     def unless_cancelled(self, task: Any) -> Gen:
-        cancel = self.context.wait_for_external_event("cancel")
+        cancel = self.context.wait_for_external_event(Event.CANCEL)
         winner = yield self.context.task_any([task, cancel])
         if winner == cancel:
             raise RunCancelled(f"cancelled{who(cancel.result)}")
@@ -68,7 +69,7 @@ class RunBase:
         }
         try:
             yield from call(
-                self.context, "emit_event", event, step="notify", resource="events queue"
+                self.context, Activity.EMIT_EVENT, event, step="notify", resource="events queue"
             )
         except StepFailed as lost:
             self.warnings.append(f"event {kind} not sent: {lost.code}: {lost.message}")

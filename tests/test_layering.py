@@ -1,4 +1,5 @@
-"""The gateway is the only product code that talks to Azure services.
+"""Layering: the gateway is the only product code that talks to Azure services, and the
+layers import only downwards (FORBIDDEN below).
 
 orchestrators/, activities/, triggers/, function_app.py and galleryflow/ outside
 galleryflow/azure may import the Functions programming model (azure.functions,
@@ -68,3 +69,73 @@ def test_the_check_tells_service_sdks_from_the_programming_model(tmp_path: Path)
         "azure.identity",
         "azure.storage.queue",
     ]
+
+
+# Import directions (docs/CONTRACTS.md "Layers"): importer prefix -> forbidden prefixes.
+# triggers/, orchestrators/ and activities/ meet only through galleryflow.durable (names,
+# failures, LIVE); galleryflow/ never imports the function modules; the HTTP helpers in
+# galleryflow.api do no Azure I/O; the domain stays pure.
+FORBIDDEN = {
+    "activities": ("orchestrators", "triggers"),
+    "orchestrators": ("activities", "triggers"),
+    "triggers": ("orchestrators", "activities"),
+    "galleryflow": ("orchestrators", "activities", "triggers", "function_app"),
+    "galleryflow.api": ("galleryflow.azure",),
+    "galleryflow.domain": ("galleryflow.azure", "galleryflow.api", "galleryflow.devops"),
+    "galleryflow.devops": ("galleryflow.azure", "galleryflow.api"),
+    "galleryflow.durable": ("galleryflow.azure", "galleryflow.api", "galleryflow.devops"),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(source: Path) -> list[str]:
+    tree = ast.parse(source.read_text(), filename=str(source))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+def _within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def layering_offences(module: str, imported: list[str]) -> list[str]:
+    offences = []
+    for importer, forbidden in FORBIDDEN.items():
+        if not _within(module, importer):
+            continue
+        offences.extend(
+            f"{module} -> {m}" for m in imported if any(_within(m, f) for f in forbidden)
+        )
+    return offences
+
+
+def test_layers_import_only_downwards() -> None:
+    files: list[Path] = []
+    for entry in PRODUCT:
+        path = REPO / entry
+        files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
+    offences = [
+        offence
+        for f in files
+        for offence in layering_offences(_module_name(f), _imported_modules(f))
+    ]
+    assert offences == []
+
+
+def test_the_layering_check_catches_sideways_imports() -> None:
+    assert layering_offences("activities.guard", ["orchestrators.failures"]) == [
+        "activities.guard -> orchestrators.failures"
+    ]
+    assert layering_offences("triggers.devops_task", ["orchestrators.devops_callback"])
+    assert layering_offences("galleryflow.api.inventory", ["galleryflow.azure.compute"])
+    assert layering_offences("galleryflow.api.runs", ["galleryflow.durable.names"]) == []
+    assert layering_offences("activities.guard", ["galleryflow.durable.failures"]) == []

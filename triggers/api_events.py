@@ -8,12 +8,13 @@ import azure.functions as func
 from galleryflow.api.errors import ApiError, not_found
 from galleryflow.api.runs import is_finished, summarize
 from galleryflow.api.schemas import parse_event_payload
+from galleryflow.durable.names import Event
 from triggers import bp
 from triggers.http import api_route, json_body, json_response
 from triggers.runs_store import get_run
 
 # Events that answer an approval gate; `cancel` is accepted for any unfinished run.
-_GATE_EVENTS = ("approve", "reject")
+_GATE_EVENTS = (Event.APPROVE, Event.REJECT)
 
 
 async def _raise_run_event(
@@ -60,7 +61,7 @@ async def _raise_run_event(
 async def run_approve(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    return await _raise_run_event(req, client, "approve")
+    return await _raise_run_event(req, client, Event.APPROVE)
 
 
 @bp.function_name("api_run_reject")
@@ -70,7 +71,7 @@ async def run_approve(
 async def run_reject(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    return await _raise_run_event(req, client, "reject")
+    return await _raise_run_event(req, client, Event.REJECT)
 
 
 @bp.function_name("api_run_cancel")
@@ -80,4 +81,4 @@ async def run_reject(
 async def run_cancel(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    return await _raise_run_event(req, client, "cancel")
+    return await _raise_run_event(req, client, Event.CANCEL)

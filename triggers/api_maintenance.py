@@ -18,6 +18,7 @@ from galleryflow.domain.request import (
     parse_prune_request,
     parse_rollback_request,
 )
+from galleryflow.durable.names import Orchestration
 from triggers import bp
 from triggers.api_publish import accepted
 from triggers.http import api_route, json_body, json_response, run_links
@@ -94,7 +95,7 @@ async def rollback(
     except RequestValidationError as exc:
         raise validation_failed(exc.to_dicts(), "rollback request") from None
     run_id = await _start_maintenance(
-        client, "rollback_image", _with_default_subscription(canonical)
+        client, Orchestration.ROLLBACK, _with_default_subscription(canonical)
     )
     return await _answer(client, run_id, "rollback")
 
@@ -109,5 +110,7 @@ async def prune(req: func.HttpRequest, client: df.DurableOrchestrationClient) ->
         canonical = parse_prune_request(data).to_dict()
     except RequestValidationError as exc:
         raise validation_failed(exc.to_dicts(), "prune request") from None
-    run_id = await _start_maintenance(client, "prune_image", _with_default_subscription(canonical))
+    run_id = await _start_maintenance(
+        client, Orchestration.PRUNE, _with_default_subscription(canonical)
+    )
     return await _answer(client, run_id, "prune")

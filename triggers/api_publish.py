@@ -12,6 +12,7 @@ import azure.functions as func
 from galleryflow.api.errors import problem, run_in_progress, validation_failed
 from galleryflow.api.ids import IDEMPOTENCY_KEY, definition_key, publish_instance_id
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
+from galleryflow.durable.names import Orchestration
 from triggers import bp
 from triggers.http import api_route, json_body, json_response, run_links
 from triggers.runs_store import get_run, live_run_for_definition
@@ -58,7 +59,7 @@ async def start_publish(
         )
     try:
         started = await client.start_new(
-            "publish_image", instance_id or uuid.uuid4().hex, canonical
+            Orchestration.PUBLISH, instance_id or uuid.uuid4().hex, canonical
         )
     except Exception:
         # Two requests with one key raced: the other one started it; join that run.

@@ -14,8 +14,8 @@ from typing import Any
 import azure.functions as func
 
 from galleryflow.api.errors import ApiError, validation_failed
-from galleryflow.api.inventory import versions_inventory
 from galleryflow.azure.errors import Forbidden, GatewayError, NotFound
+from galleryflow.azure.inventory import versions_inventory
 from galleryflow.domain.fields import Field, Nullable, Obj, is_valid
 from galleryflow.domain.problems import Problem
 from galleryflow.domain.request_fields import (

@@ -14,10 +14,9 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.devops import check_hook_secret
 from galleryflow.api.errors import ApiError
-from galleryflow.api.hooks import matching_pipelines, read_event
 from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
+from galleryflow.devops.hooks import check_hook_secret, matching_pipelines, read_event
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish

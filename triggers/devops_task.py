@@ -14,15 +14,15 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.devops import allowed_hosts_from_setting, parse_task_headers
 from galleryflow.api.errors import problem, validation_failed
 from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
+from galleryflow.devops.task import allowed_hosts_from_setting, parse_task_headers
+from galleryflow.durable.names import Orchestration
+from galleryflow.durable.status import LIVE
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
-from orchestrators.devops_callback import WATCHER
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
 from triggers.http import api_route, json_body, json_response, run_links
-from triggers.runs_store import LIVE
 
 
 def allowed_hosts() -> list[str]:
@@ -71,7 +71,9 @@ async def devops_task(
     # TaskCompleted again instead of waiting for a callback that was already spent.
     if not watcher or watcher.created_time is None or watcher.runtime_status not in LIVE:
         await client.start_new(
-            WATCHER, watch_id, {"run_id": run_id, "task": task.to_dict(), "seen": []}
+            Orchestration.DEVOPS_WATCHER,
+            watch_id,
+            {"run_id": run_id, "task": task.to_dict(), "seen": []},
         )
     return json_response(
         200, {"run_id": run_id, "joined": existing, "links": run_links(run_id, "publish")}

@@ -1,6 +1,6 @@
 """Shared plumbing of the HTTP triggers: JSON responses, the error envelope, and one
-wrapper that turns an ApiError into its 4xx and anything unexpected into a JSON 500
-without a trace or secrets."""
+wrapper that turns an ApiError (or a refused DevOps input) into its 4xx and anything
+unexpected into a JSON 500 without a trace or secrets."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from typing import Any
 import azure.functions as func
 
 from galleryflow.api.body import MAX_BODY_BYTES, parse_json_object
-from galleryflow.api.errors import ApiError, error_body
+from galleryflow.api.errors import ApiError, error_body, from_devops
+from galleryflow.devops.errors import DevOpsInputError
+from galleryflow.durable.names import Event
 
 logger = logging.getLogger("galleryflow.api")
 
@@ -46,6 +48,8 @@ def api_route(handler: Handler) -> Handler:
             return await handler(*args, **kwargs)
         except ApiError as error:
             return error_response(error)
+        except DevOpsInputError as error:
+            return error_response(from_devops(error))
         except Exception as exc:  # a bug or an unreachable backend: no trace to the caller
             # Where, not what: exception texts can carry URLs with keys, so they stay out.
             where = "; ".join(
@@ -75,6 +79,6 @@ def json_body(
 def run_links(run_id: str, kind: str) -> dict[str, str]:
     links = {"self": f"/api/runs/{run_id}"}
     if kind == "publish":
-        for event in ("approve", "reject", "cancel"):
+        for event in (Event.APPROVE, Event.REJECT, Event.CANCEL):
             links[event] = f"/api/runs/{run_id}/{event}"
     return links

@@ -19,6 +19,7 @@ import azure.functions as func
 
 from galleryflow.api.ids import definition_key, publish_instance_id
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
+from galleryflow.durable.names import Orchestration
 from galleryflow.pipelines import (
     PipelinesConfig,
     PipelinesConfigError,
@@ -88,7 +89,7 @@ async def start_nightly_runs(
         if busy:
             started.append({"pipeline": pipeline.name, "instance_id": busy, "outcome": "busy"})
             continue
-        await client.start_new("publish_image", instance_id, request)
+        await client.start_new(Orchestration.PUBLISH, instance_id, request)
         started.append(
             {"pipeline": pipeline.name, "instance_id": instance_id, "outcome": "started"}
         )

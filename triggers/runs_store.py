@@ -8,17 +8,11 @@ import time
 from typing import Any
 
 import azure.durable_functions as df
-from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from galleryflow.api.ids import INSTANCE_ID, definition_key
 from galleryflow.api.runs import run_kind, status_dict
-
-LIVE = [
-    OrchestrationRuntimeStatus.Pending,
-    OrchestrationRuntimeStatus.Running,
-    OrchestrationRuntimeStatus.ContinuedAsNew,
-    OrchestrationRuntimeStatus.Suspended,
-]
+from galleryflow.durable.names import Orchestration
+from galleryflow.durable.status import FINISHED, LIVE
 
 
 async def get_run(
@@ -45,7 +39,10 @@ async def list_runs(
 
 
 async def live_run_for_definition(
-    client: df.DurableOrchestrationClient, key: str, *, kinds: tuple[str, ...] = ("publish_image",)
+    client: df.DurableOrchestrationClient,
+    key: str,
+    *,
+    kinds: tuple[str, ...] = (Orchestration.PUBLISH,),
 ) -> str | None:
     """Id of a live run of `kinds` working on the definition `key` (see ids.definition_key)."""
     for run in await list_runs(client, live_only=True):
@@ -63,9 +60,6 @@ async def live_run_for_definition(
         if isinstance(run_input, dict) and definition_key(run_input) == key:
             return str(run["instanceId"])
     return None
-
-
-FINISHED = ("Completed", "Failed", "Canceled", "Terminated")
 
 
 async def wait_briefly(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from galleryflow.devops.errors import DevOpsInputError
+
 Problem = dict[str, str]
 
 
@@ -56,6 +58,14 @@ def run_in_progress(running: str, message: str) -> ApiError:
         message,
         [problem("$.image_definition", f"busy with run {running}", f"GET /api/runs/{running}")],
     )
+
+
+# How a refused DevOps input (galleryflow.devops.errors) is answered over HTTP.
+DEVOPS_STATUS = {"invalid": 400, "unauthorized": 401, "disabled": 403}
+
+
+def from_devops(error: DevOpsInputError) -> ApiError:
+    return ApiError(DEVOPS_STATUS[error.kind], error.code, error.message, error.details)
 
 
 def not_found(what: str, ident: str) -> ApiError:

@@ -8,8 +8,9 @@ from typing import Any
 
 from galleryflow.api import schemas
 from galleryflow.api.body import MAX_BODY_BYTES
-from galleryflow.api.devops import HOOK_SECRET_HEADER, TASK_HEADERS
 from galleryflow.api.runs import STATES
+from galleryflow.devops.hooks import HOOK_SECRET_HEADER
+from galleryflow.devops.task import TASK_HEADERS
 from galleryflow.domain.request import (
     prune_request_json_schema,
     publish_request_json_schema,

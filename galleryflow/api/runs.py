@@ -10,8 +10,14 @@ import json
 from datetime import datetime
 from typing import Any
 
+from galleryflow.durable.names import Orchestration
+
 # Orchestrations the API exposes as runs, and the short kind a reader sees.
-RUN_KINDS = {"publish_image": "publish", "rollback_image": "rollback", "prune_image": "prune"}
+RUN_KINDS = {
+    Orchestration.PUBLISH: "publish",
+    Orchestration.ROLLBACK: "rollback",
+    Orchestration.PRUNE: "prune",
+}
 
 FINISHED_STATES = ("succeeded", "partially_succeeded", "failed", "canceled")
 STATES = ("pending", "running", "awaiting_approval", *FINISHED_STATES)

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from galleryflow.api.devops import TaskContext
+from galleryflow.devops.task import TaskContext
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from galleryflow.durable.names import Orchestration
+
 
 def holder_of(definition_id: str, runs: Sequence[Mapping[str, Any]]) -> str | None:
     """The instance id holding `definition_id` among live runs (dicts with instance_id,
@@ -17,7 +19,7 @@ def holder_of(definition_id: str, runs: Sequence[Mapping[str, Any]]) -> str | No
     claimants = [
         r
         for r in runs
-        if str(r.get("name", "")).lower() == "publish_image"
+        if str(r.get("name", "")).lower() == Orchestration.PUBLISH
         and isinstance(r.get("custom_status"), dict)
         and str(r["custom_status"].get("definition", "")).lower() == key
     ]

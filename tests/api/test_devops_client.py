@@ -2,8 +2,8 @@
 
 import pytest
 
-from galleryflow.api.devops import TaskContext
 from galleryflow.devops.client import CallbackError, DevOpsClient
+from galleryflow.devops.task import TaskContext
 
 PLAN = "/org/proj-1/_apis/distributedtask/hubs/release/plans/plan-1"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from galleryflow.api.hooks import matching_pipelines, read_event
+from galleryflow.devops.hooks import matching_pipelines, read_event
 
 # Real Azure DevOps payloads, copied from ../shared/reference/devops-payloads.
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "devops-payloads"

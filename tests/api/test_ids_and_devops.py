@@ -4,15 +4,12 @@ import base64
 
 import pytest
 
-from galleryflow.api.devops import (
-    allowed_hosts_from_setting,
-    check_hook_secret,
-    host_allowed,
-    parse_task_headers,
-)
-from galleryflow.api.errors import ApiError
+from galleryflow.api.errors import from_devops
 from galleryflow.api.ids import hook_delivery_key, publish_instance_id
+from galleryflow.devops.errors import DevOpsInputError
+from galleryflow.devops.hooks import check_hook_secret
 from galleryflow.devops.lines import new_lines, next_poll_seconds
+from galleryflow.devops.task import allowed_hosts_from_setting, host_allowed, parse_task_headers
 
 GALLERY = {
     "subscription_id": "00000000-0000-0000-0000-000000000001",
@@ -53,9 +50,9 @@ def test_task_headers_parse_case_insensitively_and_hide_the_token():
 
 
 def test_missing_headers_are_all_listed():
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DevOpsInputError) as caught:
         parse_task_headers({"PlanUrl": HEADERS["PlanUrl"]}, ["dev.azure.com"])
-    assert caught.value.status == 400
+    assert from_devops(caught.value).status == 400
     assert len(caught.value.details) == 7
 
 
@@ -69,10 +66,10 @@ def test_missing_headers_are_all_listed():
     ],
 )
 def test_plan_url_outside_allow_list_is_refused(plan_url):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DevOpsInputError) as caught:
         parse_task_headers(dict(HEADERS, PlanUrl=plan_url), allowed_hosts_from_setting(None))
-    assert caught.value.status == 400 and caught.value.code == "PlanUrlNotAllowed"
-    assert "secret-token" not in repr(caught.value.body())
+    assert from_devops(caught.value).status == 400 and caught.value.code == "PlanUrlNotAllowed"
+    assert "secret-token" not in repr(from_devops(caught.value).body())
 
 
 def test_allow_list_patterns():
@@ -88,12 +85,12 @@ def test_hook_secret_header_or_basic_auth():
     basic = base64.b64encode(b"anyone:s3").decode()
     check_hook_secret({"Authorization": f"Basic {basic}"}, "s3")
     for headers in ({}, {"X-Galleryflow-Hook-Secret": "nope"}, {"Authorization": "Basic !!"}):
-        with pytest.raises(ApiError) as caught:
+        with pytest.raises(DevOpsInputError) as caught:
             check_hook_secret(headers, "s3")
-        assert caught.value.status == 401
-    with pytest.raises(ApiError) as caught:
+        assert from_devops(caught.value).status == 401
+    with pytest.raises(DevOpsInputError) as caught:
         check_hook_secret({"X-Galleryflow-Hook-Secret": "s3"}, None)
-    assert caught.value.status == 403
+    assert from_devops(caught.value).status == 403
 
 
 def test_hook_delivery_key_separates_events_sharing_a_placeholder_id():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from galleryflow.api.devops import TASK_HEADERS
+from galleryflow.devops.task import TASK_HEADERS
 from galleryflow.domain.request import parse_publish_request
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"

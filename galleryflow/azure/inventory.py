@@ -1,6 +1,5 @@
-"""Reading one image definition's versions through the gateway (galleryflow.azure): the
-versions route and the pipeline's activities share it, so both see the same `in_use` and
-`latest` rules."""
+"""Reading one image definition's versions: the versions route and the pipeline's
+activities share it, so both see the same `in_use` and `latest` rules."""
 
 from __future__ import annotations
 

@@ -1,21 +1,18 @@
-"""Azure DevOps inputs: the AzureFunction@2 task headers, the PlanUrl allow-list, the
-service-hook shared secret, and mapping hook events onto configured image pipelines."""
+"""The AzureFunction@2 task's callback headers and the PlanUrl allow-list (pure): nothing is
+ever called back on a host outside the list."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import fnmatch
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from galleryflow.api.errors import ApiError, problem
+from galleryflow.devops.errors import DevOpsInputError
+from galleryflow.domain.problems import Problem
 
 DEFAULT_ALLOWED_HOSTS = ("dev.azure.com", "*.visualstudio.com")
-HOOK_SECRET_HEADER = "X-Galleryflow-Hook-Secret"
 
 # header -> field of TaskContext; the AzureFunction@2 task sends all of them by default.
 TASK_HEADERS = {
@@ -60,17 +57,17 @@ def parse_task_headers(headers: Mapping[str, str], allowed_hosts: list[str]) -> 
         value = (lowered.get(header.lower()) or "").strip()
         if not value:
             details.append(
-                problem(
+                Problem(
                     f"header {header}",
                     "missing",
                     "call this route from the AzureFunction@2 task (it sends the header), "
                     "or add it to the task's headers input",
-                )
+                ).to_dict()
             )
         values[name] = value
     if details:
-        raise ApiError(
-            400, "MissingDevOpsHeaders", "The DevOps task headers are incomplete.", details
+        raise DevOpsInputError(
+            "invalid", "MissingDevOpsHeaders", "The DevOps task headers are incomplete.", details
         )
     check_plan_url(values["plan_url"], allowed_hosts)
     return TaskContext(**values)
@@ -95,65 +92,28 @@ def check_plan_url(plan_url: str, allowed_hosts: list[str]) -> None:
     except ValueError:
         host, parts = "", None
     if parts is None or parts.scheme != "https" or not host:
-        raise ApiError(
-            400,
+        raise DevOpsInputError(
+            "invalid",
             "PlanUrlNotAllowed",
             "PlanUrl must be an https URL of an Azure DevOps organization.",
-            [problem("header PlanUrl", "not an https URL", "send the collection URI as PlanUrl")],
+            [
+                Problem(
+                    "header PlanUrl", "not an https URL", "send the collection URI as PlanUrl"
+                ).to_dict()
+            ],
         )
     if not host_allowed(host, allowed_hosts):
-        raise ApiError(
-            400,
+        raise DevOpsInputError(
+            "invalid",
             "PlanUrlNotAllowed",
             f"PlanUrl host {host!r} is not on the allow-list; no callback will be made.",
             [
-                problem(
+                Problem(
                     "header PlanUrl",
                     "host not allowed",
                     "allowed: "
                     + ", ".join(allowed_hosts)
                     + " (app setting GALLERYFLOW_DEVOPS_ALLOWED_HOSTS)",
-                )
+                ).to_dict()
             ],
         )
-
-
-def secrets_equal(given: str, expected: str) -> bool:
-    """Constant-time comparison of a presented secret with the configured one."""
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def check_hook_secret(headers: Mapping[str, str], expected: str | None) -> None:
-    """Accept the shared secret in the X-Galleryflow-Hook-Secret header or as the
-    password of HTTP basic auth (any user name); 401 otherwise, 403 when unconfigured."""
-    if not expected:
-        raise ApiError(
-            403,
-            "HooksDisabled",
-            "Service hooks are disabled: set the app setting GALLERYFLOW_DEVOPS_HOOK_SECRET.",
-        )
-    lowered = {k.lower(): v for k, v in headers.items()}
-    presented = [lowered.get(HOOK_SECRET_HEADER.lower(), "")]
-    presented.append(_basic_password(lowered.get("authorization", "")))
-    # Compare every candidate so timing does not reveal which one was tried.
-    ok = False
-    for candidate in presented:
-        ok = secrets_equal(candidate or "", expected) or ok
-    if not ok:
-        raise ApiError(
-            401,
-            "Unauthorized",
-            f"Send the hook secret in the {HOOK_SECRET_HEADER} header or as the basic-auth "
-            "password of the service hook subscription.",
-        )
-
-
-def _basic_password(authorization: str) -> str:
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return ""
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
-    return decoded.partition(":")[2]

@@ -1,4 +1,4 @@
-"""Service-hook events -> the image pipelines they start (pure).
+"""Service hooks (pure): the shared secret, and events -> the image pipelines they start.
 
 A pipeline in GALLERYFLOW_PIPELINES_FILE opts in with a `devops` mapping::
 
@@ -11,9 +11,14 @@ A pipeline in GALLERYFLOW_PIPELINES_FILE opts in with a `devops` mapping::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import binascii
+import hmac
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+from galleryflow.devops.errors import DevOpsInputError
 
 HANDLED_EVENTS = (
     "build.complete",
@@ -22,6 +27,7 @@ HANDLED_EVENTS = (
     "ms.vss-pipelines.stage-state-changed-event",
 )
 DEVOPS_MAPPING_FIELDS = {"events", "source", "results"}
+HOOK_SECRET_HEADER = "X-Galleryflow-Hook-Secret"
 
 
 class PipelineLike(Protocol):
@@ -115,3 +121,44 @@ def matching_pipelines(event: HookEvent, pipelines: Iterable[P]) -> list[P]:
             continue
         matched.append(pipeline)
     return matched
+
+
+def secrets_equal(given: str, expected: str) -> bool:
+    """Constant-time comparison of a presented secret with the configured one."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def check_hook_secret(headers: Mapping[str, str], expected: str | None) -> None:
+    """Accept the shared secret in the X-Galleryflow-Hook-Secret header or as the
+    password of HTTP basic auth (any user name); 401 otherwise, 403 when unconfigured."""
+    if not expected:
+        raise DevOpsInputError(
+            "disabled",
+            "HooksDisabled",
+            "Service hooks are disabled: set the app setting GALLERYFLOW_DEVOPS_HOOK_SECRET.",
+        )
+    lowered = {k.lower(): v for k, v in headers.items()}
+    presented = [lowered.get(HOOK_SECRET_HEADER.lower(), "")]
+    presented.append(_basic_password(lowered.get("authorization", "")))
+    # Compare every candidate so timing does not reveal which one was tried.
+    ok = False
+    for candidate in presented:
+        ok = secrets_equal(candidate or "", expected) or ok
+    if not ok:
+        raise DevOpsInputError(
+            "unauthorized",
+            "Unauthorized",
+            f"Send the hook secret in the {HOOK_SECRET_HEADER} header or as the basic-auth "
+            "password of the service hook subscription.",
+        )
+
+
+def _basic_password(authorization: str) -> str:
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return ""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]

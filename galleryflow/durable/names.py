@@ -1,0 +1,44 @@
+"""Orchestration, activity and external event names as registered with the host.
+
+Registration (`@bp.orchestration_trigger(orchestration=...)`, `@bp.activity_trigger(
+activity=...)`) and every call (`call_activity`, `start_new`, `raise_event`) use these
+constants, so trigger -> orchestrator -> activity can be followed by imports.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+
+class Orchestration:
+    PUBLISH: Final = "publish_image"
+    REPLICATION_MONITOR: Final = "replication_monitor"
+    ROLLBACK: Final = "rollback_image"
+    PRUNE: Final = "prune_image"
+    DEVOPS_WATCHER: Final = "devops_callback"
+
+
+class Activity:
+    PREFLIGHT: Final = "preflight_publish"
+    CLAIM_DEFINITION: Final = "claim_definition"
+    SET_VM_POWER_STATE: Final = "set_vm_power_state"
+    GENERALIZE_VM: Final = "generalize_vm"
+    CAPTURE: Final = "capture_image_version"
+    READ_REPLICATION: Final = "read_replication"
+    RETRY_REGION: Final = "retry_region_replication"
+    SET_EXCLUDE_FROM_LATEST: Final = "set_exclude_from_latest"
+    RESOLVE_LATEST: Final = "resolve_latest"
+    PRUNE_VERSIONS: Final = "prune_versions"
+    DELETE_VERSION: Final = "delete_image_version"
+    PLAN_ROLLBACK: Final = "plan_rollback"
+    EMIT_EVENT: Final = "emit_event"
+    DEVOPS_SNAPSHOT: Final = "devops_run_snapshot"
+    DEVOPS_SEND: Final = "devops_send"
+
+
+class Event:
+    """External events a publish run waits for (payload `{"by", "comment"}`)."""
+
+    APPROVE: Final = "approve"
+    REJECT: Final = "reject"
+    CANCEL: Final = "cancel"
