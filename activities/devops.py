@@ -4,7 +4,6 @@ publish run it reports on, and deliver feed lines / TaskCompleted to the DevOps 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import azure.durable_functions as df
@@ -14,17 +13,11 @@ from galleryflow.api.runs import status_dict, summarize
 from galleryflow.devops.client import CallbackError, DevOpsClient
 from galleryflow.devops.errors import DevOpsInputError
 from galleryflow.devops.lines import unreadable
-from galleryflow.devops.task import TaskContext, allowed_hosts_from_setting, check_plan_url
+from galleryflow.devops.task import TaskContext, check_plan_url
 from galleryflow.durable.names import Activity
+from galleryflow.settings import AppSettings
 
 logger = logging.getLogger("galleryflow.devops")
-
-
-def _seconds(setting: str, default: float) -> float:
-    try:
-        return max(0.0, float(os.environ.get(setting, default)))
-    except ValueError:
-        return default
 
 
 @bp.function_name(Activity.DEVOPS_SNAPSHOT)
@@ -34,6 +27,7 @@ async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient)
     status = await client.get_status(runid)
     if not status or status.created_time is None:
         return {**unreadable(runid), "final_line": f"galleryflow run {runid} no longer exists"}
+    settings = AppSettings.from_env()
     summary = summarize(status_dict(status))
     succeeded = summary["state"] in ("succeeded", "partially_succeeded")
     final = f"galleryflow run {runid} {summary['state']}"
@@ -46,8 +40,8 @@ async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient)
         "succeeded": succeeded,
         "log": summary["log"],
         "final_line": final,
-        "poll_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_SECONDS", 15.0),
-        "poll_max_seconds": _seconds("GALLERYFLOW_DEVOPS_POLL_MAX_SECONDS", 120.0),
+        "poll_seconds": settings.devops_poll_seconds,
+        "poll_max_seconds": settings.devops_poll_max_seconds,
     }
 
 
@@ -56,16 +50,13 @@ async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient)
 def devops_send(message: dict[str, Any]) -> dict[str, Any]:
     task = TaskContext.from_dict(message["task"])
     what = "TaskCompleted" if "completed" in message else "log feed"
+    settings = AppSettings.from_env()
     client = DevOpsClient(
-        ca_bundle=os.environ.get("GALLERYFLOW_DEVOPS_CA_BUNDLE") or None,
-        backoff_seconds=_seconds("GALLERYFLOW_DEVOPS_RETRY_SECONDS", 2.0),
+        ca_bundle=settings.devops_ca_bundle, backoff_seconds=settings.devops_retry_seconds
     )
     try:
         # Checked again here: nothing reaches a host outside the allow-list.
-        check_plan_url(
-            task.plan_url,
-            allowed_hosts_from_setting(os.environ.get("GALLERYFLOW_DEVOPS_ALLOWED_HOSTS")),
-        )
+        check_plan_url(task.plan_url, list(settings.devops_allowed_hosts))
         if "completed" in message:
             client.task_completed(task, bool(message["completed"]))
         else:

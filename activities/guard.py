@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from galleryflow.azure.errors import GatewayError
-from galleryflow.azure.settings import SettingsError
 from galleryflow.durable.failures import RetryableActivityError, encode_error
+from galleryflow.settings import SettingsError
 
 log = logging.getLogger("galleryflow.activities")
 

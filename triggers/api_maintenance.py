@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from typing import Any
 
@@ -19,6 +18,7 @@ from galleryflow.domain.request import (
     parse_rollback_request,
 )
 from galleryflow.durable.names import Orchestration
+from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import accepted
 from triggers.http import api_route, json_body, json_response, run_links
@@ -35,7 +35,7 @@ WAIT_SECONDS = 5.0
 def _with_default_subscription(canonical: dict[str, Any]) -> dict[str, Any]:
     gallery = dict(canonical["gallery"])
     if not gallery.get("subscription_id"):
-        default = os.environ.get("GALLERYFLOW_SUBSCRIPTION_ID", "").strip()
+        default = AppSettings.from_env().default_subscription_id
         if not default:
             raise validation_failed(
                 [

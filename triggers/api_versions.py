@@ -8,7 +8,6 @@ plus what `latest` resolves to per region. Reads ARM through galleryflow.api.inv
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import azure.functions as func
@@ -24,6 +23,7 @@ from galleryflow.domain.request_fields import (
     RESOURCE_GROUP,
     SUBSCRIPTION_ID,
 )
+from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.http import api_route, json_response
 
@@ -52,7 +52,7 @@ def parse_versions_query(route: dict[str, str], query: dict[str, str]) -> dict[s
     clean = VERSIONS_QUERY.check(raw, "$", problems)
     if problems or not is_valid(clean):
         raise validation_failed([p.to_dict() for p in problems], "versions query")
-    subscription = clean["subscription_id"] or os.environ.get("GALLERYFLOW_SUBSCRIPTION_ID", "")
+    subscription = clean["subscription_id"] or AppSettings.from_env().default_subscription_id
     if not subscription:
         raise validation_failed(
             [

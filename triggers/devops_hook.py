@@ -8,7 +8,6 @@ deliveries map to the same publish instance ids, so they start nothing new.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import azure.durable_functions as df
@@ -18,6 +17,7 @@ from galleryflow.api.errors import ApiError
 from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
 from galleryflow.devops.hooks import check_hook_secret, matching_pipelines, read_event
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
+from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
 from triggers.http import api_route, json_body, json_response
@@ -39,12 +39,13 @@ def _ignored(reason: str) -> func.HttpResponse:
 async def devops_hook(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    check_hook_secret(dict(req.headers.items()), os.environ.get("GALLERYFLOW_DEVOPS_HOOK_SECRET"))
+    settings = AppSettings.from_env()
+    check_hook_secret(dict(req.headers.items()), settings.devops_hook_secret)
     event = json_body(req, max_bytes=HOOK_MAX_BYTES) or {}
     facts = read_event(event)
     if facts is None:
         return _ignored(f"event type {str(event.get('eventType'))[:100]!r} is not handled")
-    path = os.environ.get("GALLERYFLOW_PIPELINES_FILE", "").strip()
+    path = settings.pipelines_file
     if not path:
         return _ignored("no pipelines are configured (GALLERYFLOW_PIPELINES_FILE is not set)")
     try:

@@ -8,7 +8,6 @@ ever sent to a host outside it), validates the body as a publish request, starts
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import azure.durable_functions as df
@@ -16,17 +15,14 @@ import azure.functions as func
 
 from galleryflow.api.errors import problem, validation_failed
 from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
-from galleryflow.devops.task import allowed_hosts_from_setting, parse_task_headers
+from galleryflow.devops.task import parse_task_headers
 from galleryflow.durable.names import Orchestration
 from galleryflow.durable.status import LIVE
 from galleryflow.pipelines import PipelinesConfigError, load_pipelines
+from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
 from triggers.http import api_route, json_body, json_response, run_links
-
-
-def allowed_hosts() -> list[str]:
-    return allowed_hosts_from_setting(os.environ.get("GALLERYFLOW_DEVOPS_ALLOWED_HOSTS"))
 
 
 def task_request(data: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +31,7 @@ def task_request(data: dict[str, Any]) -> dict[str, Any]:
     if set(data) != {"pipeline"}:
         return data
     name = data["pipeline"]
-    path = os.environ.get("GALLERYFLOW_PIPELINES_FILE", "").strip()
+    path = AppSettings.from_env().pipelines_file
     hint = "send a full publish request instead, or configure GALLERYFLOW_PIPELINES_FILE"
     if not path:
         raise validation_failed([problem("$.pipeline", "no pipelines are configured", hint)])
@@ -59,7 +55,9 @@ def task_request(data: dict[str, Any]) -> dict[str, Any]:
 async def devops_task(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    task = parse_task_headers(dict(req.headers.items()), allowed_hosts())
+    task = parse_task_headers(
+        dict(req.headers.items()), list(AppSettings.from_env().devops_allowed_hosts)
+    )
     data = task_request(json_body(req) or {})
     if not data.get("idempotency_key"):
         data = {**data, "idempotency_key": devops_job_key(task.plan_id, task.job_id)}

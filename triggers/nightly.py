@@ -10,7 +10,6 @@ fires; an invalid file then fails that invocation with every problem listed.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from galleryflow.pipelines import (
     nightly_request,
     validate_requests,
 )
+from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.runs_store import live_run_for_definition
 
@@ -57,7 +57,7 @@ def log_startup_check() -> None:
     """Check the pipelines file when the app loads, so a bad file shows in the log at once
     (not only when the timer fires hours later). The timer re-reads the file each time, so
     fixing it needs no restart."""
-    path = os.environ.get(PIPELINES_SETTING, "").strip()
+    path = AppSettings.from_env().pipelines_file
     if not path:
         return
     try:
@@ -99,7 +99,7 @@ async def start_nightly_runs(
 @bp.timer_trigger(schedule="%GALLERYFLOW_NIGHTLY_SCHEDULE%", arg_name="timer")
 @bp.durable_client_input(client_name="client")
 async def nightly_rebuild(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
-    path = os.environ.get(PIPELINES_SETTING, "").strip()
+    path = AppSettings.from_env().pipelines_file
     if not path:
         log.warning("nightly rebuild: %s is not set; nothing to publish", PIPELINES_SETTING)
         return

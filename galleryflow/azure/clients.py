@@ -15,7 +15,7 @@ from azure.storage.queue import QueueClient
 
 from galleryflow.azure.credentials import make_credential
 from galleryflow.azure.retry import BoundedRetryAfterPolicy
-from galleryflow.azure.settings import AzureSettings, SettingsError
+from galleryflow.settings import AzureSettings, SettingsError
 
 
 def current_settings() -> AzureSettings:

@@ -9,7 +9,7 @@ from typing import Any
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.identity import DefaultAzureCredential
 
-from galleryflow.azure.settings import AzureSettings
+from galleryflow.settings import AzureSettings
 
 _STATIC_TOKEN_LIFETIME_SECONDS = 3600
 

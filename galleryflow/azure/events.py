@@ -16,7 +16,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFo
 
 from galleryflow.azure.clients import queue_client
 from galleryflow.azure.errors import translate
-from galleryflow.azure.settings import AzureSettings
+from galleryflow.settings import AzureSettings
 
 EVENT_TYPES: frozenset[str] = frozenset(
     {"run-started", "captured", "region-replicated", "promoted", "pruned", "failed", "rolled-back"}

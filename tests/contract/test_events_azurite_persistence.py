@@ -8,7 +8,7 @@ from azure.storage.queue import QueueClient
 
 from galleryflow.azure import events
 from galleryflow.azure.clients import clear_client_caches
-from galleryflow.azure.settings import AzureSettings
+from galleryflow.settings import AzureSettings
 from sandbox.azurite import start_azurite
 
 

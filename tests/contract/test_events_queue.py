@@ -10,7 +10,7 @@ from azure.storage.queue import QueueClient
 
 from galleryflow.azure import events
 from galleryflow.azure.errors import GatewayError, InvalidRequest, Transient
-from galleryflow.azure.settings import AzureSettings
+from galleryflow.settings import AzureSettings
 
 
 def _settings(connection_string: str, queue: str = "galleryflow-events") -> AzureSettings:
@@ -98,7 +98,7 @@ def test_unreachable_queue_service_is_a_transient_gateway_error(azurite):
 
 
 def test_events_need_a_connection_string_or_service_uri():
-    from galleryflow.azure.settings import SettingsError
+    from galleryflow.settings import SettingsError
 
     with pytest.raises(SettingsError, match="GALLERYFLOW_EVENTS_CONNECTION_STRING"):
         events.publish_event("failed", "run-1", {}, settings=AzureSettings.from_env({}))

@@ -7,7 +7,7 @@ from azure.identity import DefaultAzureCredential
 
 from galleryflow.azure import clients
 from galleryflow.azure.credentials import StaticTokenCredential, make_credential
-from galleryflow.azure.settings import AzureSettings, SettingsError
+from galleryflow.settings import AzureSettings, SettingsError
 
 
 def test_defaults():
