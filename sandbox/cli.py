@@ -44,8 +44,12 @@ def host(
     ] = Path("."),
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1; 0 picks a free one")] = 0,
     clock: Annotated[
-        str, typer.Option(help="sim: skip ahead to the next durable timer; real: wall clock")
-    ] = "sim",
+        str,
+        typer.Option(
+            help="real (default): wall clock, timers wait; sim: simulated time that jumps to"
+            " the next durable timer once nothing runs (tests, the galleryflow stack)"
+        ),
+    ] = "real",
     clock_sync_url: Annotated[
         str | None, typer.Option(help="ARM emulator /_sandbox/clock to keep in step")
     ] = None,

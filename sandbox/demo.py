@@ -140,7 +140,7 @@ def run_demo(state_dir: Path | None = None, console: Console | None = None) -> i
     code = 1
     console.print(f"[bold]galleryflow sandbox demo[/] (state in {state})")
     console.print("starting the ARM emulator, Azurite and the Functions host ...")
-    stack = start_stack(state)
+    stack = start_stack(state, clock="sim")
     try:
         ids = seed(stack)
         console.print(
@@ -194,7 +194,7 @@ def follow(stack: Stack, run_id: str, console: Console) -> dict[str, Any]:
 def serve(state_dir: Path, console: Console | None = None) -> None:
     """Start and seed the stack, print where it listens, run until Ctrl-C."""
     console = console or Console()
-    stack = start_stack(state_dir)
+    stack = start_stack(state_dir, clock="sim")
     try:
         ids = stack.seed_demo()
         console.print(f"ARM emulator   {stack.arm.url}  (CA: {stack.ca_file})")

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.host.function_timeout import parse_function_timeout
+from sandbox.host.versioning import Versioning
+
 
 class AppLoadError(Exception):
     """The app directory cannot be loaded; the message says what to fix."""
@@ -77,6 +80,17 @@ class LoadedApp:
         durable = self.host_json.get("extensions", {}).get("durableTask", {})
         return int(durable.get(key, default))
 
+    @property
+    def versioning(self) -> Versioning:
+        """`defaultVersion`, `versionMatchStrategy`, `versionFailureStrategy` (host.json)."""
+        durable = self.host_json.get("extensions", {}).get("durableTask", {})
+        return Versioning.from_host_json(durable)
+
+    @property
+    def function_timeout(self) -> float | None:
+        """host.json `functionTimeout` in seconds; None = unbounded ("-1" or null)."""
+        return parse_function_timeout(self.host_json)
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
@@ -127,6 +141,7 @@ def load_app(app_dir: Path) -> LoadedApp:
         host_json = json.loads(host_path.read_text()) if host_path.exists() else {}
     except json.JSONDecodeError as exc:
         raise AppLoadError(f"{host_path} is not valid JSON: {exc}") from exc
+    _check_host_json(host_path, host_json)
     settings = read_settings(app_dir)
     for key, value in settings.items():
         os.environ.setdefault(key, value)
@@ -138,6 +153,17 @@ def load_app(app_dir: Path) -> LoadedApp:
         raise AppLoadError(f"importing {entry} failed: {type(exc).__name__}: {exc}") from exc
     functions = _discover(module)
     return LoadedApp(app_dir=app_dir, host_json=host_json, settings=settings, functions=functions)
+
+
+def _check_host_json(path: Path, host_json: Any) -> None:
+    """Settings the host enforces must be readable before anything starts."""
+    if not isinstance(host_json, dict):
+        raise AppLoadError(f"{path} must be a JSON object")
+    try:
+        parse_function_timeout(host_json)
+        Versioning.from_host_json(host_json.get("extensions", {}).get("durableTask", {}))
+    except ValueError as exc:
+        raise AppLoadError(f"{path}: {exc}") from exc
 
 
 def _discover(module: Any) -> list[FunctionInfo]:

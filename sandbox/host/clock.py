@@ -63,6 +63,11 @@ class Clock:
     def simulated(self) -> bool:
         return self.mode == "sim"
 
+    @property
+    def rate(self) -> float:
+        """Clock seconds per wall second between jumps (real: 1, sim: its scale)."""
+        return 1.0 if self.mode == "real" else self.scale
+
     def now(self) -> datetime:
         if self.mode == "real":
             return utc_now()

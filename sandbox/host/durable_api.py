@@ -108,7 +108,10 @@ class DurableApi:
             return body
         try:
             instance_id = self.engine.start(
-                request.match_info["name"], request.match_info.get("instance_id"), body
+                request.match_info["name"],
+                request.match_info.get("instance_id"),
+                body,
+                version=request.query.get("version"),  # client.start_new(..., version=)
             )
         except UnknownOrchestrator as exc:
             return error(400, "OrchestratorNotFound", str(exc), ExceptionMessage=str(exc))

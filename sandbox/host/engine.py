@@ -12,12 +12,11 @@ insertion of its result message, so a crash in between re-runs the activity on r
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as T
@@ -28,9 +27,12 @@ from sandbox.host import entities, invoke
 from sandbox.host import history as h
 from sandbox.host.app_loader import LoadedApp
 from sandbox.host.clock import Clock
+from sandbox.host.episode import EpisodePlan, plan_episode
+from sandbox.host.function_timeout import TIMEOUT_EXCEPTION, FunctionTimedOut
 from sandbox.host.replay import NewTask, ReplayResult, describe_action, run_orchestrator
 from sandbox.host.store import TERMINAL, ActivityWork, Instance, Store
 from sandbox.host.timeutil import from_iso, to_iso
+from sandbox.host.versioning import MISMATCH_MESSAGE
 
 log = logging.getLogger("sandbox.host.engine")
 
@@ -68,6 +70,11 @@ class Engine:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.client_json: Callable[[], str] = lambda: "{}"
         self.stats = {"episodes": 0, "episode_seconds": 0.0, "orchestrator_seconds": 0.0}
+        self.versioning = app.versioning
+        self.function_timeout = app.function_timeout
+        # Instances this host may not run (versionFailureStrategy Reject): they wait, untouched,
+        # for a host with a newer defaultVersion; the scheduler skips them.
+        self.rejected: set[str] = set()
 
     # ------------------------------------------------------------------ client operations
     def start(
@@ -76,8 +83,10 @@ class Engine:
         instance_id: str | None,
         input_value: Any,
         parent: tuple[str, str, int] | None = None,
+        version: str | None = None,
     ) -> str:
-        """Create an instance; refuses (InstanceExists) while one with that id is not finished."""
+        """Create an instance; refuses (InstanceExists) while one with that id is not finished.
+        Its version: `version` if given, else host.json defaultVersion (never the parent's)."""
         if instance_id is not None:
             _check_instance_id(instance_id)
         info = self.app.durable("orchestrationTrigger", name)
@@ -107,6 +116,7 @@ class Engine:
             self._cache.pop(instance_id, None)
             execution_id = uuid.uuid4().hex
             input_text = None if input_value is None else json.dumps(input_value)
+            version = self.versioning.for_new_instance(version)
             self.store.put_instance(
                 Instance(
                     instance_id=instance_id,
@@ -122,13 +132,14 @@ class Engine:
                     parent_execution_id=parent[1] if parent else None,
                     parent_task_id=parent[2] if parent else None,
                     action_log=[],
+                    version=version,
                 )
             )
             self.store.add_message(
                 instance_id,
                 execution_id,
                 now,
-                h.execution_started(now, info.durable_name or info.name, input_text),
+                h.execution_started(now, info.durable_name or info.name, input_text, version),
             )
         self.notify()
         return instance_id
@@ -153,6 +164,7 @@ class Engine:
             return "gone"
         now = self.clock.now_iso()
         self.store.add_message(instance_id, None, now, h.execution_terminated(now, reason))
+        self.rejected.discard(instance_id)  # a terminate is processed whatever the version
         self.notify()
         return "accepted"
 
@@ -259,6 +271,9 @@ class Engine:
         if suspended:
             self._stay_suspended(inst, current, now)
             return
+        if not self.versioning.may_run(inst.version):
+            self._version_mismatch(inst, consumed, events, now)
+            return
         info = self.app.durable("orchestrationTrigger", inst.name)
         past = self._history(inst)
         new_events = [h.orchestrator_started(now), *events]
@@ -288,6 +303,22 @@ class Engine:
         self._commit_episode(inst, past, new_events, consumed, result, now_dt)
         self.stats["episodes"] += 1
         self.stats["episode_seconds"] += _perf() - started
+
+    def _version_mismatch(
+        self, inst: Instance, consumed: list[int], events: list[dict[str, Any]], now: str
+    ) -> None:
+        """versionFailureStrategy: Reject leaves everything as it is; Fail fails the instance."""
+        problem = self.versioning.describe_mismatch(inst.version)
+        if self.versioning.failure == "Reject":
+            if inst.instance_id not in self.rejected:
+                log.warning("instance %s not run (rejected): %s", inst.instance_id, problem)
+            self.rejected.add(inst.instance_id)
+            return
+        past = self._history(inst)
+        new_events = [h.orchestrator_started(now), *events]
+        self._commit_failure(
+            inst, past, new_events, consumed, now, f"{MISMATCH_MESSAGE}. {problem}"
+        )
 
     def fail_after_crash(self, instance_id: str, problem: str) -> None:
         """A host bug must not spin forever on the same messages: fail the instance."""
@@ -337,93 +368,27 @@ class Engine:
         new_events: list[dict[str, Any]],
         consumed: list[int],
         result: ReplayResult,
-        now_dt: Any,
+        now_dt: datetime,
     ) -> None:
         now = to_iso(now_dt)
         known = {e["EventId"] for e in past if e["EventType"] in SCHEDULING_EVENTS}
-        scheduling: list[dict[str, Any]] = []
-        timers: list[tuple[str, dict[str, Any]]] = []
-        activities: list[NewTask] = []
-        children: list[NewTask] = []
-        unsupported: list[str] = []
-        entity_ops: list[tuple[str, dict[str, Any]]] = []
-        for kind, _name, payload in result.action_log[len(inst.action_log) :]:
-            if kind == 9 and isinstance(payload, dict) and payload.get("instanceId"):
-                entity_ops.append(
-                    (
-                        str(payload["instanceId"]),
-                        entities.operation(
-                            now, str(payload["operation"]), payload.get("input"), signal=True
-                        ),
-                    )
-                )
-        for task in result.open_tasks:
-            if task.task_id in known:
-                continue
-            if task.kind == "activity":
-                scheduling.append(h.task_scheduled(now, task.task_id, task.name, task.input_text))
-                activities.append(task)
-            elif task.kind in ("timer", "retry_timer"):
-                fire = task.fire_at or now_dt + timedelta(milliseconds=task.retry_delay_ms)
-                fire_iso = to_iso(fire)
-                scheduling.append(h.timer_created(now, task.task_id, fire_iso))
-                if task.task_id not in result.cancelled_timers:
-                    timers.append((fire_iso, h.timer_fired(fire_iso, task.task_id, fire_iso)))
-            elif task.kind == "entity_call" and task.instance_id:
-                request = entities.request_id(inst.instance_id, inst.execution_id, task.task_id)
-                sent = {"id": request, "op": task.name, "signal": False}
-                scheduling.append(
-                    h.event_sent(now, task.task_id, task.instance_id, task.name, json.dumps(sent))
-                )
-                entity_ops.append(
-                    (
-                        task.instance_id,
-                        entities.operation(
-                            now,
-                            task.name,
-                            task.input_text,
-                            signal=False,
-                            parent=(inst.instance_id, inst.execution_id),
-                            request_id=request,
-                        ),
-                    )
-                )
-            elif task.kind == "suborchestration":
-                task.instance_id = task.instance_id or f"{inst.instance_id}:{task.task_id}"
-                scheduling.append(
-                    h.sub_created(now, task.task_id, task.name, task.instance_id, task.input_text)
-                )
-                children.append(task)
-            else:
-                unsupported.append(task.description)
-        custom_status_text = None
+        plan = plan_episode(inst, known, result, now_dt)
         custom = result.state.get("customStatus")
-        if custom is not None:
-            custom_status_text = json.dumps(custom)
-        error = result.error
-        if unsupported:
-            error = (
-                f"{', '.join(unsupported)} is not supported by the sandbox host"
-                " (see docs/sandbox-host.md, 'Known differences')"
-            )
-        elif custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB:
-            error = (
-                "The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB."
-                f" The current payload size is {_custom_status_kb(custom)} KB:"
-                " keep custom status small."
-            )
-            custom_status_text = inst.custom_status
+        custom_status_text = None if custom is None else json.dumps(custom)
+        error = self._episode_error(result, plan, custom)
         if error is not None:
+            too_big = custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB
+            if too_big and not plan.unsupported:
+                custom_status_text = inst.custom_status  # the refused one is not stored
             self._commit_failure(
                 inst, past, new_events, consumed, now, error, result.action_log, custom_status_text
             )
             return
         continued, next_input = result.continue_as_new_input
-        done = result.is_done
-        episode = [*new_events, *scheduling, h.orchestrator_completed(now)]
-        output_text = None
-        if done and not continued:
-            output_text = json.dumps(result.state.get("output"))
+        done = result.is_done and not continued
+        episode = [*new_events, *plan.scheduling, h.orchestrator_completed(now)]
+        output_text = json.dumps(result.state.get("output")) if done else None
+        if done:
             episode.append(h.execution_completed(now, "Completed", output_text))
         with self.store.tx():
             base = self.store.history_length(inst.instance_id)
@@ -437,25 +402,10 @@ class Engine:
             if continued:
                 self._continue_as_new(inst, next_input, now)
             elif done:
-                inst.status = "Completed"
-                inst.output = output_text
-                self.store.delete_pending_work(inst.instance_id)
-                self._notify_parent(inst, h.sub_completed(now, -1, output_text), now)
+                self._complete(inst, output_text, now)
             else:
-                inst.status = "Running"
-                for fire_iso, event in timers:
-                    self.store.add_message(inst.instance_id, inst.execution_id, fire_iso, event)
-                for task in activities:
-                    self.store.add_activity(
-                        inst.instance_id,
-                        inst.execution_id,
-                        task.task_id,
-                        task.name,
-                        task.input_text,
-                    )
-                for task in children:
-                    self._start_child(inst, task, now)
-            for entity_id, operation in entity_ops:
+                self._add_work(inst, plan)
+            for entity_id, operation in plan.entity_ops:
                 self.store.add_message(entity_id, None, now, operation)
             self.store.put_instance(inst)
         if continued:
@@ -465,6 +415,41 @@ class Engine:
         else:
             past.extend(episode)
         self.notify()
+
+    @staticmethod
+    def _episode_error(result: ReplayResult, plan: EpisodePlan, custom: Any) -> str | None:
+        """Why this episode fails the instance: the orchestrator raised, asked for something
+        the host cannot do, or set too large a custom status."""
+        if plan.unsupported:
+            return (
+                f"{', '.join(plan.unsupported)} is not supported by the sandbox host"
+                " (see docs/sandbox-host.md, 'Known differences')"
+            )
+        if custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB:
+            return (
+                "The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB."
+                f" The current payload size is {_custom_status_kb(custom)} KB:"
+                " keep custom status small."
+            )
+        return result.error
+
+    def _complete(self, inst: Instance, output_text: str | None, now: str) -> None:
+        inst.status = "Completed"
+        inst.output = output_text
+        self.store.delete_pending_work(inst.instance_id)
+        self._notify_parent(inst, h.sub_completed(now, -1, output_text), now)
+
+    def _add_work(self, inst: Instance, plan: EpisodePlan) -> None:
+        """Timers, activities and sub-orchestrations the episode asked for."""
+        inst.status = "Running"
+        for fire_iso, event in plan.timers:
+            self.store.add_message(inst.instance_id, inst.execution_id, fire_iso, event)
+        for task in plan.activities:
+            self.store.add_activity(
+                inst.instance_id, inst.execution_id, task.task_id, task.name, task.input_text
+            )
+        for task in plan.children:
+            self._start_child(inst, task, plan.now_iso)
 
     def _continue_as_new(self, inst: Instance, next_input: Any, now: str) -> None:
         """Fresh execution, empty history; events not yet delivered carry over."""
@@ -478,14 +463,14 @@ class Engine:
             inst.instance_id,
             inst.execution_id,
             now,
-            h.execution_started(now, inst.name, inst.input),
+            h.execution_started(now, inst.name, inst.input, inst.version),  # version kept
         )
 
     def _start_child(self, parent: Instance, task: NewTask, now: str) -> None:
         assert task.instance_id is not None
         link = (parent.instance_id, parent.execution_id, task.task_id)
         try:
-            self.start(task.name, task.instance_id, task.input_text, parent=link)
+            self.start(task.name, task.instance_id, task.input_text, link, task.version)
         except (UnknownOrchestrator, InstanceExists, InvalidInstanceId) as exc:
             self.store.add_message(
                 parent.instance_id,
@@ -561,6 +546,7 @@ class Engine:
 
     # ------------------------------------------------------------------ activities
     def run_activity(self, work: ActivityWork) -> None:
+        """Run one activity work item (at most functionTimeout) and record its result."""
         info = self.app.durable("activityTrigger", work.name)
         if info is None:
             event = h.task_failed(
@@ -571,32 +557,38 @@ class Engine:
                 "",
             )
         else:
-            try:
-                value = ActivityTriggerConverter.decode(
-                    meta.Datum(work.input, "json"), trigger_metadata=None
-                )
-                call = invoke.prepare(info, value, self.client_json())
-                if invoke.is_async(info) and self.loop is not None:
-                    running = asyncio.run_coroutine_threadsafe(info.func(**call.kwargs), self.loop)
-                    result = running.result()
-                else:
-                    result = info.func(**call.kwargs)
-                    if inspect.isawaitable(result):
-                        result = asyncio.run(_await(result))
-                self.send_outputs(call)
-                encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
-                event = h.task_completed(self.clock.now_iso(), work.task_id, encoded)
-            except Exception as exc:
-                log.info("activity %s (instance %s) failed: %s", work.name, work.instance_id, exc)
-                message = f"{type(exc).__name__}: {exc}"  # the Python worker's exception message
-                event = h.task_failed(
-                    self.clock.now_iso(),
-                    work.task_id,
-                    f"Activity function '{work.name}' failed: {message}",
-                    _serialized_cause(message),
-                )
+            event = self._invoke_activity(work, info)
         self.store.finish_activity(work, self.clock.now_iso(), event)
         self.notify()
+
+    def _invoke_activity(self, work: ActivityWork, info: Any) -> dict[str, Any]:
+        call: invoke.Invocation | None = None
+        try:
+            value = ActivityTriggerConverter.decode(
+                meta.Datum(work.input, "json"), trigger_metadata=None
+            )
+            call = invoke.prepare(info, value, self.client_json())
+            result = invoke.call(info, call, self.loop, self.function_timeout)
+            self.send_outputs(call)
+            encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
+            return h.task_completed(self.clock.now_iso(), work.task_id, encoded)
+        except FunctionTimedOut as exc:
+            log.error("%s", exc.log_line(call.invocation_id if call else uuid.uuid4().hex))
+            return h.task_failed(
+                self.clock.now_iso(),
+                work.task_id,
+                f"Activity function '{work.name}' failed: {exc}",
+                _serialized_cause(str(exc), TIMEOUT_EXCEPTION, "Microsoft.Azure.WebJobs.Host"),
+            )
+        except Exception as exc:
+            log.info("activity %s (instance %s) failed: %s", work.name, work.instance_id, exc)
+            message = f"{type(exc).__name__}: {exc}"  # the Python worker's exception message
+            return h.task_failed(
+                self.clock.now_iso(),
+                work.task_id,
+                f"Activity function '{work.name}' failed: {message}",
+                _serialized_cause(message),
+            )
 
     def send_outputs(self, call: invoke.Invocation) -> None:
         """Output bindings set through func.Out (queue outputs go to the configured queue)."""
@@ -605,10 +597,6 @@ class Engine:
             sender(call)
 
     output_sender: Callable[[invoke.Invocation], None] | None = None
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
 
 
 def _api_time(text: str) -> str:
@@ -633,11 +621,14 @@ def _check_instance_id(instance_id: str) -> None:
         )
 
 
-def _serialized_cause(message: str) -> str:
+def _serialized_cause(
+    message: str,
+    exception: str = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException",
+    assembly: str = "Microsoft.Azure.WebJobs.Script",
+) -> str:
     """TaskFailed details: the exception serialized as JSON, as the extension records it."""
-    rpc = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException"
     return json.dumps(
-        {"$type": f"{rpc}, Microsoft.Azure.WebJobs.Script", "ClassName": rpc, "Message": message}
+        {"$type": f"{exception}, {assembly}", "ClassName": exception, "Message": message}
     )
 
 

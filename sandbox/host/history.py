@@ -31,8 +31,11 @@ def orchestrator_completed(ts: str) -> dict[str, Any]:
     return event(T.ORCHESTRATOR_COMPLETED, ts)
 
 
-def execution_started(ts: str, name: str, input_text: str | None) -> dict[str, Any]:
-    return event(T.EXECUTION_STARTED, ts, Name=name, Input=input_text, Version="")
+def execution_started(
+    ts: str, name: str, input_text: str | None, version: str | None = None
+) -> dict[str, Any]:
+    """`Version` is what the SDK's `context.version` reads (None: the instance has none)."""
+    return event(T.EXECUTION_STARTED, ts, Name=name, Input=input_text, Version=version)
 
 
 def task_scheduled(ts: str, task_id: int, name: str, input_text: str | None) -> dict[str, Any]:
@@ -56,7 +59,12 @@ def timer_fired(ts: str, timer_id: int, fire_at: str) -> dict[str, Any]:
 
 
 def sub_created(
-    ts: str, task_id: int, name: str, instance_id: str, input_text: str | None
+    ts: str,
+    task_id: int,
+    name: str,
+    instance_id: str,
+    input_text: str | None,
+    version: str | None = None,
 ) -> dict[str, Any]:
     return event(
         T.SUB_ORCHESTRATION_INSTANCE_CREATED,
@@ -65,6 +73,7 @@ def sub_created(
         Name=name,
         InstanceId=instance_id,
         Input=input_text,
+        Version=version,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from azure.durable_functions.models.actions.ActionType import ActionType
 from azure.durable_functions.models.actions.CallActivityAction import CallActivityAction
 from azure.durable_functions.models.actions.CallActivityWithRetryAction import (
     CallActivityWithRetryAction,
@@ -33,20 +34,26 @@ from azure.durable_functions.models.TaskOrchestrationExecutor import TaskOrchest
 
 _OUT_OF_PROC_MARKER = "\n\n$OutOfProcData$:"
 
-# Action types of the protocol (models/actions/ActionType.py).
-WHEN_ANY, WHEN_ALL = 11, 12
+# Action types of the protocol (the SDK's models/actions/ActionType.py).
+CONTINUE_AS_NEW = int(ActionType.CONTINUE_AS_NEW)
+SIGNAL_ENTITY = int(ActionType.SIGNAL_ENTITY)
+COMPOUND = (int(ActionType.WHEN_ANY), int(ActionType.WHEN_ALL))
 ACTION_NAMES = {
-    0: "CallActivity",
-    1: "CallActivityWithRetry",
-    2: "CallSubOrchestrator",
-    3: "CallSubOrchestratorWithRetry",
-    4: "ContinueAsNew",
-    5: "CreateTimer",
-    6: "WaitForExternalEvent",
-    7: "CallEntity",
-    8: "CallHttp",
-    9: "SignalEntity",
+    int(ActionType.CALL_ACTIVITY): "CallActivity",
+    int(ActionType.CALL_ACTIVITY_WITH_RETRY): "CallActivityWithRetry",
+    int(ActionType.CALL_SUB_ORCHESTRATOR): "CallSubOrchestrator",
+    int(ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY): "CallSubOrchestratorWithRetry",
+    CONTINUE_AS_NEW: "ContinueAsNew",
+    int(ActionType.CREATE_TIMER): "CreateTimer",
+    int(ActionType.WAIT_FOR_EXTERNAL_EVENT): "WaitForExternalEvent",
+    int(ActionType.CALL_ENTITY): "CallEntity",
+    int(ActionType.CALL_HTTP): "CallHttp",
+    SIGNAL_ENTITY: "SignalEntity",
 }
+
+# What the orchestrator now waits on (NewTask.kind).
+ACTIVITY, TIMER, RETRY_TIMER = "activity", "timer", "retry_timer"
+SUB_ORCHESTRATION, ENTITY_CALL, UNSUPPORTED = "suborchestration", "entity_call", "unsupported"
 
 
 @dataclass
@@ -54,13 +61,14 @@ class NewTask:
     """Something the orchestrator now waits on that the host has to start."""
 
     task_id: int
-    kind: str  # activity | timer | retry_timer | suborchestration | entity_call | unsupported
+    kind: str  # ACTIVITY | TIMER | RETRY_TIMER | SUB_ORCHESTRATION | ENTITY_CALL | UNSUPPORTED
     name: str = ""
     input_text: str | None = None
     fire_at: datetime | None = None
     retry_delay_ms: int = 0
     instance_id: str | None = None
     description: str = ""
+    version: str | None = None  # sub-orchestrations: the version asked for, if any
 
 
 @dataclass
@@ -78,7 +86,7 @@ class ReplayResult:
     @property
     def continue_as_new_input(self) -> tuple[bool, Any]:
         for kind, _name, payload in self.action_log:
-            if kind == 4:
+            if kind == CONTINUE_AS_NEW:
                 return True, payload
         return False, None
 
@@ -117,7 +125,7 @@ def flatten_actions(actions: list[Any]) -> list[list[Any]]:
                 visit(item)
             return
         kind = int(action.get("actionType", -1))
-        if kind in (WHEN_ANY, WHEN_ALL):
+        if kind in COMPOUND:
             for child in action.get("compoundActions", []):
                 visit(child)
             return
@@ -128,9 +136,9 @@ def flatten_actions(actions: list[Any]) -> list[list[Any]]:
             or ""
         )
         payload: Any = None
-        if kind == 4:
+        if kind == CONTINUE_AS_NEW:
             payload = action.get("input")
-        elif kind == 9:
+        elif kind == SIGNAL_ENTITY:
             payload = {k: action.get(k) for k in ("instanceId", "operation", "input")}
         flat.append([kind, name, payload])
 
@@ -170,25 +178,26 @@ def _new_task(task_id: int, task: Any, action: Any) -> NewTask:
         original = parent.actions[0] if isinstance(parent.actions, list) else parent.actions
         if action.metadata == "-WithRetry timer":
             delay = parent.retry_options.first_retry_interval_in_milliseconds
-            return NewTask(task_id, "retry_timer", retry_delay_ms=int(delay))
+            return NewTask(task_id, RETRY_TIMER, retry_delay_ms=int(delay))
         return _new_task(task_id, task, original)
     if isinstance(action, CallActivityAction | CallActivityWithRetryAction):
-        return NewTask(task_id, "activity", action.function_name, action.input_)
+        return NewTask(task_id, ACTIVITY, action.function_name, action.input_)
     if isinstance(action, CallSubOrchestratorAction | CallSubOrchestratorWithRetryAction):
         return NewTask(
             task_id,
-            "suborchestration",
+            SUB_ORCHESTRATION,
             action.function_name,
             action._input,
             instance_id=action.instance_id,
+            version=getattr(action, "version", None),
         )
     if isinstance(action, CreateTimerAction):
-        return NewTask(task_id, "timer", fire_at=action.fire_at)
+        return NewTask(task_id, TIMER, fire_at=action.fire_at)
     if isinstance(action, CallEntityAction):
         return NewTask(
-            task_id, "entity_call", action.operation, action.input_, instance_id=action.instance_id
+            task_id, ENTITY_CALL, action.operation, action.input_, instance_id=action.instance_id
         )
-    return NewTask(task_id, "unsupported", description=type(action).__name__)
+    return NewTask(task_id, UNSUPPORTED, description=type(action).__name__)
 
 
 def _cancelled_timers(ctx: DurableOrchestrationContext) -> set[int]:

@@ -1,9 +1,11 @@
 """Dispatch loop: runs ready episodes and activities in bounded thread pools, moves sim time.
 
-Orchestrator episodes for different instances may run side by side, never two for the same
-instance. In sim mode, once nothing is runnable for a short debounce (no episode, no activity,
-no HTTP invocation in flight, nothing visible) and the clock is not held, time jumps to the
-earliest pending timer.
+Orchestrator episodes run beside activities (their own pool), for different instances side
+by side, never two for the same instance. A timer fires when the clock reaches it, whatever
+else runs: with real time (or sim time with a scale) the loop wakes at its due time. Sim time
+without a scale only jumps: once nothing is runnable for a short debounce (no episode, no
+activity, no HTTP invocation in flight, nothing visible) and the clock is not held, it jumps
+to the earliest pending timer — so an activity takes no simulated time.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ class Scheduler:
         while not self._stopping:
             self._wake.clear()
             busy = await self._dispatch()
-            timeout: float | None = None
+            # Time that flows (real, or sim with a scale) reaches the next timer by itself:
+            # wake for it even while activities run, so its orchestrator replays beside them.
+            timeout = self._seconds_to_next_timer()
             if busy:
                 idle_since = None
             elif self.engine.clock.simulated:
@@ -68,11 +72,8 @@ class Scheduler:
                     if await self._skip_ahead():
                         idle_since = None
                         continue
-                    timeout = None
                 else:
-                    timeout = max(self.idle_seconds - waited, 0.005)
-            else:
-                timeout = self._seconds_to_next_timer()
+                    timeout = _earliest(timeout, max(self.idle_seconds - waited, 0.005))
             if self._extra_wakeups:
                 timeout = min(timeout or 1.0, 1.0)
             with contextlib.suppress(TimeoutError):
@@ -96,7 +97,8 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         store = self.engine.store
         now = self.engine.clock.now_iso()
-        ready = store.instances_with_visible_messages(now)
+        rejected = self.engine.rejected
+        ready = [i for i in store.instances_with_visible_messages(now) if i not in rejected]
         for instance_id in ready:
             if len(self._running_instances) >= self.max_orchestrations:
                 break
@@ -142,8 +144,16 @@ class Scheduler:
         return await loop.run_in_executor(None, clock.advance_to, from_iso(target))
 
     def _seconds_to_next_timer(self) -> float | None:
+        """Wall seconds until flowing time reaches the next timer; None if time only jumps."""
         clock = self.engine.clock
+        rate = clock.rate
+        if not rate:
+            return None
         target = self.engine.store.next_visible_at(clock.now_iso())
         if target is None:
             return None
-        return max((from_iso(target) - clock.now()).total_seconds(), 0.01)
+        return max((from_iso(target) - clock.now()).total_seconds() / rate, 0.01)
+
+
+def _earliest(first: float | None, second: float) -> float:
+    return second if first is None else min(first, second)

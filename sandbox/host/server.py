@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -294,7 +295,7 @@ def serve(
     app_dir: Path,
     port: int,
     state_dir: Path,
-    clock: str = "sim",
+    clock: str = "real",
     clock_sync_url: str | None = None,
     clock_sync_ca: Path | None = None,
     rpc_port: int = 0,
@@ -314,3 +315,8 @@ def serve(
         print(f"ERROR {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from exc
     asyncio.run(host.run(port, rpc_port))
+    # Stopped: do not wait for activities still running on worker threads (a timed-out one may
+    # never return). Their work items stay in the store and run again on the next start.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

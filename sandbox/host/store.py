@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS instances(
     parent_instance_id TEXT,
     parent_execution_id TEXT,
     parent_task_id INTEGER,
-    action_log TEXT NOT NULL DEFAULT '[]'
+    action_log TEXT NOT NULL DEFAULT '[]',
+    version TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_created ON instances(created_time);
 CREATE TABLE IF NOT EXISTS history(
@@ -79,6 +80,7 @@ class Instance:
     parent_execution_id: str | None
     parent_task_id: int | None
     action_log: list[list[Any]]
+    version: str | None = None  # orchestration version, fixed at creation
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Instance:
@@ -117,6 +119,13 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """State written before a column existed gets it (restart on an older STATE)."""
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(instances)")}
+        if "version" not in columns:
+            self._db.execute("ALTER TABLE instances ADD COLUMN version TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -158,7 +167,10 @@ class Store:
     def put_instance(self, inst: Instance) -> None:
         with self.tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO instances VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO instances(instance_id, name, execution_id, status, input,"
+                " output, custom_status, created_time, last_updated, parent_instance_id,"
+                " parent_execution_id, parent_task_id, action_log, version)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     inst.instance_id,
                     inst.name,
@@ -173,6 +185,7 @@ class Store:
                     inst.parent_execution_id,
                     inst.parent_task_id,
                     json.dumps(inst.action_log),
+                    inst.version,
                 ),
             )
 

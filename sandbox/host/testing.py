@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -29,7 +30,7 @@ class HostProcess:
         state_dir: Path,
         settings: dict[str, str] | None,
         port: int,
-        clock: str,
+        clock: str | None,
         clock_sync_url: str | None,
         clock_sync_ca: Path | None,
         clock_scale: float = 0.0,
@@ -64,9 +65,9 @@ class HostProcess:
             str(self.state_dir),
             "--port",
             str(self.port),
-            "--clock",
-            self.clock,
         ]
+        if self.clock is not None:  # None: no flag, the command's default (real)
+            command += ["--clock", self.clock]
         if self.clock_sync_url:
             command += ["--clock-sync-url", self.clock_sync_url]
         if self.clock_sync_ca:
@@ -164,9 +165,15 @@ class HostProcess:
         return f"{base}{joiner}code={self.system_key}"
 
     def start_orchestration(
-        self, name: str, input_: Any = None, instance_id: str | None = None
+        self,
+        name: str,
+        input_: Any = None,
+        instance_id: str | None = None,
+        version: str | None = None,
     ) -> requests.Response:
         path = f"orchestrators/{name}" + (f"/{instance_id}" if instance_id else "")
+        if version is not None:  # what client.start_new(..., version=) sends
+            path += f"?version={quote(version)}"
         return self.session.post(
             self.webhook(path), data=None if input_ is None else json.dumps(input_), timeout=30
         )
@@ -217,7 +224,7 @@ def start_host(
     state_dir: Path,
     settings: dict[str, str] | None = None,
     port: int = 0,
-    clock: str = "sim",
+    clock: str | None = "sim",
     clock_sync_url: str | None = None,
     clock_sync_ca: Path | None = None,
     clock_scale: float = 0.0,
