@@ -13,7 +13,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from sandbox.host import entities
-from sandbox.host.engine import Engine, InstanceExists, InvalidInstanceId, UnknownOrchestrator
+from sandbox.host.client_ops import InstanceExists, InvalidInstanceId, UnknownOrchestrator
+from sandbox.host.engine import Engine
 from sandbox.host.store import TERMINAL
 from sandbox.host.timeutil import from_iso, to_iso
 

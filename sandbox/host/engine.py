@@ -7,6 +7,10 @@ the replay against what the history recorded (non-determinism), and commits the 
 the instance state and the new work (activities, timers, sub-orchestrations) in one SQLite
 transaction. Activities are at-least-once: a work item is deleted only together with the
 insertion of its result message, so a crash in between re-runs the activity on restart.
+
+Around it: client operations (start, events, terminate, purge, status) in client_ops.py, what an
+episode asks for per action kind in episode.py, one activity invocation in activity_runner.py,
+which instances this host may run in versioning.py.
 """
 
 from __future__ import annotations
@@ -20,23 +24,26 @@ from datetime import datetime
 from typing import Any
 
 from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as T
-from azure.functions import meta
-from azure.functions.durable_functions import ActivityTriggerConverter
 
 from sandbox.host import entities, invoke
 from sandbox.host import history as h
+from sandbox.host.activity_runner import ActivityCall, activity_result
 from sandbox.host.app_loader import LoadedApp
+from sandbox.host.client_ops import (
+    ClientOperations,
+    InstanceExists,
+    InvalidInstanceId,
+    UnknownOrchestrator,
+)
 from sandbox.host.clock import Clock
 from sandbox.host.episode import EpisodePlan, plan_episode
-from sandbox.host.function_timeout import TIMEOUT_EXCEPTION, FunctionTimedOut
 from sandbox.host.replay import NewTask, ReplayResult, describe_action, run_orchestrator
 from sandbox.host.store import TERMINAL, ActivityWork, Instance, Store
-from sandbox.host.timeutil import from_iso, to_iso
+from sandbox.host.timeutil import to_iso
 from sandbox.host.versioning import MISMATCH_MESSAGE
 
 log = logging.getLogger("sandbox.host.engine")
 
-MAX_INSTANCE_ID_LENGTH = 256
 CUSTOM_STATUS_LIMIT_KB = 16  # whole KB of UTF-16 compact JSON, like the extension
 SCHEDULING_EVENTS = (
     T.TASK_SCHEDULED,
@@ -46,19 +53,7 @@ SCHEDULING_EVENTS = (
 )
 
 
-class UnknownOrchestrator(Exception):
-    pass
-
-
-class InstanceExists(Exception):
-    pass
-
-
-class InvalidInstanceId(Exception):
-    pass
-
-
-class Engine:
+class Engine(ClientOperations):
     def __init__(self, app: LoadedApp, store: Store, clock: Clock) -> None:
         self.app = app
         self.store = store
@@ -76,167 +71,7 @@ class Engine:
         # for a host with a newer defaultVersion; the scheduler skips them.
         self.rejected: set[str] = set()
 
-    # ------------------------------------------------------------------ client operations
-    def start(
-        self,
-        name: str,
-        instance_id: str | None,
-        input_value: Any,
-        parent: tuple[str, str, int] | None = None,
-        version: str | None = None,
-    ) -> str:
-        """Create an instance; refuses (InstanceExists) while one with that id is not finished.
-        Its version: `version` if given, else host.json defaultVersion (never the parent's)."""
-        if instance_id is not None:
-            _check_instance_id(instance_id)
-        info = self.app.durable("orchestrationTrigger", name)
-        if info is None:
-            raise UnknownOrchestrator(
-                f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator"
-                " function. Additional info: the app's orchestrators are "
-                + ", ".join(
-                    sorted(
-                        f.durable_name or f.name
-                        for f in self.app.functions
-                        if f.trigger_type == "orchestrationTrigger"
-                    )
-                )
-            )
-        instance_id = instance_id or uuid.uuid4().hex
-        now = self.clock.now_iso()
-        with self.store.tx():
-            existing = self.store.get_instance(instance_id)
-            if existing is not None and existing.status not in TERMINAL:
-                raise InstanceExists(
-                    f"An orchestration instance with id '{instance_id}' already exists and is"
-                    f" {existing.status}."
-                )
-            if existing is not None:
-                self.store.delete_instance(instance_id)
-            self._cache.pop(instance_id, None)
-            execution_id = uuid.uuid4().hex
-            input_text = None if input_value is None else json.dumps(input_value)
-            version = self.versioning.for_new_instance(version)
-            self.store.put_instance(
-                Instance(
-                    instance_id=instance_id,
-                    name=info.durable_name or info.name,
-                    execution_id=execution_id,
-                    status="Pending",
-                    input=input_text,
-                    output=None,
-                    custom_status=None,
-                    created_time=now,
-                    last_updated=now,
-                    parent_instance_id=parent[0] if parent else None,
-                    parent_execution_id=parent[1] if parent else None,
-                    parent_task_id=parent[2] if parent else None,
-                    action_log=[],
-                    version=version,
-                )
-            )
-            self.store.add_message(
-                instance_id,
-                execution_id,
-                now,
-                h.execution_started(now, info.durable_name or info.name, input_text, version),
-            )
-        self.notify()
-        return instance_id
-
-    def raise_event(self, instance_id: str, name: str, value: Any) -> str:
-        """'accepted' | 'not_found' | 'gone'. Events wait in the history until someone waits."""
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return "not_found"
-        if inst.status in TERMINAL:
-            return "gone"
-        now = self.clock.now_iso()
-        self.store.add_message(instance_id, None, now, h.event_raised(now, name, json.dumps(value)))
-        self.notify()
-        return "accepted"
-
-    def terminate(self, instance_id: str, reason: str) -> str:
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return "not_found"
-        if inst.status in TERMINAL:
-            return "gone"
-        now = self.clock.now_iso()
-        self.store.add_message(instance_id, None, now, h.execution_terminated(now, reason))
-        self.rejected.discard(instance_id)  # a terminate is processed whatever the version
-        self.notify()
-        return "accepted"
-
-    def suspend(self, instance_id: str, reason: str, resume: bool = False) -> str:
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return "not_found"
-        if inst.status in TERMINAL:
-            return "gone"
-        now = self.clock.now_iso()
-        marker = h.execution_resumed if resume else h.execution_suspended
-        self.store.add_message(instance_id, None, now, marker(now, reason))
-        self.notify()
-        return "accepted"
-
-    def purge(self, instance_id: str) -> str:
-        """'deleted' | 'not_found' | 'running' (only finished instances are purged)."""
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return "not_found"
-        if inst.status not in TERMINAL:
-            return "running"
-        self.store.delete_instance(instance_id)
-        self._cache.pop(instance_id, None)
-        return "deleted"
-
-    def purge_by(
-        self, created_from: str | None, created_to: str | None, statuses: list[str]
-    ) -> int:
-        wanted = [s for s in statuses if s in TERMINAL] if statuses else list(TERMINAL)
-        found = self.store.query_instances(wanted, created_from, created_to, None)
-        for inst in found:
-            self.store.delete_instance(inst.instance_id)
-            self._cache.pop(inst.instance_id, None)
-        return len(found)
-
-    def status(
-        self,
-        inst: Instance,
-        show_input: bool = True,
-        show_history: bool = False,
-        show_history_output: bool = False,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "name": inst.name,
-            "instanceId": inst.instance_id,
-            "runtimeStatus": inst.status,
-            "input": _loads(inst.input) if show_input else None,
-            "customStatus": _loads(inst.custom_status),
-            "output": _loads(inst.output),
-            # The extension formats these with whole seconds ("s" + "Z").
-            "createdTime": _api_time(inst.created_time),
-            "lastUpdatedTime": _api_time(inst.last_updated),
-        }
-        if show_history:
-            events = self.store.load_history(inst.instance_id, inst.execution_id)
-            body["historyEvents"] = h.for_status_api(events, show_history_output, show_input)
-        return body
-
     # ------------------------------------------------------------------ episodes
-    def signal_entity(self, name: str, key: str, op: str, input_value: Any) -> None:
-        """Client signal: the input arrives as the request body's JSON (like the extension)."""
-        now = self.clock.now_iso()
-        entity_id = entities.entity_id_of(name, key)
-        input_text = None if input_value is None else str(input_value)
-        if input_value is not None and not isinstance(input_value, str):
-            input_text = json.dumps(input_value)
-        self.store.add_message(
-            entity_id, None, now, entities.operation(now, op, input_text, signal=True)
-        )
-        self.notify()
-
     def run_episode(self, instance_id: str) -> None:
         now_dt = self.clock.now()
         now = to_iso(now_dt)
@@ -557,38 +392,15 @@ class Engine:
                 "",
             )
         else:
-            event = self._invoke_activity(work, info)
+            event = activity_result(
+                work,
+                info,
+                ActivityCall(self.loop, self.client_json(), self.function_timeout),
+                self.send_outputs,
+                self.clock.now_iso,
+            )
         self.store.finish_activity(work, self.clock.now_iso(), event)
         self.notify()
-
-    def _invoke_activity(self, work: ActivityWork, info: Any) -> dict[str, Any]:
-        call: invoke.Invocation | None = None
-        try:
-            value = ActivityTriggerConverter.decode(
-                meta.Datum(work.input, "json"), trigger_metadata=None
-            )
-            call = invoke.prepare(info, value, self.client_json())
-            result = invoke.call(info, call, self.loop, self.function_timeout)
-            self.send_outputs(call)
-            encoded = ActivityTriggerConverter.encode(result, expected_type=None).value
-            return h.task_completed(self.clock.now_iso(), work.task_id, encoded)
-        except FunctionTimedOut as exc:
-            log.error("%s", exc.log_line(call.invocation_id if call else uuid.uuid4().hex))
-            return h.task_failed(
-                self.clock.now_iso(),
-                work.task_id,
-                f"Activity function '{work.name}' failed: {exc}",
-                _serialized_cause(str(exc), TIMEOUT_EXCEPTION, "Microsoft.Azure.WebJobs.Host"),
-            )
-        except Exception as exc:
-            log.info("activity %s (instance %s) failed: %s", work.name, work.instance_id, exc)
-            message = f"{type(exc).__name__}: {exc}"  # the Python worker's exception message
-            return h.task_failed(
-                self.clock.now_iso(),
-                work.task_id,
-                f"Activity function '{work.name}' failed: {message}",
-                _serialized_cause(message),
-            )
 
     def send_outputs(self, call: invoke.Invocation) -> None:
         """Output bindings set through func.Out (queue outputs go to the configured queue)."""
@@ -597,39 +409,6 @@ class Engine:
             sender(call)
 
     output_sender: Callable[[invoke.Invocation], None] | None = None
-
-
-def _api_time(text: str) -> str:
-    return from_iso(text).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _check_instance_id(instance_id: str) -> None:
-    """The extension's rules for caller-chosen instance ids."""
-    if not instance_id:
-        raise InvalidInstanceId("instance id must not be empty")
-    if entities.is_entity_id(instance_id):
-        raise InvalidInstanceId(
-            f"instance id '{instance_id}' is reserved: ids starting with '@' name entities"
-        )
-    if any(c in "/\\#?" or ord(c) < 32 or ord(c) == 127 for c in instance_id):
-        raise InvalidInstanceId(
-            "Orchestration instance ids must not contain /, \\, #, ?, or control characters."
-        )
-    if len(instance_id) > MAX_INSTANCE_ID_LENGTH:
-        raise InvalidInstanceId(
-            f"Instance ID lengths must not exceed {MAX_INSTANCE_ID_LENGTH} characters."
-        )
-
-
-def _serialized_cause(
-    message: str,
-    exception: str = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException",
-    assembly: str = "Microsoft.Azure.WebJobs.Script",
-) -> str:
-    """TaskFailed details: the exception serialized as JSON, as the extension records it."""
-    return json.dumps(
-        {"$type": f"{exception}, {assembly}", "ClassName": exception, "Message": message}
-    )
 
 
 def _perf() -> float:
