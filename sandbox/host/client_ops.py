@@ -113,37 +113,25 @@ class ClientOperations:
 
     def raise_event(self, instance_id: str, name: str, value: Any) -> str:
         """'accepted' | 'not_found' | 'gone'. Events wait in the history until someone waits."""
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return "not_found"
-        if inst.status in TERMINAL:
-            return "gone"
-        now = self.clock.now_iso()
-        self.store.add_message(instance_id, None, now, h.event_raised(now, name, json.dumps(value)))
-        self.notify()
-        return "accepted"
+        return self._send(instance_id, lambda now: h.event_raised(now, name, json.dumps(value)))
 
     def terminate(self, instance_id: str, reason: str) -> str:
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return "not_found"
-        if inst.status in TERMINAL:
-            return "gone"
-        now = self.clock.now_iso()
-        self.store.add_message(instance_id, None, now, h.execution_terminated(now, reason))
         self.rejected.discard(instance_id)  # a terminate is processed whatever the version
-        self.notify()
-        return "accepted"
+        return self._send(instance_id, lambda now: h.execution_terminated(now, reason))
 
     def suspend(self, instance_id: str, reason: str, resume: bool = False) -> str:
+        marker = h.execution_resumed if resume else h.execution_suspended
+        return self._send(instance_id, lambda now: marker(now, reason))
+
+    def _send(self, instance_id: str, event_at: Callable[[str], dict[str, Any]]) -> str:
+        """Queue `event_at(now)` for a running instance: 'accepted' | 'not_found' | 'gone'."""
         inst = self.store.get_instance(instance_id)
         if inst is None:
             return "not_found"
         if inst.status in TERMINAL:
             return "gone"
         now = self.clock.now_iso()
-        marker = h.execution_resumed if resume else h.execution_suspended
-        self.store.add_message(instance_id, None, now, marker(now, reason))
+        self.store.add_message(instance_id, None, now, event_at(now))
         self.notify()
         return "accepted"
 
