@@ -141,8 +141,9 @@ def load_app(app_dir: Path) -> LoadedApp:
         host_json = json.loads(host_path.read_text()) if host_path.exists() else {}
     except json.JSONDecodeError as exc:
         raise AppLoadError(f"{host_path} is not valid JSON: {exc}") from exc
-    _check_host_json(host_path, host_json)
     settings = read_settings(app_dir)
+    host_json = with_overrides(host_json, settings)
+    _check_host_json(host_path, host_json)
     for key, value in settings.items():
         os.environ.setdefault(key, value)
     os.chdir(app_dir)
@@ -153,6 +154,31 @@ def load_app(app_dir: Path) -> LoadedApp:
         raise AppLoadError(f"importing {entry} failed: {type(exc).__name__}: {exc}") from exc
     functions = _discover(module)
     return LoadedApp(app_dir=app_dir, host_json=host_json, settings=settings, functions=functions)
+
+
+HOST_OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
+
+
+def with_overrides(host_json: Any, settings: dict[str, str]) -> Any:
+    """App settings `AzureFunctionsJobHost__path__to__key=value` override host.json values, as
+    in Azure (learn.microsoft.com host.json reference, "Override host.json values"), e.g.
+    `AzureFunctionsJobHost__extensions__durableTask__defaultVersion=2.0`. Keys match
+    case-insensitively; the value is the setting's text."""
+    if not isinstance(host_json, dict):
+        return host_json
+    for name, value in sorted(settings.items()):
+        if not name.lower().startswith(HOST_OVERRIDE_PREFIX.lower()):
+            continue
+        path = [p for p in name[len(HOST_OVERRIDE_PREFIX) :].split("__") if p]
+        node = host_json
+        for key in path[:-1]:
+            found = next((k for k in node if k.lower() == key.lower()), key)
+            if not isinstance(node.get(found), dict):
+                node[found] = {}
+            node = node[found]
+        if path:
+            node[next((k for k in node if k.lower() == path[-1].lower()), path[-1])] = value
+    return host_json
 
 
 def _check_host_json(path: Path, host_json: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from sandbox.host.app_loader import with_overrides
 from sandbox.host.testing import HostProcess
 from sandbox.host.versioning import Versioning, compare_versions
 
@@ -119,3 +120,25 @@ def test_match_strategies() -> None:
     assert Versioning().may_run("9.9")  # no defaultVersion: no check
     with pytest.raises(ValueError, match="CurrentOrOlder"):
         Versioning.from_host_json({"versionMatchStrategy": "Newest"})
+
+
+def test_app_setting_overrides_default_version(sandbox_host: Any) -> None:
+    """AzureFunctionsJobHost__... app settings override host.json, as in Azure: a deploy can
+    change defaultVersion without touching the app's files."""
+    setting = "AzureFunctionsJobHost__extensions__durableTask__defaultVersion"
+    host: HostProcess = sandbox_host(APP, clock=None, settings={setting: "2.0"})
+    instance_id = host.start_orchestration("versioned", {}).json()["id"]
+    assert finished(host, instance_id)["own"] == "2.0"
+
+
+def test_host_json_overrides_match_keys_case_insensitively() -> None:
+    host_json = {"extensions": {"durableTask": {"hubName": "h"}}, "functionTimeout": "00:10:00"}
+    settings = {
+        "AZUREFUNCTIONSJOBHOST__Extensions__DurableTask__defaultVersion": "3.1",
+        "AzureFunctionsJobHost__functiontimeout": "00:00:05",
+        "OTHER": "x",
+    }
+    assert with_overrides(host_json, settings) == {
+        "extensions": {"durableTask": {"hubName": "h", "defaultVersion": "3.1"}},
+        "functionTimeout": "00:00:05",
+    }
