@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -36,15 +37,14 @@ from sandbox.host.client_ops import (
     UnknownOrchestrator,
 )
 from sandbox.host.clock import Clock
-from sandbox.host.episode import EpisodePlan, plan_episode
-from sandbox.host.replay import NewTask, ReplayResult, describe_action, run_orchestrator
+from sandbox.host.episode import EpisodePlan, custom_status_too_big, episode_error, plan_episode
+from sandbox.host.replay import NewTask, ReplayResult, non_determinism, run_orchestrator
 from sandbox.host.store import TERMINAL, ActivityWork, Instance, Store
 from sandbox.host.timeutil import to_iso
 from sandbox.host.versioning import MISMATCH_MESSAGE
 
 log = logging.getLogger("sandbox.host.engine")
 
-CUSTOM_STATUS_LIMIT_KB = 16  # whole KB of UTF-16 compact JSON, like the extension
 SCHEDULING_EVENTS = (
     T.TASK_SCHEDULED,
     T.TIMER_CREATED,
@@ -128,16 +128,16 @@ class Engine(ClientOperations):
             "maximumShortTimerDuration": "6.00:00:00",
             "longRunningTimerIntervalDuration": "3.00:00:00",
         }
-        started = _perf()
+        started = time.perf_counter()
         result = run_orchestrator(info.func, json.dumps(context))
-        self.stats["orchestrator_seconds"] += _perf() - started
-        mismatch = _non_determinism(inst.action_log, result.action_log)
+        self.stats["orchestrator_seconds"] += time.perf_counter() - started
+        mismatch = non_determinism(inst.action_log, result.action_log)
         if mismatch:
             self._commit_failure(inst, past, new_events, consumed, now, mismatch)
             return
         self._commit_episode(inst, past, new_events, consumed, result, now_dt)
         self.stats["episodes"] += 1
-        self.stats["episode_seconds"] += _perf() - started
+        self.stats["episode_seconds"] += time.perf_counter() - started
 
     def _version_mismatch(
         self, inst: Instance, consumed: list[int], events: list[dict[str, Any]], now: str
@@ -210,10 +210,9 @@ class Engine(ClientOperations):
         plan = plan_episode(inst, known, result, now_dt)
         custom = result.state.get("customStatus")
         custom_status_text = None if custom is None else json.dumps(custom)
-        error = self._episode_error(result, plan, custom)
+        error = episode_error(result, plan, custom)
         if error is not None:
-            too_big = custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB
-            if too_big and not plan.unsupported:
+            if custom_status_too_big(custom) and not plan.unsupported:
                 custom_status_text = inst.custom_status  # the refused one is not stored
             self._commit_failure(
                 inst, past, new_events, consumed, now, error, result.action_log, custom_status_text
@@ -250,23 +249,6 @@ class Engine(ClientOperations):
         else:
             past.extend(episode)
         self.notify()
-
-    @staticmethod
-    def _episode_error(result: ReplayResult, plan: EpisodePlan, custom: Any) -> str | None:
-        """Why this episode fails the instance: the orchestrator raised, asked for something
-        the host cannot do, or set too large a custom status."""
-        if plan.unsupported:
-            return (
-                f"{', '.join(plan.unsupported)} is not supported by the sandbox host"
-                " (see docs/sandbox-host.md, 'Known differences')"
-            )
-        if custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB:
-            return (
-                "The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB."
-                f" The current payload size is {_custom_status_kb(custom)} KB:"
-                " keep custom status small."
-            )
-        return result.error
 
     def _complete(self, inst: Instance, output_text: str | None, now: str) -> None:
         inst.status = "Completed"
@@ -411,32 +393,5 @@ class Engine(ClientOperations):
     output_sender: Callable[[invoke.Invocation], None] | None = None
 
 
-def _perf() -> float:
-    import time
-
-    return time.perf_counter()
-
-
-def _custom_status_kb(custom: Any) -> int:
-    """The extension's measure: compact JSON in UTF-16, truncated to whole KB (so it refuses
-    from 17 KB = 17408 bytes, not from 16384)."""
-    compact = json.dumps(custom, separators=(",", ":"), ensure_ascii=False)
-    return len(compact.encode("utf-16-le")) // 1024
-
-
 def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
-
-
-def _non_determinism(recorded: list[list[Any]], replayed: list[list[Any]]) -> str | None:
-    for index, (old, new) in enumerate(zip(recorded, replayed, strict=False)):
-        if old[0] != new[0] or old[1] != new[1]:
-            return (
-                "Non-deterministic workflow detected: at action #"
-                f"{index} the orchestrator now asks for {describe_action(new)}, but its history"
-                f" recorded {describe_action(old)}. Orchestrator code must make the same calls in"
-                " the same order on every replay: never change a running orchestration's code"
-                " path, branch on context.current_utc_datetime / context.new_uuid() instead of"
-                " the wall clock or random values, and start a new instance after code changes."
-            )
-    return None

@@ -31,6 +31,7 @@ from sandbox.host.store import Instance
 from sandbox.host.timeutil import to_iso
 
 Event = dict[str, Any]
+CUSTOM_STATUS_LIMIT_KB = 16  # whole KB of UTF-16 compact JSON, like the extension
 
 
 @dataclass
@@ -64,6 +65,34 @@ def plan_episode(
         handler = _HANDLERS.get(task.kind, _unsupported)
         handler(plan, inst, task, result)
     return plan
+
+
+def episode_error(result: ReplayResult, plan: EpisodePlan, custom: Any) -> str | None:
+    """Why this episode fails the instance: it asked for something the host cannot do, set
+    too large a custom status, or the orchestrator raised."""
+    if plan.unsupported:
+        return (
+            f"{', '.join(plan.unsupported)} is not supported by the sandbox host"
+            " (see docs/sandbox-host.md, 'Known differences')"
+        )
+    if custom_status_too_big(custom):
+        return (
+            "The UTF-16 size of the JSON-serialized custom status must not exceed 16 KB."
+            f" The current payload size is {_custom_status_kb(custom)} KB:"
+            " keep custom status small."
+        )
+    return result.error
+
+
+def custom_status_too_big(custom: Any) -> bool:
+    return custom is not None and _custom_status_kb(custom) > CUSTOM_STATUS_LIMIT_KB
+
+
+def _custom_status_kb(custom: Any) -> int:
+    """The extension's measure: compact JSON in UTF-16, truncated to whole KB (so it refuses
+    from 17 KB = 17408 bytes, not from 16384)."""
+    compact = json.dumps(custom, separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode("utf-16-le")) // 1024
 
 
 def _signal_entity(plan: EpisodePlan, payload: Any) -> None:

@@ -152,6 +152,21 @@ def describe_action(entry: list[Any]) -> str:
     return f"{label} '{name}'" if name else label
 
 
+def non_determinism(recorded: list[list[Any]], replayed: list[list[Any]]) -> str | None:
+    """The extension's check: same action type and name at every recorded position."""
+    for index, (old, new) in enumerate(zip(recorded, replayed, strict=False)):
+        if old[0] != new[0] or old[1] != new[1]:
+            return (
+                "Non-deterministic workflow detected: at action #"
+                f"{index} the orchestrator now asks for {describe_action(new)}, but its history"
+                f" recorded {describe_action(old)}. Orchestrator code must make the same calls in"
+                " the same order on every replay: never change a running orchestration's code"
+                " path, branch on context.current_utc_datetime / context.new_uuid() instead of"
+                " the wall clock or random values, and start a new instance after code changes."
+            )
+    return None
+
+
 def _atomic_open_tasks(ctx: DurableOrchestrationContext) -> list[tuple[int, Any]]:
     found = []
     for key, value in ctx.open_tasks.items():
