@@ -1,14 +1,16 @@
-"""Activity calls as the orchestrators make them: with retry, errors turned into StepFailed."""
+"""Activity calls as the orchestrators make them: with retry, errors turned into StepFailed;
+and the orchestration input parsed into the domain's typed request."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import azure.durable_functions as df
 
-from galleryflow.durable.failures import error_from_failure, step_failed
+from galleryflow.domain.problems import RequestValidationError
+from galleryflow.durable.failures import StepFailed, error_from_failure, step_failed
 from orchestrators.failures import ACTIVITY_RETRY, retry_after_wait
 
 
@@ -35,3 +37,19 @@ def call(
         if wait is None:
             raise step_failed(step, resource, result["error"])
         yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
+
+
+R = TypeVar("R")
+
+
+def typed_input(context: df.DurableOrchestrationContext, parse: Callable[[Any], R], step: str) -> R:
+    """The input as the domain's request (parsed once, on every replay alike). Triggers
+    start runs with validated requests; any other input fails the run at once with
+    "<step> failed on $: InvalidRequest: <problems>"."""
+    try:
+        return parse(context.get_input())
+    except RequestValidationError as invalid:
+        details = "; ".join(f"{p.path}: {p.message}" for p in invalid.problems)
+        failure = StepFailed(step, "$", "InvalidRequest", details)
+        context.set_custom_status({"step": "failed", "log": [str(failure)], "error": str(failure)})
+        raise failure from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from galleryflow.domain.fields import format_utc
 from galleryflow.durable.names import Activity
 from orchestrators.run import Gen, RunBase
 
@@ -35,7 +36,7 @@ class CaptureSteps(RunBase):
                     {"vm_id": vm["id"], "state": "deallocated"},
                     "capture",
                 )
-            if self.request.get("generalize"):
+            if self.request.generalize:
                 state["generalized"] = True  # from here on the VM may be generalized
                 yield from self.activity(Activity.GENERALIZE_VM, {"vm_id": vm["id"]}, "capture")
         captured = yield from self.activity(
@@ -45,12 +46,12 @@ class CaptureSteps(RunBase):
                 "version": self.version,
                 "vm_id": vm["id"],
                 "target_regions": plan["target_regions"],
-                "end_of_life": self.request.get("end_of_life"),
-                "block_deletion_before_end_of_life": bool(
-                    self.request.get("block_deletion_before_end_of_life")
+                "end_of_life": format_utc(eol) if (eol := self.request.end_of_life) else None,
+                "block_deletion_before_end_of_life": (
+                    self.request.block_deletion_before_end_of_life
                 ),
                 "run_id": self.context.instance_id,
-                "tags": self.request.get("tags") or {},
+                "tags": dict(self.request.tags),
             },
             "capture",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from galleryflow.domain.request import Rollout
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from orchestrators.run import Gen, RunBase, RunCancelled, who
@@ -22,14 +23,14 @@ class PromoteSteps(RunBase):
             [r for r in wave if r in completed and r not in keep_excluded] for wave in plan["waves"]
         ]
         waves = [w for w in waves if w]
-        rollout = self.request.get("rollout", {})
+        rollout = self.request.rollout
         self.status.at("promote", f"promoting in {len(waves)} wave(s)")
         self.status.waves = {"current": 0, "total": len(waves), "awaiting_approval": False}
         self.publish_status()
         for index, wave in enumerate(waves):
             if index > 0:
                 yield from self.soak(rollout, index)
-            if rollout.get("approval") and (index > 0 or len(waves) == 1):
+            if rollout.approval and (index > 0 or len(waves) == 1):
                 yield from self.await_approval(index, waves)
             self.status.waves["current"] = index + 1
             yield from self.activity(
@@ -58,8 +59,8 @@ class PromoteSteps(RunBase):
                 "promote",
             )
 
-    def soak(self, rollout: dict[str, Any], index: int) -> Gen:
-        soak = int(rollout.get("soak_minutes") or 0)
+    def soak(self, rollout: Rollout, index: int) -> Gen:
+        soak = rollout.soak_minutes
         if soak:
             self.status.say(f"soaking {soak} min before wave {index + 1}")
             self.publish_status()

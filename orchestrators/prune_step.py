@@ -9,17 +9,17 @@ from orchestrators.run import Gen, RunBase
 class PruneSteps(RunBase):
     def prune(self, adding: int = 0, step: str = "prune") -> Gen:
         """Retention per the request's policy; `adding` > 0 also frees quota for a capture."""
-        retention = dict(self.request.get("retention") or {})
-        if step == "prune" and not retention.get("auto_prune"):
+        retention = self.request.retention
+        if step == "prune" and not retention.auto_prune:
             return
-        dry_run = bool(retention.get("dry_run")) and not adding
+        dry_run = retention.dry_run and not adding
         self.status.at(step, "pruning old versions" + (" (dry run)" if dry_run else ""))
         self.publish_status()
         outcome = yield from self.activity(
             Activity.PRUNE_VERSIONS,
             {
                 "target": self.target,
-                "retention": retention,
+                "retention": retention.to_dict(),
                 "apply": not dry_run,
                 "protect": [self.version] if self.version and self.created else [],
                 "adding": adding,

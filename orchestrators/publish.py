@@ -1,6 +1,8 @@
 """`publish_image`: preflight -> capture -> replicate -> promote (waves) -> prune -> notify.
 
-Thin and deterministic: every fact comes from an activity, every decision from
+The input (a canonical request) is parsed once into the domain's `PublishRequest`; the
+steps read its typed fields, never raw keys with defaults of their own. Thin and
+deterministic: every fact comes from an activity, every decision from
 galleryflow.domain (through the preflight activity's plan or the pure helpers here), time
 from `context.current_utc_datetime`. Failures end the run with
 "<step> failed on <resource>: <code>: <message>" (docs/CONTRACTS.md). The steps live in
@@ -13,9 +15,11 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
+from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
 from orchestrators.promote_step import PromoteSteps
 from orchestrators.prune_step import PruneSteps
@@ -26,8 +30,7 @@ from orchestrators.run import Gen, RunCancelled
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PUBLISH)
 def publish_image(context: df.DurableOrchestrationContext) -> Gen:
-    request: dict[str, Any] = context.get_input()
-    run = PublishRun(context, request)
+    run = PublishRun(context, typed_input(context, PublishRequest.from_dict, "preflight"))
     try:
         return (yield from run.execute())
     except StepFailed as failure:
@@ -76,7 +79,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         self.status.at("preflight", "checking source VM, gallery, definition and quotas")
         self.publish_status()
         payload = {
-            "request": self.request,
+            "request": self.request.to_dict(),
             "run_id": self.context.instance_id,
             "now": self.context.current_utc_datetime.isoformat(),
         }
@@ -107,8 +110,8 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
 
     def make_room(self, plan: dict[str, Any], payload: dict[str, Any]) -> Gen:
         quota = plan["quota"]
-        retention = self.request.get("retention", {})
-        if not retention.get("auto_prune") or retention.get("dry_run"):
+        retention = self.request.retention
+        if not retention.auto_prune or retention.dry_run:
             raise self.quota_exceeded(quota)
         self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version slot(s)")
         yield from self.prune(adding=1, step="preflight")
@@ -134,7 +137,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         try:
             if self.promoted_regions:
                 yield from self.unpromote()
-            if self.created and self.request.get("cleanup_on_failure"):
+            if self.created and self.request.cleanup_on_failure:
                 yield from self.activity(
                     Activity.DELETE_VERSION,
                     {"target": self.target, "version": self.version},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from galleryflow.domain.request import RegionFailureMode
 from galleryflow.durable.failures import StepFailed, error_from_failure
 from galleryflow.durable.names import Orchestration
 from orchestrators.replication_state import all_terminal, initial_state, region_summary
@@ -13,13 +14,13 @@ from orchestrators.run import Gen, RunBase, RunCancelled
 
 class ReplicateSteps(RunBase):
     def replicate(self, plan: dict[str, Any]) -> Gen:
-        replication_policy = self.request.get("replication", {})
+        replication_policy = self.request.replication
         state = initial_state(
             target=self.target,
             version=str(self.version),
             target_regions=plan["target_regions"],
-            max_region_retries=int(replication_policy.get("max_region_retries", 2)),
-            region_timeout_minutes=int(replication_policy.get("region_timeout_minutes", 720)),
+            max_region_retries=replication_policy.max_region_retries,
+            region_timeout_minutes=replication_policy.region_timeout_minutes,
             now=self.context.current_utc_datetime,
         )
         self.status.at("replicate", f"replicating to {len(state['regions'])} region(s)")
@@ -55,9 +56,9 @@ class ReplicateSteps(RunBase):
         failed = {n: r for n, r in state["regions"].items() if r["state"] != "Completed"}
         if failed:
             name, region = sorted(failed.items())[0]
-            policy = replication_policy.get("on_region_failure", "fail")
+            policy = replication_policy.on_region_failure
             completed = len(state["regions"]) - len(failed)
-            if policy != "promote_completed" or completed == 0:
+            if policy is not RegionFailureMode.PROMOTE_COMPLETED or completed == 0:
                 raise StepFailed(
                     "replicate",
                     f"{self.version_resource()} in {name}",

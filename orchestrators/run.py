@@ -13,6 +13,7 @@ from typing import Any
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskState
 
+from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from orchestrators.calls import call
@@ -28,10 +29,10 @@ class RunCancelled(Exception):
 class RunBase:
     """The state of one publish run and the calls every step makes."""
 
-    def __init__(self, context: df.DurableOrchestrationContext, request: dict[str, Any]) -> None:
+    def __init__(self, context: df.DurableOrchestrationContext, request: PublishRequest) -> None:
         self.context = context
         self.request = request
-        self.definition_id = definition_id_of(request)
+        self.definition_id = request.definition_id
         self.status = RunStatus(definition=self.definition_id)
         self.target: dict[str, Any] = {}
         self.events_sent = 0
@@ -81,19 +82,6 @@ class RunBase:
         if self.version:
             return f"{self.definition_id}/versions/{self.version}"
         return self.definition_id
-
-
-def definition_id_of(request: dict[str, Any]) -> str:
-    """The definition's resource id from a canonical request (gallery subscription defaults
-    to the source VM's, as the request model does)."""
-    gallery = request.get("gallery") or {}
-    vm_parts = str(request.get("source_vm_id", "")).split("/")
-    subscription = gallery.get("subscription_id") or (vm_parts[2] if len(vm_parts) > 2 else "")
-    return (
-        f"/subscriptions/{subscription}/resourceGroups/{gallery.get('resource_group')}"
-        f"/providers/Microsoft.Compute/galleries/{gallery.get('name')}"
-        f"/images/{request.get('image_definition')}"
-    )
 
 
 def who(payload: Any) -> str:

@@ -6,6 +6,10 @@ import hashlib
 import re
 from typing import Any
 
+from galleryflow.domain.resource_ids import definition_id, gallery_id
+
+GALLERY_PARTS = ("subscription_id", "resource_group", "name")
+
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 INSTANCE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
@@ -15,20 +19,10 @@ def _digest(*parts: str, length: int = 24) -> str:
     return hashlib.sha256(joined).hexdigest()[:length]
 
 
-def gallery_resource_id(gallery: dict[str, Any]) -> str:
-    return (
-        f"/subscriptions/{gallery.get('subscription_id', '')}"
-        f"/resourceGroups/{gallery.get('resource_group', '')}"
-        f"/providers/Microsoft.Compute/galleries/{gallery.get('name', '')}"
-    ).lower()
-
-
 def definition_key(request: dict[str, Any]) -> str:
     """Which image definition a (canonical) request works on, case-insensitively."""
     gallery = request.get("gallery") if isinstance(request.get("gallery"), dict) else {}
-    return (
-        f"{gallery_resource_id(gallery or {})}/images/{request.get('image_definition', '')}".lower()
-    )
+    return definition_id(gallery or {}, request.get("image_definition", "")).lower()
 
 
 def publish_instance_id(canonical_request: dict[str, Any]) -> str | None:
@@ -39,7 +33,7 @@ def publish_instance_id(canonical_request: dict[str, Any]) -> str | None:
         return None
     gallery = canonical_request.get("gallery") or {}
     return "pub-" + _digest(
-        gallery_resource_id(gallery),
+        gallery_id(*(gallery.get(k, "") for k in GALLERY_PARTS)).lower(),
         str(canonical_request.get("image_definition", "")).lower(),
         str(key),
     )

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.names import Orchestration
 
 # Orchestrations the API exposes as runs, and the short kind a reader sees.
@@ -128,10 +129,7 @@ def _definition_from_input(run_input: Any) -> str | None:
     definition = run_input.get("image_definition")
     if not all(isinstance(p, str) and p for p in (*parts, definition)):
         return None
-    return (
-        f"/subscriptions/{parts[0]}/resourceGroups/{parts[1]}/providers/Microsoft.Compute"
-        f"/galleries/{parts[2]}/images/{definition}"
-    )
+    return definition_id(gallery, definition)
 
 
 def _awaiting_approval(custom: dict[str, Any]) -> bool:

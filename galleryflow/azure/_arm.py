@@ -1,4 +1,5 @@
-"""Small helpers shared by the gateway modules: resource ids, raw JSON, error translation."""
+"""Small helpers shared by the gateway modules: checked resource ids, raw JSON, error
+translation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, TypedDict
 from azure.core.exceptions import AzureError
 
 from galleryflow.azure.errors import InvalidRequest, translate
+from galleryflow.domain import resource_ids
 
 _VM_ID_RE = re.compile(
     r"/subscriptions/(?P<sub>[^/\s]+)/resourceGroups/(?P<rg>[^/\s]+)"
@@ -52,21 +54,17 @@ def gallery_parts(gallery: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 def gallery_id(gallery: Mapping[str, Any]) -> str:
-    sub, rg, name = gallery_parts(gallery)
-    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{name}"
+    return resource_ids.gallery_id(*gallery_parts(gallery))
 
 
 def definition_id(gallery: Mapping[str, Any], definition: str) -> str:
-    return f"{gallery_id(gallery)}/images/{definition}"
+    gallery_parts(gallery)
+    return resource_ids.definition_id(gallery, definition)
 
 
 def version_id(gallery: Mapping[str, Any], definition: str, name: str) -> str:
-    return f"{definition_id(gallery, definition)}/versions/{name}"
-
-
-def normalize_region(name: str) -> str:
-    """ARM compares regions case- and space-insensitively ("West Europe" == "westeurope")."""
-    return "".join(str(name).split()).lower()
+    gallery_parts(gallery)
+    return resource_ids.version_id(gallery, definition, name)
 
 
 def raw(model: Any) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from galleryflow.azure._arm import (
     definition_id,
     gallery_id,
     gallery_parts,
-    normalize_region,
     raw,
     version_id,
 )
 from galleryflow.azure.clients import compute_client
 from galleryflow.azure.errors import Conflict, InvalidRequest, NotFound
+from galleryflow.domain.regions import normalise_region
 
 # Tag that marks which request created a version; a re-sent request adopts its own version.
 IDEMPOTENCY_TAG = "galleryflow-idempotency"
@@ -35,7 +35,7 @@ _EXPAND_REPLICATION = "ReplicationStatus"
 def _replication_summary(props: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     status = props.get("replicationStatus") or {}
     return {
-        normalize_region(item.get("region", "")): {
+        normalise_region(item.get("region", "")): {
             "state": item.get("state"),
             "progress": item.get("progress"),
             "details": item.get("details"),
@@ -59,7 +59,7 @@ def version_to_dict(version: Mapping[str, Any]) -> dict[str, Any]:
     replication = _replication_summary(props)
     regions = []
     for target in profile.get("targetRegions") or []:
-        region = normalize_region(target.get("name", ""))
+        region = normalise_region(target.get("name", ""))
         regional_exclude = target.get("excludeFromLatest")
         regions.append(
             {
@@ -124,7 +124,7 @@ def get_image_definition(gallery: Mapping[str, Any], definition: str) -> dict[st
     props = found.get("properties") or {}
     return {
         "id": found.get("id"),
-        "location": normalize_region(found.get("location", "")),
+        "location": normalise_region(found.get("location", "")),
         "os_type": props.get("osType"),
         "os_state": props.get("osState"),
         "hyper_v_generation": props.get("hyperVGeneration") or "V1",
@@ -347,7 +347,7 @@ def set_target_regions(
     }
     bodies = []
     for region in target_regions:
-        key = normalize_region(region["name"])
+        key = normalise_region(region["name"])
         exclude = region.get("exclude_from_latest")
         if exclude is None:
             exclude = current.get(key, {}).get("exclude_from_latest", True)
@@ -370,11 +370,11 @@ def set_exclude_from_latest(
     """
     version = _read_version(gallery, definition, name)
     profile = (version.get("properties") or {}).get("publishingProfile") or {}
-    wanted = {normalize_region(k): bool(v) for k, v in regional.items()}
+    wanted = {normalise_region(k): bool(v) for k, v in regional.items()}
     targets = []
     for target in profile.get("targetRegions") or []:
         region = dict(target)
-        key = normalize_region(region.get("name", ""))
+        key = normalise_region(region.get("name", ""))
         if key in wanted:
             region["excludeFromLatest"] = wanted.pop(key)
         targets.append(region)

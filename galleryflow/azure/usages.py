@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from galleryflow.azure import actions as a
-from galleryflow.azure._arm import azure_call, normalize_region, raw
+from galleryflow.azure._arm import azure_call, raw
 from galleryflow.azure.clients import compute_client
+from galleryflow.domain.regions import normalise_region
 
 # Matched on name.value with case and spaces ignored; localizedValue differs per language.
 _USAGE_NAMES: dict[str, frozenset[str]] = {
@@ -20,7 +21,7 @@ def get_usages(subscription_id: str, location: str) -> dict[str, tuple[int, int]
 
     A quota ARM does not report is None. Tuples become lists once JSON-serialised.
     """
-    region = normalize_region(location)
+    region = normalise_region(location)
     with azure_call(
         f"/subscriptions/{subscription_id}/providers/Microsoft.Compute/locations/{region}"
     ):

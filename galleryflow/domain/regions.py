@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 def normalise_region(name: str) -> str:
     """`"West Europe"` -> `"westeurope"` (ARM compares case- and space-insensitively)."""
-    return "".join(name.split()).lower()
+    return "".join(str(name).split()).lower()
 
 
 @dataclass(frozen=True)

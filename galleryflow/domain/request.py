@@ -37,6 +37,7 @@ from galleryflow.domain.request_fields import (
     publish_request_json_schema,
     rollback_request_json_schema,
 )
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.domain.retention import RetentionPolicy
 from galleryflow.domain.staging import add_region_to_first_wave, wave_problems
 from galleryflow.domain.versions import VersionStrategy
@@ -197,6 +198,11 @@ class PublishRequest:
             "idempotency_key": self.idempotency_key,
             "tags": dict(self.tags),
         }
+
+    @property
+    def definition_id(self) -> str:
+        """The image definition's resource id (the gallery subscription is filled in)."""
+        return definition_id(self.gallery.to_dict(), self.image_definition)
 
     @property
     def region_names(self) -> tuple[str, ...]:
