@@ -7,9 +7,6 @@ from their own stacks and fixtures.
 from __future__ import annotations
 
 import os
-import select
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +16,11 @@ import pytest
 import requests
 
 from sandbox.arm.store import DEFAULT_TOKEN
+from sandbox.process import SandboxProcess, launch
 
 if TYPE_CHECKING:
     from azure.mgmt.compute import ComputeManagementClient
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 20.0
 
 
@@ -56,14 +53,14 @@ class ArmEmulatorProcess:
         self.token = DEFAULT_TOKEN
         self.ca_file = self.state_dir / "ca.pem"
         self._port = port
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: SandboxProcess | None = None
         self._session = requests.Session()  # keep-alive: one TLS handshake, not one per call
         self.url = ""
         self._start()
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
+        return self._proc is not None and self._proc.alive()
 
     @property
     def pid(self) -> int:
@@ -72,41 +69,21 @@ class ArmEmulatorProcess:
 
     def _start(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        cmd = [
-            sys.executable, "-m", "sandbox", "arm",
+        args = [
+            "arm",
             "--port", str(self._port), "--state-dir", str(self.state_dir), "--seed", str(self.seed),
         ]  # fmt: skip
         if self.clock_scale is not None:
-            cmd += ["--clock-scale", str(self.clock_scale)]
-        stderr = (self.state_dir / "emulator.stderr.log").open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, env=env
+            args += ["--clock-scale", str(self.clock_scale)]
+        self._proc = launch(
+            "ARM emulator",
+            args,
+            log_path=self.state_dir / "emulator.log",
+            env=os.environ,
+            timeout=STARTUP_TIMEOUT,
         )
-        stderr.close()
-        line = self._read_ready_line()
-        self.url = line.split(" ", 1)[1].strip()
+        self.url = self._proc.url
         self._port = int(self.url.rsplit(":", 1)[1])
-
-    def _read_ready_line(self) -> str:
-        assert self._proc is not None and self._proc.stdout is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        buffer = b""
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self._proc.stdout], [], [], 0.1)
-            if ready:
-                chunk = os.read(self._proc.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                buffer += chunk
-                for line in buffer.decode(errors="replace").splitlines():
-                    if line.startswith("READY "):
-                        return line
-            elif self._proc.poll() is not None:
-                break
-        self.stop()
-        log = (self.state_dir / "emulator.stderr.log").read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"ARM emulator did not print READY within {STARTUP_TIMEOUT}s:\n{log}")
 
     def control(self, method: str, path: str, json: Any = None) -> Any:
         """Call the control API (`path` like '/_sandbox/clock' or 'clock'); raises on 4xx/5xx."""
@@ -145,19 +122,10 @@ class ArmEmulatorProcess:
         }
 
     def stop(self) -> None:
-        """Stop the process (by pid) and wait for it."""
+        """Stop the process (by its process group) and wait for it."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            proc.stop(timeout=10)
 
     def restart(self) -> None:
         """Stop and start again on the same port and state dir; state continues."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +14,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sandbox.process import REPO_ROOT, SandboxProcess, launch
+
 TERMINAL = ("Completed", "Failed", "Terminated")
 
 
@@ -45,7 +43,7 @@ class HostProcess:
         self.clock_sync_ca = clock_sync_ca
         self.clock_scale = clock_scale
         self.ready_timeout = ready_timeout
-        self.proc: subprocess.Popen[str] | None = None
+        self.proc: SandboxProcess | None = None
         self.url = ""
         self.stdout_lines: list[str] = []
         self.session = requests.Session()
@@ -54,74 +52,35 @@ class HostProcess:
     # ------------------------------------------------------------------ lifecycle
     def _launch(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        command = [
-            sys.executable,
-            "-m",
-            "sandbox",
+        args = [
             "host",
-            "--app-dir",
-            str(self.app_dir),
-            "--state-dir",
-            str(self.state_dir),
-            "--port",
-            str(self.port),
-        ]
+            "--app-dir", str(self.app_dir), "--state-dir", str(self.state_dir),
+            "--port", str(self.port),
+        ]  # fmt: skip
         if self.clock is not None:  # None: no flag, the command's default (real)
-            command += ["--clock", self.clock]
+            args += ["--clock", self.clock]
         if self.clock_sync_url:
-            command += ["--clock-sync-url", self.clock_sync_url]
+            args += ["--clock-sync-url", self.clock_sync_url]
         if self.clock_sync_ca:
-            command += ["--clock-sync-ca", str(self.clock_sync_ca)]
+            args += ["--clock-sync-ca", str(self.clock_sync_ca)]
         if self.clock_scale:
-            command += ["--clock-scale", str(self.clock_scale)]
+            args += ["--clock-scale", str(self.clock_scale)]
         env = {**os.environ, **self.settings}
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
         )
         self.log_path = self.state_dir / "host.log"
-        log_file = self.log_path.open("a")
-        self.proc = subprocess.Popen(
-            command,
-            cwd=str(REPO_ROOT),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-            text=True,
+        self.proc = launch(
+            "sandbox host", args, log_path=self.log_path, env=env, timeout=self.ready_timeout
         )
-        log_file.close()
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + self.ready_timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.stdout_lines.append(line.rstrip("\n"))
-            if line.startswith("READY "):
-                self.url = line.split()[1]
-                self.port = int(self.url.rsplit(":", 1)[1])
-                self._read_function_lines()
-                keys = json.loads((self.state_dir / "host_keys.json").read_text())
-                self.master_key = str(keys["masterKey"])
-                self.function_key = str(keys["functionKeys"]["default"])
-                self.system_key = str(keys["systemKeys"]["durabletask_extension"])
-                return
-        code = self.proc.poll()
-        self.kill()
-        raise RuntimeError(
-            f"sandbox host did not print READY (exit code {code}); log:\n"
-            + self.log_path.read_text()[-4000:]
-        )
-
-    def _read_function_lines(self) -> None:
-        """The listing follows READY; drain stdout in the background so the pipe never fills."""
-        import threading
-
-        def drain() -> None:
-            assert self.proc is not None and self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self.stdout_lines.append(line.rstrip("\n"))
-
-        threading.Thread(target=drain, daemon=True).start()
+        # READY, then one "  name: triggerType" line per function (the process appends).
+        self.stdout_lines = self.proc.lines
+        self.url = self.proc.url
+        self.port = int(self.url.rsplit(":", 1)[1])
+        keys = json.loads((self.state_dir / "host_keys.json").read_text())
+        self.master_key = str(keys["masterKey"])
+        self.function_key = str(keys["functionKeys"]["default"])
+        self.system_key = str(keys["systemKeys"]["durabletask_extension"])
 
     @property
     def pid(self) -> int:
@@ -129,19 +88,13 @@ class HostProcess:
         return self.proc.pid
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.proc is not None:
+            self.proc.stop(timeout)
 
     def kill(self) -> None:
         """SIGKILL, like a crashed worker."""
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None:
             self.proc.kill()
-            self.proc.wait(15)
 
     def restart(self, kill: bool = False) -> None:
         """Stop (or SIGKILL) and start again on the same port and state directory."""

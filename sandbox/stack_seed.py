@@ -1,0 +1,118 @@
+"""Seeding the stack's emulator: a source VM, a gallery and image definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sandbox.stack_arm import ArmSide
+
+DEMO_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d0"
+
+
+@dataclass
+class DemoIds:
+    subscription_id: str
+    vm_id: str
+    gallery: dict[str, str]
+    definition: str
+    location: str
+
+    def request(self, regions: list[str], **overrides: Any) -> dict[str, Any]:
+        """A publish request for the seeded VM and definition (explicit fields win)."""
+        body: dict[str, Any] = {
+            "schema_version": 1,
+            "source_vm_id": self.vm_id,
+            "gallery": dict(self.gallery),
+            "image_definition": self.definition,
+            "version": {"strategy": "next_patch"},
+            "target_regions": [{"name": r, "replica_count": 1} for r in regions],
+            "production": False,
+            "retention": {"auto_prune": False, "dry_run": True},
+        }
+        body.update(overrides)
+        return body
+
+
+class SeedSide(ArmSide):
+    """Mixed into `Stack`: seeding through the emulator's control API."""
+
+    def seed_demo(
+        self,
+        *,
+        subscription_id: str = DEMO_SUBSCRIPTION,
+        location: str = "westeurope",
+        vm_name: str = "vm-build",
+        definition: str = "ubuntu-golden",
+        os_state: str = "Specialized",
+        power_state: str = "running",
+        gallery: str = "galDemo",
+        **vm_extra: Any,
+    ) -> DemoIds:
+        """Resource groups, a Linux Gen2 source VM, a gallery and one image definition."""
+        self.arm_control(
+            "POST",
+            "resource-groups",
+            {"subscription_id": subscription_id, "name": "rg-build", "location": location},
+        )
+        self.arm_control(
+            "POST",
+            "resource-groups",
+            {"subscription_id": subscription_id, "name": "rg-images", "location": location},
+        )
+        vm = self.arm_control(
+            "POST",
+            "vms",
+            {
+                "subscription_id": subscription_id,
+                "resource_group": "rg-build",
+                "name": vm_name,
+                "location": location,
+                "os_type": "Linux",
+                "hyper_v_generation": "V2",
+                "power_state": power_state,
+                "generalized": os_state == "Generalized",
+                **vm_extra,
+            },
+        )
+        self.arm_control(
+            "POST",
+            "galleries",
+            {
+                "subscription_id": subscription_id,
+                "resource_group": "rg-images",
+                "name": gallery,
+                "location": location,
+            },
+        )
+        seeded = DemoIds(
+            subscription_id=subscription_id,
+            vm_id=str(vm["id"]),
+            gallery={
+                "subscription_id": subscription_id,
+                "resource_group": "rg-images",
+                "name": gallery,
+            },
+            definition=definition,
+            location=location,
+        )
+        return self.add_definition(seeded, definition, os_state=os_state)
+
+    def add_definition(self, ids: DemoIds, name: str, *, os_state: str = "Specialized") -> DemoIds:
+        """A Linux Gen2 image definition `name` in the seeded gallery; ids that point at it
+        (tests use one per test so their runs never share a definition)."""
+        gallery = ids.gallery
+        self.arm_control(
+            "POST",
+            "images",
+            {
+                "subscription_id": gallery["subscription_id"],
+                "resource_group": gallery["resource_group"],
+                "gallery": gallery["name"],
+                "name": name,
+                "os_type": "Linux",
+                "os_state": os_state,
+                "hyper_v_generation": "V2",
+            },
+        )
+        return replace(ids, gallery=dict(gallery), definition=name)
