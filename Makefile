@@ -9,20 +9,27 @@ AZURITE := node_modules/.bin/azurite-queue
 WHEELHOUSE := .wheelhouse
 WHEELS_STAMP := $(WHEELHOUSE)/.downloaded
 
-.PHONY: demo test lint typecheck pytest bootstrap bench clean
+.PHONY: demo test lint typecheck pytest bootstrap bench clean browser screenshots
 
 bootstrap: $(STAMP) $(AZURITE) $(WHEELS_STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The `galleryflow` command and its dashboard (pyproject.toml) go in editable: .venv/bin/galleryflow.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[ui]"
 	touch $@
 
-$(WHEELS_STAMP): requirements.txt $(STAMP)
+# Runtime wheels, plus what `pip install ".[ui]"` needs (its pins and the build backend), so
+# tests/infra installs both into clean venvs offline.
+$(WHEELS_STAMP): requirements.txt pyproject.toml $(STAMP)
 	rm -rf $(WHEELHOUSE)
+	$(BIN)/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
+		print('\n'.join(p['build-system']['requires'] + p['project']['dependencies'] \
+		+ p['project']['optional-dependencies']['ui']))" > $(VENV)/cli-requirements.txt
 	$(BIN)/pip download --quiet --disable-pip-version-check --only-binary=:all: \
-		--python-version 3.11 -d $(WHEELHOUSE) -r requirements.txt
+		--python-version 3.11 -d $(WHEELHOUSE) -r requirements.txt -r $(VENV)/cli-requirements.txt
 	touch $@
 
 $(AZURITE): package.json
@@ -40,11 +47,19 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # pytest exits 5 when it collected no tests: that is a failure here, like any other.
-pytest: bootstrap
+pytest: bootstrap browser
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
 test: lint typecheck checkov pytest
+
+# The dashboard's browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "make test needs Chromium for the browser tests: apt-get install -y chromium chromium-driver" >&2; exit 1; }
+
+# The README's dashboard pictures: the browser test, saving its screenshots in docs/img/.
+screenshots: bootstrap browser
+	GALLERYFLOW_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q tests/ui/test_dashboard_browser.py
 
 # checkov scans infra/ (Bicep, and the Azure DevOps pipelines) in its own venv: its many pins clash with the runtime's.
 # infra/checkov_gate.py fails on failed checks, parse errors and skips without a reason.

@@ -44,8 +44,9 @@ class PromoteSteps(RunBase):
                 "promote",
             )
             self.promoted_regions.extend(wave)
+            live_at = self.context.current_utc_datetime.isoformat()
             for name in wave:
-                self.status.set_region(name, state="Promoted")
+                self.status.set_region(name, state="Promoted", went_live=live_at)
             self.status.say(f"wave {index + 1}/{len(waves)} promoted: {', '.join(wave)}")
             self.publish_status()
             yield from self.emit("promoted", {"wave": index + 1, "regions": wave})
@@ -102,5 +103,5 @@ class PromoteSteps(RunBase):
         )
         self.status.say(f"promotion reverted in {', '.join(self.promoted_regions)}")
         for name in self.promoted_regions:
-            self.status.set_region(name, state="Completed")
+            self.status.set_region(name, state="Completed", went_live=None)
         self.promoted_regions = []

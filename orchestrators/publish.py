@@ -105,6 +105,9 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         self.warnings.extend(plan.get("warnings", []))
         for spec in plan["target_regions"]:
             self.status.set_region(spec["name"], state="Pending", progress=0, attempt=0)
+        for index, wave in enumerate(plan["waves"]):
+            for name in wave:
+                self.status.set_region(name, wave=index + 1)
         self.status.waves["total"] = len(plan["waves"])
         return plan
 

@@ -24,7 +24,7 @@ class ReplicateSteps(RunBase):
             now=self.context.current_utc_datetime,
         )
         self.status.at("replicate", f"replicating to {len(state['regions'])} region(s)")
-        self.status.regions = region_summary(state)
+        self.report_regions(state)
         self.publish_status()
         reported: set[str] = set()
         chunk = 0
@@ -41,7 +41,7 @@ class ReplicateSteps(RunBase):
                 raise
             except Exception as exc:
                 raise _from_child(exc, self.version_resource()) from None
-            self.status.regions = region_summary(state)
+            self.report_regions(state)
             for name, region in state["regions"].items():
                 if region["state"] == "Completed" and name not in reported:
                     reported.add(name)
@@ -70,6 +70,11 @@ class ReplicateSteps(RunBase):
                 f"after {max(r['attempt'] for r in failed.values())} attempt(s)"
             )
         return state
+
+    def report_regions(self, state: dict[str, Any]) -> None:
+        """Merge the monitor's per-region view into the status (keeps each region's wave)."""
+        for name, region in region_summary(state).items():
+            self.status.set_region(name, **region)
 
 
 def _from_child(exc: Exception, resource: str) -> StepFailed:

@@ -37,6 +37,8 @@ def initial_state(
                 "progress": 0,
                 "attempt": 1,
                 "since": now.isoformat(),
+                "started": now.isoformat(),
+                "completed": None,
                 "details": "",
                 "spec": spec,
             }
@@ -68,7 +70,7 @@ def advance(
         progress = int(seen.get("progress") or 0)
         failure = ""
         if seen_state == "Completed":
-            region.update(state="Completed", progress=100, details="")
+            region.update(state="Completed", progress=100, details="", completed=now.isoformat())
             changed = True
             continue
         if seen_state == "Failed":
@@ -114,6 +116,9 @@ def region_summary(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "state": r["state"],
             "progress": r["progress"],
             "attempt": r["attempt"],
+            # when the replicate step began watching it, and when Completed was first seen
+            "replication_started": r.get("started"),
+            "replication_completed": r.get("completed"),
             **({"details": r["details"]} if r["details"] else {}),
         }
         for name, r in state["regions"].items()

@@ -12,10 +12,10 @@ from typing import Annotated
 
 import typer
 
-from sandbox.operator.commands import ops_app
+from galleryflow.cli.commands import ops_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-app.add_typer(ops_app, name="ops")  # operator commands: sandbox/operator
+app.add_typer(ops_app, name="ops")  # the `galleryflow` command (galleryflow/cli)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -176,18 +177,33 @@ def run_demo(state_dir: Path | None = None, console: Console | None = None) -> i
 
 
 def follow(stack: Stack, run_id: str, console: Console) -> dict[str, Any]:
-    """Show the run's summary (GET /api/runs/{id}) live until it finishes."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
+    """Show the run's summary (GET /api/runs/{id}) live until it finishes.
+
+    Live only on a terminal: elsewhere (a pipe, CI, `make demo | tee`) rich's Live leaves
+    the cursor at the end of the panel's bottom border when it stops, and the next table's
+    title was printed on that border; there the final panel is printed once instead."""
     summary: dict[str, Any] = {"id": run_id}
+    if not console.is_terminal:
+        summary = list(_summaries(stack, run_id))[-1]
+        console.print(progress_view(summary))
+        return summary
     with Live(progress_view(summary), console=console, refresh_per_second=10) as live:
-        while time.monotonic() < deadline:
-            response = stack.api("GET", f"runs/{run_id}")
-            if response.status_code == 200:
-                summary = response.json()
-                live.update(progress_view(summary))
-                if summary.get("finished"):
-                    return summary
-            time.sleep(0.1)  # refresh rate of the live view
+        for summary in _summaries(stack, run_id):
+            live.update(progress_view(summary))
+    return summary
+
+
+def _summaries(stack: Stack, run_id: str) -> Iterator[dict[str, Any]]:
+    """The run's summary at every poll, the last one finished; StackError at the deadline."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        response = stack.api("GET", f"runs/{run_id}")
+        if response.status_code == 200:
+            summary: dict[str, Any] = response.json()
+            yield summary
+            if summary.get("finished"):
+                return
+        time.sleep(0.1)  # refresh rate of the live view
     raise StackError(f"the demo run did not finish within {DEADLINE_SECONDS}s")
 
 

@@ -6,4 +6,5 @@ pytest_plugins = [
     "sandbox.host.testing",
     "sandbox.arm.testing",
     "sandbox.stack_testing",
+    "sandbox.dashboard_testing",
 ]

@@ -40,6 +40,7 @@ EXPECTED = {
     "api_run_reject": "httpTrigger",
     "api_run_cancel": "httpTrigger",
     "api_rollback": "httpTrigger",
+    "api_rollback_preview": "httpTrigger",
     "api_prune": "httpTrigger",
     "api_versions": "httpTrigger",
     "api_openapi": "httpTrigger",

@@ -11,6 +11,7 @@ import triggers.api_events  # noqa: E402
 import triggers.api_maintenance  # noqa: E402
 import triggers.api_meta  # noqa: E402  (each import registers its functions on bp)
 import triggers.api_publish  # noqa: E402
+import triggers.api_rollback_preview  # noqa: E402
 import triggers.api_runs  # noqa: E402
 import triggers.api_versions  # noqa: E402
 import triggers.devops_hook  # noqa: E402

@@ -89,15 +89,19 @@ async def _answer(
 async def rollback(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
+    run_id = await _start_maintenance(client, Orchestration.ROLLBACK, rollback_request(req))
+    return await _answer(client, run_id, "rollback")
+
+
+def rollback_request(req: func.HttpRequest) -> dict[str, Any]:
+    """The canonical rollback request of the body (rollback and its preview), with the
+    default subscription filled in; 400 listing every problem."""
     data = json_body(req) or {}
     try:
         canonical = parse_rollback_request(data).to_dict()
     except RequestValidationError as exc:
         raise validation_failed(exc.to_dicts(), "rollback request") from None
-    run_id = await _start_maintenance(
-        client, Orchestration.ROLLBACK, _with_default_subscription(canonical)
-    )
-    return await _answer(client, run_id, "rollback")
+    return _with_default_subscription(canonical)
 
 
 @bp.function_name("api_prune")

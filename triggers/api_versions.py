@@ -1,7 +1,7 @@
 """`GET /api/galleries/{gallery}/images/{definition}/versions?resource_group=&subscription_id=`
 
 Versions with their regions, replication state, exclude flags and whether VMs use them,
-plus what `latest` resolves to per region. Reads ARM through galleryflow.api.inventory
+plus what `latest` resolves to per region. Reads ARM through galleryflow.azure.inventory
 (galleryflow.azure underneath) in a worker thread: a read, not an orchestration.
 """
 
@@ -78,22 +78,25 @@ async def versions(req: func.HttpRequest) -> func.HttpResponse:
     target = parse_versions_query(dict(req.route_params), dict(req.params))
     try:
         body = await asyncio.to_thread(versions_inventory, target)
-    except NotFound as exc:
-        raise ApiError(404, "NotFound", f"Not found in Azure: {exc.message}") from None
-    except Forbidden as exc:
-        raise ApiError(403, "Forbidden", f"galleryflow may not read this: {exc.message}") from None
     except GatewayError as exc:
-        if exc.retryable:
-            # Throttled or briefly unavailable even after azure-core's retries: try later.
-            wait = max(1, int(exc.retry_after_seconds or DEFAULT_RETRY_AFTER_SECONDS))
-            raise ApiError(
-                503,
-                "AzureUnavailable",
-                f"Azure is busy or unavailable ({exc.code}: {exc.message}); "
-                f"send the request again in {wait} s.",
-                headers={"Retry-After": str(wait)},
-            ) from None
-        raise ApiError(
-            409, "AzureError", f"Azure refused the read: {exc.code}: {exc.message}"
-        ) from None
+        raise read_error(exc) from None
     return json_response(200, body)
+
+
+def read_error(exc: GatewayError) -> ApiError:
+    """The API's answer to a failed ARM read (versions, rollback preview)."""
+    if isinstance(exc, NotFound):
+        return ApiError(404, "NotFound", f"Not found in Azure: {exc.message}")
+    if isinstance(exc, Forbidden):
+        return ApiError(403, "Forbidden", f"galleryflow may not read this: {exc.message}")
+    if exc.retryable:
+        # Throttled or briefly unavailable even after azure-core's retries: try later.
+        wait = max(1, int(exc.retry_after_seconds or DEFAULT_RETRY_AFTER_SECONDS))
+        return ApiError(
+            503,
+            "AzureUnavailable",
+            f"Azure is busy or unavailable ({exc.code}: {exc.message}); "
+            f"send the request again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+    return ApiError(409, "AzureError", f"Azure refused the read: {exc.code}: {exc.message}")

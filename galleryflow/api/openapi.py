@@ -104,6 +104,7 @@ def build_openapi() -> dict[str, Any]:
         "HookResult": schemas.HOOK_RESULT_SCHEMA,
         "Versions": schemas.VERSIONS_SCHEMA,
         "PipelineRef": schemas.PIPELINE_REF_SCHEMA,
+        "RollbackPreview": schemas.ROLLBACK_PREVIEW_SCHEMA,
     }
     idempotency_header = {
         "name": "Idempotency-Key",
@@ -186,6 +187,17 @@ def build_openapi() -> dict[str, Any]:
                     "200": _json("RunSummary", "the rollback run finished within a few seconds"),
                     "202": _json("RunAccepted", "the rollback was started and is still running"),
                     **_errors("400", "401", "409", "413", "415"),
+                },
+            }
+        },
+        "/api/rollback/preview": {
+            "post": {
+                "operationId": "rollbackPreview",
+                "summary": "Dry run of a rollback: latest before/after and refusal reasons",
+                "requestBody": _body("RollbackRequest"),
+                "responses": {
+                    "200": _json("RollbackPreview", "the plan; nothing was changed"),
+                    **_errors("400", "401", "403", "404", "409", "413", "415", "503"),
                 },
             }
         },

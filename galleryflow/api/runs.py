@@ -151,6 +151,10 @@ def _regions(value: Any) -> dict[str, dict[str, Any]]:
             "state": _text(info.get("state")),
             "progress": _number(info.get("progress")),
             "attempt": _number(info.get("attempt")),
+            "wave": _number(info.get("wave")),
+            "replication_started": _iso(info.get("replication_started")),
+            "replication_completed": _iso(info.get("replication_completed")),
+            "went_live": _iso(info.get("went_live")),
         }
     return regions
 

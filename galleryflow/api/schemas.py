@@ -96,6 +96,19 @@ RUN_SUMMARY_SCHEMA: dict[str, Any] = {
                     "state": _NULLABLE_STR,
                     "progress": _NUMBER_OR_NULL,
                     "attempt": _NUMBER_OR_NULL,
+                    "wave": {**_NUMBER_OR_NULL, "description": "rollout wave (1-based)"},
+                    "replication_started": {
+                        **_NULLABLE_STR,
+                        "description": "when the run began watching its replication (UTC)",
+                    },
+                    "replication_completed": {
+                        **_NULLABLE_STR,
+                        "description": "when the run saw replication Completed (UTC)",
+                    },
+                    "went_live": {
+                        **_NULLABLE_STR,
+                        "description": "when the run promoted it (excludeFromLatest false)",
+                    },
                 },
             },
         },
@@ -193,11 +206,56 @@ VERSIONS_SCHEMA: dict[str, Any] = {
     "properties": {
         "gallery": {"type": "object"},
         "image_definition": _STR,
-        "versions": {"type": "array", "items": {"type": "object"}},
+        "versions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": _STR,
+                    "in_use": {"type": "boolean"},
+                    "in_use_count": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "VMs and scale sets whose image reference is this version",
+                    },
+                },
+            },
+        },
         "latest": {
             "type": "object",
             "description": "region -> the version `latest` resolves to there (null: none)",
             "additionalProperties": _NULLABLE_STR,
+        },
+    },
+}
+
+_LATEST_MAP = {"type": "object", "additionalProperties": _NULLABLE_STR}
+
+ROLLBACK_PREVIEW_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "what POST /api/rollback would do now; nothing was changed",
+    "required": ["version", "refused", "reasons", "before", "after", "affected", "changes"],
+    "properties": {
+        "version": _STR,
+        "refused": {"type": "boolean", "description": "the rollback would be refused (409)"},
+        "reasons": {"type": "array", "items": _STR},
+        "before": {**_LATEST_MAP, "description": "region -> latest now"},
+        "after": {**_LATEST_MAP, "description": "region -> latest after the rollback"},
+        "affected": {
+            "type": "array",
+            "items": _STR,
+            "description": "regions where this version is latest now",
+        },
+        "changes": {
+            "type": "object",
+            "properties": {
+                "global": {"type": ["boolean", "null"]},
+                "regions": {"type": "object", "additionalProperties": {"type": "boolean"}},
+            },
+        },
+        "busy_run": {
+            **_NULLABLE_STR,
+            "description": "a live run of this definition: the rollback would be 409 until it ends",
         },
     },
 }

@@ -17,7 +17,7 @@ from galleryflow.azure.gallery import (
     set_target_regions,
     version_to_dict,
 )
-from galleryflow.azure.inuse import find_image_references
+from galleryflow.azure.inuse import count_image_references, find_image_references
 from galleryflow.azure.usages import get_usages
 from galleryflow.azure.vms import (
     deallocate_vm,
@@ -31,6 +31,7 @@ from galleryflow.azure.vms import (
 __all__ = [
     "IDEMPOTENCY_TAG",
     "begin_create_version",
+    "count_image_references",
     "deallocate_vm",
     "delete_version",
     "find_image_references",

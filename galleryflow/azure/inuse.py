@@ -21,16 +21,23 @@ def find_image_references(subscription_id: str) -> list[str]:
 
     Sorted and de-duplicated, as ARM spelled them: compare case-insensitively.
     """
+    return sorted(count_image_references(subscription_id))
+
+
+@a.requires(a.VM_READ, a.VMSS_READ)
+def count_image_references(subscription_id: str) -> dict[str, int]:
+    """How many VMs and scale sets (a scale set counts once) reference each image id, keyed
+    as ARM spelled the id: compare case-insensitively."""
     client = compute_client(subscription_id)
-    found: set[str] = set()
+    found: dict[str, int] = {}
     with azure_call(f"/subscriptions/{subscription_id}"):
         for vm in client.virtual_machines.list_all():
             image = _image_id((raw(vm).get("properties") or {}).get("storageProfile"))
             if image:
-                found.add(image)
+                found[image] = found.get(image, 0) + 1
         for scale_set in client.virtual_machine_scale_sets.list_all():
             profile = (raw(scale_set).get("properties") or {}).get("virtualMachineProfile") or {}
             image = _image_id(profile.get("storageProfile"))
             if image:
-                found.add(image)
-    return sorted(found)
+                found[image] = found.get(image, 0) + 1
+    return found

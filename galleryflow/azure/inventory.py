@@ -9,6 +9,7 @@ from galleryflow.azure import compute
 from galleryflow.azure.clients import current_settings
 from galleryflow.domain.inventory import VersionRecord
 from galleryflow.domain.latest import latest_by_region
+from galleryflow.domain.rollback import plan_rollback
 
 
 def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
@@ -19,16 +20,20 @@ def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_versions(target: dict[str, Any], *, with_in_use: bool) -> list[dict[str, Any]]:
-    """Version dicts (gateway shape) with `in_use` set from VM/scale set image references."""
+    """Version dicts (gateway shape) with `in_use` and `in_use_count` (VMs and scale sets
+    whose image reference names that version) set from the subscription's references."""
     gallery = full_gallery(target["gallery"])
     versions = compute.list_versions(gallery, target["definition"])
     if with_in_use:
         definition = compute.get_image_definition(gallery, target["definition"])["id"].lower()
-        referenced = {
-            ref.lower() for ref in compute.find_image_references(str(gallery["subscription_id"]))
-        }
+        counts: dict[str, int] = {}
+        references = compute.count_image_references(str(gallery["subscription_id"]))
+        for ref, count in references.items():
+            counts[ref.lower()] = counts.get(ref.lower(), 0) + count
         for version in versions:
-            version["in_use"] = f"{definition}/versions/{version['name']}".lower() in referenced
+            count = counts.get(f"{definition}/versions/{version['name']}".lower(), 0)
+            version["in_use"] = count > 0
+            version["in_use_count"] = count
     return versions
 
 
@@ -46,3 +51,10 @@ def versions_inventory(target: dict[str, Any]) -> dict[str, Any]:
         "versions": versions,
         "latest": latest_by_region(records(versions)),
     }
+
+
+def rollback_preview(target: dict[str, Any], version: str, regions: list[str] | None) -> Any:
+    """The rollback plan the `rollback_image` run would make now (the same domain check over
+    the same versions), changing nothing: for `POST /api/rollback/preview`."""
+    plan = plan_rollback(records(load_versions(target, with_in_use=False)), version, regions)
+    return plan.to_dict()

@@ -6,7 +6,16 @@ CUSTOM = {
     "step": "replicate",
     "version": "1.2.3",
     "definition": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d",  # noqa: E501
-    "regions": {"westeurope": {"state": "Replicating", "progress": 40, "attempt": 1}},
+    "regions": {
+        "westeurope": {
+            "state": "Replicating",
+            "progress": 40,
+            "attempt": 1,
+            "wave": 1,
+            "replication_started": "2026-11-23T10:01:00+00:00",
+            "internal": "not shown",
+        }
+    },
     "waves": {"current": 1, "total": 2, "awaiting_approval": False},
     "log": ["captured 1.2.3", "replicating to westeurope"],
     "error": None,
@@ -38,6 +47,10 @@ def test_running_publish_summary():
         "state": "Replicating",
         "progress": 40,
         "attempt": 1,
+        "wave": 1,
+        "replication_started": "2026-11-23T10:01:00+00:00",
+        "replication_completed": None,
+        "went_live": None,
     }
     assert summary["duration_seconds"] == 330.0
     assert summary["error"] is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.operator.watch import exit_code, new_log_lines
+from galleryflow.cli.watch import exit_code, new_log_lines
 
 
 def test_new_log_lines_follow_a_sliding_window() -> None:

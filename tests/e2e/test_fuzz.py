@@ -30,7 +30,8 @@ from sandbox.stack import Stack, start_stack
 pytestmark = pytest.mark.slow
 
 EXAMPLES_PER_OPERATION = 40
-BUDGET_SECONDS = 50.0
+# A wall-clock bound, not a target: about 10 s on an idle 2-core machine, 45 s under load.
+BUDGET_SECONDS = 90.0
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -77,6 +77,8 @@ def test_demo_exits_zero_within_two_minutes(tmp_path: Path) -> None:
     wave_1 = text.index("wave 1/2 promoted: westeurope, westus3")
     soak = text.index("soaking 30 min before wave 2")
     assert wave_1 < soak < text.index("wave 2/2 promoted: eastus, northeurope")
+    # The versions table starts on its own line, not on the progress panel's bottom border.
+    assert re.search(r"╯\n\s*image versions of ubuntu-golden \(final\)", text), text[-3000:]
     # The final latest-per-region table names the new version in every region.
     latest = text[text.index("latest per region") :]
     for region in ("eastus", "northeurope", "westeurope", "westus3"):

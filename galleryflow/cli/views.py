@@ -10,7 +10,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from sandbox.operator.client import OperatorError
+from galleryflow.cli.client import OperatorError
 
 STATE_STYLES = {
     "succeeded": "green",
@@ -60,7 +60,7 @@ def run_view(summary: dict[str, Any]) -> Panel:
         parts.append(
             Text(
                 f"waiting for approval before wave {(waves.get('current') or 0) + 1}: "
-                f"ops runs approve {summary.get('id')}",
+                f"galleryflow runs approve {summary.get('id')}",
                 style="magenta",
             )
         )

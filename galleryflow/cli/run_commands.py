@@ -9,8 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from sandbox.operator.client import ApiClient, OperatorError
-from sandbox.operator.options import (
+from galleryflow.cli.client import ApiClient, OperatorError
+from galleryflow.cli.options import (
     DEFAULT_INTERVAL,
     DEFAULT_TIMEOUT,
     AsJson,
@@ -22,9 +22,9 @@ from sandbox.operator.options import (
     Timeout,
     Url,
 )
-from sandbox.operator.output import console, follow, print_json, reporting
-from sandbox.operator.views import run_view, runs_table
-from sandbox.operator.watch import exit_code
+from galleryflow.cli.output import console, follow, print_json, reporting
+from galleryflow.cli.views import run_view, runs_table
+from galleryflow.cli.watch import exit_code
 
 
 def _read_request(path: Path) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def publish(
             verb = "joined existing" if answer.get("existing") else "started"
             console().print(f"{verb} publish run {run_id}")
         if not watch:
-            console().print(f"follow it: python -m sandbox ops runs show {run_id} --watch")
+            console().print(f"follow it: galleryflow runs show {run_id} --watch")
             return
         summary = follow(client, run_id, interval, timeout, as_json)
     raise typer.Exit(exit_code(summary))

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from sandbox.operator.client import ApiClient
-from sandbox.operator.options import (
+from galleryflow.cli.client import ApiClient
+from galleryflow.cli.options import (
     DEFAULT_INTERVAL,
     DEFAULT_TIMEOUT,
     AsJson,
@@ -21,9 +21,9 @@ from sandbox.operator.options import (
     Timeout,
     Url,
 )
-from sandbox.operator.output import console, print_json, reporting
-from sandbox.operator.views import prune_view, rollback_view, run_view, versions_view
-from sandbox.operator.watch import exit_code, watch_run
+from galleryflow.cli.output import console, print_json, reporting
+from galleryflow.cli.views import prune_view, rollback_view, run_view, versions_view
+from galleryflow.cli.watch import exit_code, watch_run
 
 
 def _gallery(resource_group: str, name: str, subscription: str | None) -> dict[str, str]:

@@ -13,8 +13,7 @@ from urllib.parse import quote
 
 import requests
 
-KEY_HEADER = "x-functions-key"
-_REDACTED = "***"
+from galleryflow.cli.auth import Auth, FunctionKeyAuth, scrub
 
 # What to try next, by HTTP status, when the API's own details give no hint.
 _STATUS_HINTS = {
@@ -54,10 +53,15 @@ class OperatorError(Exception):
 
 
 class ApiClient:
-    """`ApiClient(url, key)`; methods return the decoded JSON answer of one route."""
+    """`ApiClient(url, key)`; methods return the decoded JSON answer of one route.
 
-    def __init__(self, url: str, key: str, *, timeout: float = 30.0) -> None:
-        self._key = key
+    `auth` (default: the function key `key`) builds the authentication headers of every
+    request; see galleryflow/cli/auth.py."""
+
+    def __init__(
+        self, url: str, key: str = "", *, timeout: float = 30.0, auth: Auth | None = None
+    ) -> None:
+        self._auth: Auth = auth if auth is not None else FunctionKeyAuth(key)
         self.base = url.rstrip("/")
         if not self.base.startswith(("http://", "https://")):
             raise OperatorError(
@@ -90,6 +94,9 @@ class ApiClient:
     def rollback(self, request: dict[str, Any]) -> Any:
         return self.call("POST", "rollback", request)
 
+    def rollback_preview(self, request: dict[str, Any]) -> Any:
+        return self.call("POST", "rollback/preview", request)
+
     def prune(self, request: dict[str, Any]) -> Any:
         return self.call("POST", "prune", request)
 
@@ -119,7 +126,7 @@ class ApiClient:
                 url,
                 json=body,
                 params=params,
-                headers={KEY_HEADER: self._key, **(headers or {})},
+                headers={**self._auth.headers(), **(headers or {})},
                 timeout=self._timeout,
             )
         except requests.Timeout:
@@ -165,7 +172,7 @@ class ApiClient:
         )
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, _REDACTED) if self._key else text
+        return scrub(text, self._auth.secrets())
 
 
 def _reason(exc: requests.RequestException) -> str:

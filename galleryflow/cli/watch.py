@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from sandbox.operator.client import ApiClient, OperatorError
-from sandbox.operator.views import run_view
+from galleryflow.cli.client import ApiClient, OperatorError
+from galleryflow.cli.views import run_view
 
 # Exit status of a watched run: 0 succeeded, 1 failed/canceled, 2 partially succeeded.
 EXIT_BY_STATE = {"succeeded": 0, "failed": 1, "canceled": 1, "partially_succeeded": 2}
@@ -27,7 +27,7 @@ class WatchDeadline(Exception):
     def __init__(self, summary: dict[str, Any], timeout: float) -> None:
         super().__init__(
             f"run {summary.get('id')} is still {summary.get('state')} after {timeout:g} s; "
-            "it goes on without us (watch again with `ops runs show ID --watch`)"
+            "it goes on without us (watch again with `galleryflow runs show ID --watch`)"
         )
         self.summary = summary
 

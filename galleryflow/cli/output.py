@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sandbox.operator.client import ApiClient, OperatorError
-from sandbox.operator.views import error_view
-from sandbox.operator.watch import EXIT_STILL_RUNNING, WatchDeadline, watch_run
+from galleryflow.cli.client import ApiClient, OperatorError
+from galleryflow.cli.views import error_view
+from galleryflow.cli.watch import EXIT_STILL_RUNNING, WatchDeadline, watch_run
 
 
 def console(*, stderr: bool = False) -> Console:

@@ -1,0 +1,46 @@
+"""The `galleryflow` command (and `python -m sandbox ops`, the same commands): operate
+galleryflow through its HTTP API (docs/cli.md)."""
+
+from __future__ import annotations
+
+import typer
+
+from galleryflow.cli import maintenance_commands, run_commands, ui_command
+
+HELP = (
+    "Operate galleryflow through its HTTP API.\n\n"
+    "Every command takes --url (env GALLERYFLOW_URL, the Function App base URL), "
+    "--key (env GALLERYFLOW_KEY, a function key, never printed) and --json.\n\n"
+    "Exit status: 0 ok or run succeeded, 1 error or run failed/canceled, "
+    "2 run partially succeeded, 3 still running at the watch deadline."
+)
+
+
+def build_app(*, completion: bool) -> typer.Typer:
+    """The command tree; `completion` adds typer's --install-completion/--show-completion."""
+    root = typer.Typer(no_args_is_help=True, add_completion=completion, help=HELP)
+    runs = typer.Typer(
+        no_args_is_help=True, add_completion=False, help="List, watch and steer runs."
+    )
+    root.command("publish")(run_commands.publish)
+    root.add_typer(runs, name="runs")
+    runs.command("list")(run_commands.runs_list)
+    runs.command("show")(run_commands.runs_show)
+    runs.command("approve")(run_commands.runs_approve)
+    runs.command("reject")(run_commands.runs_reject)
+    runs.command("cancel")(run_commands.runs_cancel)
+    root.command("rollback")(maintenance_commands.rollback)
+    root.command("prune")(maintenance_commands.prune)
+    root.command("versions")(maintenance_commands.versions)
+    root.command("ui")(ui_command.ui)
+    return root
+
+
+# The installed `galleryflow` console script (pyproject.toml [project.scripts]).
+app = build_app(completion=True)
+# `python -m sandbox ops ...`: the same commands, mounted by sandbox/cli.py.
+ops_app = build_app(completion=False)
+
+
+def main() -> None:
+    app(prog_name="galleryflow")

@@ -1,0 +1,143 @@
+"""`galleryflow ui` over plain HTTP against the sandbox stack: pages, the CSRF rule, error
+pages with the API's message (no trace), security headers, the host check, and the key in
+no response or log line. The browser flow is in test_dashboard_browser.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from sandbox.dashboard_testing import Dashboard
+from sandbox.stack import DemoIds, Stack
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ids(sandbox_stack: Stack) -> DemoIds:
+    return sandbox_stack.seed_demo()
+
+
+@pytest.fixture(scope="module")
+def awaiting(sandbox_stack: Stack, ids: DemoIds) -> tuple[DemoIds, str]:
+    """A run waiting for approval of its second wave."""
+    target = sandbox_stack.add_definition(ids, "ui-http")
+    body = target.request(
+        ["westeurope", "eastus"],
+        rollout={"mode": "waves", "waves": [["westeurope"], ["eastus"]], "approval": True},
+    )
+    run_id = str(sandbox_stack.api("POST", "publish", body).json()["id"])
+    sandbox_stack.wait_until(
+        lambda: sandbox_stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval",
+        what="the run to wait for approval",
+    )
+    return target, run_id
+
+
+def get(dashboard: Dashboard, path: str, **kwargs: object) -> requests.Response:
+    return requests.get(f"{dashboard.url}{path}", timeout=30, allow_redirects=False, **kwargs)  # type: ignore[arg-type]
+
+
+def post(
+    dashboard: Dashboard, path: str, data: dict[str, str], **headers: str
+) -> requests.Response:
+    return requests.post(
+        f"{dashboard.url}{path}", data=data, headers=headers, timeout=30, allow_redirects=False
+    )
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
+def test_run_page_shows_waves_regions_and_timeline(
+    dashboard: Dashboard, awaiting: tuple[DemoIds, str]
+) -> None:
+    _, run_id = awaiting
+    page = get(dashboard, f"/runs/{run_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert 'data-state="awaiting_approval"' in html and 'id="action-approve"' in html
+    assert 'data-region="westeurope"' in html and 'data-region="eastus"' in html
+    assert "<svg" in html and "wave 1" in html  # timeline with the first wave's marker
+    for header, value in (
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cache-Control", "no-store"),
+    ):
+        assert page.headers[header] == value
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    listed = get(dashboard, "/runs")
+    assert listed.status_code == 200 and run_id in listed.text
+    fragment = get(dashboard, f"/runs/{run_id}/live")
+    assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<section id="live"')
+
+
+def test_posts_without_a_valid_csrf_token_or_from_another_origin_change_nothing(
+    sandbox_stack: Stack, dashboard: Dashboard, awaiting: tuple[DemoIds, str]
+) -> None:
+    _, run_id = awaiting
+    confirm = get(dashboard, f"/runs/{run_id}/reject")
+    assert confirm.status_code == 200
+    token = csrf_of(confirm.text)
+    refused = [
+        post(dashboard, f"/runs/{run_id}/reject", {"by": "mallory"}),
+        post(dashboard, f"/runs/{run_id}/reject", {"csrf": "forged", "by": "mallory"}),
+        post(
+            dashboard,
+            f"/runs/{run_id}/reject",
+            {"csrf": token, "by": "mallory"},
+            Origin="http://evil.example",
+        ),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert "CSRF" in refused[0].text and "another site" in refused[2].text
+    assert sandbox_stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval"
+
+
+def test_api_errors_show_the_error_body_never_a_trace(dashboard: Dashboard, ids: DemoIds) -> None:
+    missing = get(dashboard, "/runs/no-such-run")
+    assert missing.status_code == 404
+    assert "NotFound" in missing.text and "no-such-run" in missing.text
+    unknown = get(dashboard, "/galleries/rg-images/galDemo/no-such-definition")
+    assert unknown.status_code == 404 and "Not found in Azure" in unknown.text
+    bad_status = get(dashboard, "/runs?status=bogus")
+    assert bad_status.status_code == 400 and "unknown status" in bad_status.text
+    nowhere = get(dashboard, "/nowhere")
+    assert nowhere.status_code == 404
+    for page in (missing, unknown, bad_status, nowhere):
+        assert "Traceback" not in page.text and 'File "' not in page.text
+
+
+def test_foreign_host_headers_are_refused(dashboard: Dashboard) -> None:
+    """A DNS-rebinding page cannot read the dashboard through another host name."""
+    page = get(dashboard, "/runs", headers={"Host": "evil.example"})
+    assert page.status_code == 400
+
+
+def test_the_key_is_in_no_page_url_or_log_line(
+    sandbox_stack: Stack, dashboard: Dashboard, awaiting: tuple[DemoIds, str]
+) -> None:
+    target, run_id = awaiting
+    key = sandbox_stack.keys["functionKeys"]["default"]
+    paths = [
+        "/runs",
+        f"/runs/{run_id}",
+        f"/runs/{run_id}/live",
+        f"/runs/{run_id}/approve",
+        f"/galleries/rg-images/galDemo/{target.definition}",
+        f"/galleries/rg-images/galDemo/{target.definition}/rollback?version=1.0.0",
+        "/static/live.js",
+        "/static/app.css",
+        "/runs/nope",
+    ]
+    for path in paths:
+        page = get(dashboard, path)
+        assert page.status_code < 500, (path, page.status_code)
+        assert key not in page.text and key not in str(page.headers), path
+    assert key not in dashboard.log_text()
+    assert "GET /runs" in dashboard.log_text()  # the access log is there, without the key
