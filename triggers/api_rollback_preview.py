@@ -14,8 +14,8 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from galleryflow.api.ids import definition_key
-from galleryflow.azure.inventory import rollback_preview
 from galleryflow.azure.errors import GatewayError
+from galleryflow.azure.inventory import rollback_preview
 from triggers import bp
 from triggers.api_maintenance import RUN_NAMES, rollback_request
 from triggers.api_versions import read_error
