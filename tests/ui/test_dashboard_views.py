@@ -3,11 +3,17 @@ rule and the CSRF token."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from galleryflow.ui.matrix import build_matrix
 from galleryflow.ui.security import CsrfToken, UnsafeBind, bind_address
 from galleryflow.ui.timeline import build_chart, elapsed
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def region(wave: int, started: str | None, completed: str | None, live: str | None) -> dict:
@@ -131,3 +137,24 @@ def test_csrf_token_is_random_and_compared_whole() -> None:
     assert token.value != CsrfToken().value and len(token.value) >= 40
     assert token.matches(token.value)
     assert not token.matches(None) and not token.matches("") and not token.matches(token.value[:-1])
+
+
+def test_make_test_without_chromium_stops_with_one_line_naming_the_install(
+    tmp_path: Path,
+) -> None:
+    """The Makefile's `browser` check (a prerequisite of `make pytest`), with a PATH that
+    holds no chromium: it fails (never skips) and says how to install it."""
+    make = shutil.which("make")
+    assert make, "make is needed for `make test`"
+    done = subprocess.run(
+        [make, "-s", "browser"],
+        cwd=REPO,
+        env={"PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode != 0
+    ours = [line for line in done.stderr.splitlines() if not line.startswith("make:")]
+    assert len(ours) == 1 and ours[0].endswith(": apt-get install -y chromium chromium-driver")
