@@ -123,7 +123,7 @@ def versions_view(answer: dict[str, Any]) -> Group:
             _when(version.get("published_date")),
             "yes" if version.get("exclude_from_latest") else "no",
             "\n".join(regions),
-            Text("yes", style="bold") if version.get("in_use") else "no",
+            _in_use(version),
             str(version.get("end_of_life") or "")[:10],
         )
     latest_table = Table(title="latest per region")
@@ -132,6 +132,14 @@ def versions_view(answer: dict[str, Any]) -> Group:
     for region, name in sorted(latest.items()):
         latest_table.add_row(region, str(name or "(none)"))
     return Group(table, latest_table)
+
+
+def _in_use(version: dict[str, Any]) -> Text | str:
+    """How many VMs and scale sets use it (older apps answer only yes/no)."""
+    count = version.get("in_use_count")
+    if isinstance(count, int):
+        return Text(str(count), style="bold") if count else "0"
+    return Text("yes", style="bold") if version.get("in_use") else "no"
 
 
 def rollback_view(result: dict[str, Any]) -> Table:
