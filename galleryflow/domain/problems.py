@@ -35,6 +35,12 @@ class RequestValidationError(ValueError):
         return [p.to_dict() for p in self.problems]
 
 
+def raise_if_any(problems: list[Problem]) -> None:
+    """Raise RequestValidationError with every problem, when there is any."""
+    if problems:
+        raise RequestValidationError(problems)
+
+
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -1,5 +1,8 @@
 """Publish, rollback and prune request models: validate plain dicts, give canonical dicts.
 
+This module is the one to import from: the request parts (request_parts.py) and the
+rollback/prune requests (maintenance_requests.py) are re-exported here.
+
 `parse_publish_request(data)` checks everything the field table in `request_fields.py`
 says plus the cross-field rules below, and raises `RequestValidationError` with EVERY
 problem found. `PublishRequest.to_dict()` is the canonical form (schema_version 1, all
@@ -9,16 +12,20 @@ orchestrator receives; `PublishRequest.from_dict(request.to_dict()) == request`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from galleryflow.domain.fields import INVALID, format_utc, is_valid, parse_utc
-from galleryflow.domain.problems import Problem, RequestValidationError, child
-from galleryflow.domain.regions import duplicate_indexes, normalise_region, source_region_missing
+from galleryflow.domain.maintenance_requests import (
+    PruneRequest,
+    RollbackRequest,
+    parse_prune_request,
+    parse_rollback_request,
+)
+from galleryflow.domain.problems import Problem, RequestValidationError, child, raise_if_any
+from galleryflow.domain.regions import normalise_region, source_region_missing
 from galleryflow.domain.replicas import (
     ReplicaDemand,
     StorageAccountType,
@@ -28,14 +35,22 @@ from galleryflow.domain.replicas import (
     storage_type_problem,
 )
 from galleryflow.domain.request_fields import (
-    PRUNE_SPEC,
     PUBLISH_SPEC,
-    ROLLBACK_SPEC,
     SCHEMA_VERSION,
-    VM_ID_PATTERN,
     prune_request_json_schema,
     publish_request_json_schema,
     rollback_request_json_schema,
+)
+from galleryflow.domain.request_parts import (
+    GalleryRef,
+    RegionFailureMode,
+    ReplicationPolicy,
+    Rollout,
+    RolloutMode,
+    TargetRegion,
+    VersionSpec,
+    VmRef,
+    parse_vm_id,
 )
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.domain.retention import RetentionPolicy
@@ -47,113 +62,24 @@ __all__ = [
     "Problem",
     "PruneRequest",
     "PublishRequest",
+    "RegionFailureMode",
+    "ReplicationPolicy",
     "RequestValidationError",
     "RetentionPolicy",
     "RollbackRequest",
+    "Rollout",
+    "RolloutMode",
+    "TargetRegion",
+    "VersionSpec",
+    "VmRef",
     "parse_prune_request",
     "parse_publish_request",
     "parse_rollback_request",
+    "parse_vm_id",
     "prune_request_json_schema",
     "publish_request_json_schema",
     "rollback_request_json_schema",
 ]
-
-
-class RolloutMode(StrEnum):
-    ALL_AT_ONCE = "all_at_once"
-    WAVES = "waves"
-
-
-class RegionFailureMode(StrEnum):
-    FAIL = "fail"
-    PROMOTE_COMPLETED = "promote_completed"
-
-
-@dataclass(frozen=True)
-class VmRef:
-    subscription_id: str
-    resource_group: str
-    name: str
-
-
-def parse_vm_id(vm_id: str) -> VmRef:
-    match = re.fullmatch(VM_ID_PATTERN, vm_id)
-    if match is None:
-        raise ValueError(f"{vm_id!r} is not a virtual machine resource id")
-    return VmRef(*match.groups())
-
-
-@dataclass(frozen=True)
-class GalleryRef:
-    resource_group: str
-    name: str
-    subscription_id: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GalleryRef:
-        return cls(data["resource_group"], data["name"], data["subscription_id"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "subscription_id": self.subscription_id,
-            "resource_group": self.resource_group,
-            "name": self.name,
-        }
-
-
-@dataclass(frozen=True)
-class VersionSpec:
-    strategy: VersionStrategy
-    value: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"strategy": self.strategy.value, "value": self.value}
-
-
-@dataclass(frozen=True)
-class TargetRegion:
-    name: str
-    replica_count: int
-    storage_account_type: StorageAccountType
-    exclude_from_latest: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "replica_count": self.replica_count,
-            "storage_account_type": self.storage_account_type.value,
-            "exclude_from_latest": self.exclude_from_latest,
-        }
-
-
-@dataclass(frozen=True)
-class Rollout:
-    mode: RolloutMode = RolloutMode.ALL_AT_ONCE
-    waves: tuple[tuple[str, ...], ...] = ()
-    soak_minutes: int = 0
-    approval: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode.value,
-            "waves": [list(w) for w in self.waves],
-            "soak_minutes": self.soak_minutes,
-            "approval": self.approval,
-        }
-
-
-@dataclass(frozen=True)
-class ReplicationPolicy:
-    max_region_retries: int = 2
-    on_region_failure: RegionFailureMode = RegionFailureMode.FAIL
-    region_timeout_minutes: int = 720
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "max_region_retries": self.max_region_retries,
-            "on_region_failure": self.on_region_failure.value,
-            "region_timeout_minutes": self.region_timeout_minutes,
-        }
 
 
 @dataclass(frozen=True)
@@ -164,11 +90,11 @@ class PublishRequest:
     version: VersionSpec
     target_regions: tuple[TargetRegion, ...]
     production: bool = True
-    rollout: Rollout = Rollout()
+    rollout: Rollout = field(default_factory=Rollout)
     end_of_life: datetime | None = None
     block_deletion_before_end_of_life: bool = False
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
-    replication: ReplicationPolicy = ReplicationPolicy()
+    replication: ReplicationPolicy = field(default_factory=ReplicationPolicy)
     generalize: bool = False
     cleanup_on_failure: bool = False
     idempotency_key: str | None = None
@@ -230,17 +156,12 @@ class PublishRequest:
         return replace(self, target_regions=(*self.target_regions, added), rollout=rollout), warning
 
 
-def _raise_if(problems: list[Problem]) -> None:
-    if problems:
-        raise RequestValidationError(problems)
-
-
 def parse_publish_request(data: object, *, now: datetime | None = None) -> PublishRequest:
     """Validate a publish request dict; with `now`, an end_of_life in the past is a problem."""
     problems: list[Problem] = []
     clean = PUBLISH_SPEC.check(data, "$", problems)
     if clean is INVALID:  # not even an object
-        _raise_if(problems)
+        raise_if_any(problems)
     _check_version(clean["version"], problems)
     targets = _plan_targets(clean, problems)
     _check_rollout(clean["rollout"], _target_names(clean["target_regions"]), problems)
@@ -253,7 +174,7 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
                 "give a future date, or null for no end of life",
             )
         )
-    _raise_if(problems)
+    raise_if_any(problems)
 
     vm = parse_vm_id(clean["source_vm_id"])
     gallery = GalleryRef.from_dict(clean["gallery"])
@@ -416,74 +337,3 @@ def _check_rollout(rollout: Any, targets: list[str] | None, problems: list[Probl
         )
     if rollout["mode"] == RolloutMode.WAVES and targets is not None:
         problems.extend(wave_problems(rollout["waves"], targets))
-
-
-@dataclass(frozen=True)
-class RollbackRequest:
-    gallery: GalleryRef
-    image_definition: str
-    version: str
-    # None: exclude the version from latest everywhere (globally).
-    regions: tuple[str, ...] | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RollbackRequest:
-        return parse_rollback_request(data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "gallery": self.gallery.to_dict(),
-            "image_definition": self.image_definition,
-            "version": self.version,
-            "regions": list(self.regions) if self.regions is not None else None,
-        }
-
-
-def parse_rollback_request(data: object) -> RollbackRequest:
-    problems: list[Problem] = []
-    clean = ROLLBACK_SPEC.check(data, "$", problems)
-    if isinstance(clean, dict) and is_valid(clean["regions"]) and clean["regions"] is not None:
-        for dup, _first in duplicate_indexes(clean["regions"]):
-            problems.append(
-                Problem(child("$.regions", dup), "region is listed twice", "list each region once")
-            )
-    _raise_if(problems)
-    regions = clean["regions"]
-    return RollbackRequest(
-        GalleryRef.from_dict(clean["gallery"]),
-        clean["image_definition"],
-        clean["version"],
-        tuple(regions) if regions is not None else None,
-    )
-
-
-@dataclass(frozen=True)
-class PruneRequest:
-    gallery: GalleryRef
-    image_definition: str
-    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
-    apply: bool = False
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PruneRequest:
-        return parse_prune_request(data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "gallery": self.gallery.to_dict(),
-            "image_definition": self.image_definition,
-            "retention": self.retention.to_dict(),
-            "apply": self.apply,
-        }
-
-
-def parse_prune_request(data: object) -> PruneRequest:
-    problems: list[Problem] = []
-    clean = PRUNE_SPEC.check(data, "$", problems)
-    _raise_if(problems)
-    return PruneRequest(
-        GalleryRef.from_dict(clean["gallery"]),
-        clean["image_definition"],
-        RetentionPolicy.from_dict(clean["retention"]),
-        clean["apply"],
-    )

@@ -1,0 +1,86 @@
+"""Rollback and prune request models: validate plain dicts, give canonical dicts (the field
+tables are in request_fields.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from galleryflow.domain.fields import is_valid
+from galleryflow.domain.problems import Problem, child, raise_if_any
+from galleryflow.domain.regions import duplicate_indexes
+from galleryflow.domain.request_fields import PRUNE_SPEC, ROLLBACK_SPEC
+from galleryflow.domain.request_parts import GalleryRef
+from galleryflow.domain.retention import RetentionPolicy
+
+
+@dataclass(frozen=True)
+class RollbackRequest:
+    gallery: GalleryRef
+    image_definition: str
+    version: str
+    # None: exclude the version from latest everywhere (globally).
+    regions: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RollbackRequest:
+        return parse_rollback_request(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gallery": self.gallery.to_dict(),
+            "image_definition": self.image_definition,
+            "version": self.version,
+            "regions": list(self.regions) if self.regions is not None else None,
+        }
+
+
+def parse_rollback_request(data: object) -> RollbackRequest:
+    problems: list[Problem] = []
+    clean = ROLLBACK_SPEC.check(data, "$", problems)
+    if isinstance(clean, dict) and is_valid(clean["regions"]) and clean["regions"] is not None:
+        for dup, _first in duplicate_indexes(clean["regions"]):
+            problems.append(
+                Problem(child("$.regions", dup), "region is listed twice", "list each region once")
+            )
+    raise_if_any(problems)
+    regions = clean["regions"]
+    return RollbackRequest(
+        GalleryRef.from_dict(clean["gallery"]),
+        clean["image_definition"],
+        clean["version"],
+        tuple(regions) if regions is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class PruneRequest:
+    gallery: GalleryRef
+    image_definition: str
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    apply: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PruneRequest:
+        return parse_prune_request(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gallery": self.gallery.to_dict(),
+            "image_definition": self.image_definition,
+            "retention": self.retention.to_dict(),
+            "apply": self.apply,
+        }
+
+
+def parse_prune_request(data: object) -> PruneRequest:
+    problems: list[Problem] = []
+    clean = PRUNE_SPEC.check(data, "$", problems)
+    raise_if_any(problems)
+    return PruneRequest(
+        GalleryRef.from_dict(clean["gallery"]),
+        clean["image_definition"],
+        RetentionPolicy.from_dict(clean["retention"]),
+        clean["apply"],
+    )
