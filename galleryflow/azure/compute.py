@@ -1,24 +1,26 @@
 """The gateway's Compute API in one import: `from galleryflow.azure import compute`.
 
-The functions live in vms.py, gallery.py, usages.py and inuse.py (one job each); see
-docs/CONTRACTS.md ("Gateway") for their dict shapes and the error tree.
+The functions live in vms.py, gallery.py, version_writes.py, usages.py and inuse.py (one
+job each); see docs/CONTRACTS.md ("Gateway") for their dict shapes and the error tree.
 """
 
 from galleryflow.azure.gallery import (
-    IDEMPOTENCY_TAG,
-    begin_create_version,
-    delete_version,
     get_gallery,
     get_image_definition,
     get_replication,
     get_version,
     list_versions,
-    set_exclude_from_latest,
-    set_target_regions,
     version_to_dict,
 )
 from galleryflow.azure.inuse import count_image_references, find_image_references
 from galleryflow.azure.usages import get_usages
+from galleryflow.azure.version_writes import (
+    IDEMPOTENCY_TAG,
+    begin_create_version,
+    delete_version,
+    set_exclude_from_latest,
+    set_target_regions,
+)
 from galleryflow.azure.vms import (
     deallocate_vm,
     generalize_vm,

@@ -1,4 +1,4 @@
-"""Galleries, image definitions and image versions (create, replicate, promote, delete).
+"""Galleries, image definitions and image versions: reads (writes are in version_writes.py).
 
 Inputs and outputs are plain dicts; `gallery` is `{"subscription_id", "resource_group",
 "name"}` as in the publish request. Regions in outputs are normalised (`westeurope`).
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-
-from azure.mgmt.compute.models import GalleryImageVersion, GalleryImageVersionUpdate
 
 from galleryflow.azure import actions as a
 from galleryflow.azure._arm import (
@@ -21,11 +19,9 @@ from galleryflow.azure._arm import (
     version_id,
 )
 from galleryflow.azure.clients import compute_client
-from galleryflow.azure.errors import Conflict, InvalidRequest, NotFound
+from galleryflow.azure.errors import NotFound
 from galleryflow.domain.regions import normalise_region
 
-# Tag that marks which request created a version; a re-sent request adopts its own version.
-IDEMPOTENCY_TAG = "galleryflow-idempotency"
 _EXPAND_REPLICATION = "ReplicationStatus"
 
 
@@ -89,17 +85,6 @@ def version_to_dict(version: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _target_region_body(region: Mapping[str, Any], exclude: bool | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": region["name"]}
-    if region.get("replica_count") is not None:
-        body["regionalReplicaCount"] = int(region["replica_count"])
-    if region.get("storage_account_type"):
-        body["storageAccountType"] = region["storage_account_type"]
-    if exclude is not None:
-        body["excludeFromLatest"] = exclude
-    return body
-
-
 # ---------------------------------------------------------------- galleries and definitions
 
 
@@ -137,10 +122,10 @@ def get_image_definition(gallery: Mapping[str, Any], definition: str) -> dict[st
 @a.requires(a.VERSION_READ)
 def get_version(gallery: Mapping[str, Any], definition: str, name: str) -> dict[str, Any]:
     """One version as the domain's version dict, with per-region replication state."""
-    return version_to_dict(_read_version(gallery, definition, name))
+    return version_to_dict(read_version_json(gallery, definition, name))
 
 
-def _read_version(gallery: Mapping[str, Any], definition: str, name: str) -> dict[str, Any]:
+def read_version_json(gallery: Mapping[str, Any], definition: str, name: str) -> dict[str, Any]:
     sub, rg, gal = gallery_parts(gallery)
     with azure_call(version_id(gallery, definition, name)):
         found = compute_client(sub).gallery_image_versions.get(
@@ -170,7 +155,7 @@ def list_versions(
     for item in listed:
         if with_replication:
             try:
-                item = _read_version(gallery, definition, str(item.get("name")))
+                item = read_version_json(gallery, definition, str(item.get("name")))
             except NotFound:
                 continue  # deleted between the list and the read
         versions.append(version_to_dict(item))
@@ -191,7 +176,7 @@ def get_replication(gallery: Mapping[str, Any], definition: str, name: str) -> d
 
     Also `provisioning_state`, so a poller notices a version whose creation failed.
     """
-    found = _read_version(gallery, definition, name)
+    found = read_version_json(gallery, definition, name)
     props = found.get("properties") or {}
     status = props.get("replicationStatus") or {}
     return {
@@ -199,217 +184,3 @@ def get_replication(gallery: Mapping[str, Any], definition: str, name: str) -> d
         "regions": _replication_summary(props),
         "provisioning_state": props.get("provisioningState"),
     }
-
-
-# ---------------------------------------------------------------- versions: write
-
-
-@a.requires(a.IMAGE_READ, a.VERSION_READ, a.VERSION_WRITE)
-def begin_create_version(
-    gallery: Mapping[str, Any],
-    definition: str,
-    name: str,
-    source_vm_id: str,
-    target_regions: list[Mapping[str, Any]],
-    end_of_life: str | None,
-    safety: Mapping[str, Any] | None,
-    tags: Mapping[str, str] | None,
-    *,
-    idempotency_tag: str | None = None,
-) -> dict[str, Any]:
-    """Send the PUT that creates a version from a VM; return without waiting for replication.
-
-    The version is excluded from `latest` globally and in every region. `target_regions`
-    items are `{"name", "replica_count", "storage_account_type"}`; `safety` is
-    `{"allow_deletion_of_replicated_locations", "block_deletion_before_end_of_life"}`.
-    With `idempotency_tag` the version is tagged; when a version of that name already
-    exists with the same tag it is adopted (`"adopted": True`), with another or no tag
-    this raises Conflict("VersionAlreadyExists"). Returns
-    `{"id", "name", "adopted", "provisioning_state"}`.
-    """
-    sub, rg, gal = gallery_parts(gallery)
-    resource = version_id(gallery, definition, name)
-    existing = _existing_version(gallery, definition, name)
-    if existing is not None:
-        return _adopt_or_refuse(existing, resource, idempotency_tag)
-
-    location = get_image_definition(gallery, definition)["location"]
-    all_tags = dict(tags or {})
-    if idempotency_tag:
-        all_tags[IDEMPOTENCY_TAG] = idempotency_tag
-    safety = safety or {}
-    profile: dict[str, Any] = {
-        "targetRegions": [_target_region_body(r, True) for r in target_regions],
-        "excludeFromLatest": True,
-    }
-    if end_of_life:
-        profile["endOfLifeDate"] = end_of_life
-    body: dict[str, Any] = {
-        "location": location,
-        "tags": all_tags,
-        "properties": {
-            "publishingProfile": profile,
-            "storageProfile": {"source": {"virtualMachineId": source_vm_id}},
-            "safetyProfile": {
-                "allowDeletionOfReplicatedLocations": bool(
-                    safety.get("allow_deletion_of_replicated_locations", True)
-                ),
-                "blockDeletionBeforeEndOfLife": bool(
-                    safety.get("block_deletion_before_end_of_life", False)
-                ),
-            },
-        },
-    }
-    try:
-        with azure_call(resource):
-            # polling=False: the PUT's answer is enough; replication is watched separately.
-            created = compute_client(sub).gallery_image_versions.begin_create_or_update(
-                rg, gal, definition, name, GalleryImageVersion(body), polling=False
-            )
-            result = raw(created.result())
-    except Conflict:
-        # Lost a race with a re-sent request: adopt it if it is ours.
-        existing = _existing_version(gallery, definition, name)
-        if existing is None:
-            raise
-        return _adopt_or_refuse(existing, resource, idempotency_tag)
-    return {
-        "id": result.get("id") or resource,
-        "name": name,
-        "adopted": False,
-        "provisioning_state": (result.get("properties") or {}).get("provisioningState"),
-    }
-
-
-def _existing_version(
-    gallery: Mapping[str, Any], definition: str, name: str
-) -> dict[str, Any] | None:
-    try:
-        return _read_version(gallery, definition, name)
-    except NotFound:
-        return None
-
-
-def _adopt_or_refuse(
-    existing: Mapping[str, Any], resource: str, idempotency_tag: str | None
-) -> dict[str, Any]:
-    tag = (existing.get("tags") or {}).get(IDEMPOTENCY_TAG)
-    if idempotency_tag and tag == idempotency_tag:
-        return {
-            "id": existing.get("id") or resource,
-            "name": existing.get("name"),
-            "adopted": True,
-            "provisioning_state": (existing.get("properties") or {}).get("provisioningState"),
-        }
-    raise Conflict(
-        "VersionAlreadyExists",
-        f"image version {existing.get('name')!r} already exists and was not created by this "
-        "request; choose another version (or the next_patch/date strategy)",
-        resource=resource,
-        status=409,
-    )
-
-
-def _patch_version(
-    gallery: Mapping[str, Any], definition: str, name: str, profile: dict[str, Any]
-) -> dict[str, Any]:
-    sub, rg, gal = gallery_parts(gallery)
-    with azure_call(version_id(gallery, definition, name)):
-        # polling=False: ARM keeps provisioningState "Updating" until (re)replication ends,
-        # which takes hours in Azure; the caller watches replication instead.
-        compute_client(sub).gallery_image_versions.begin_update(
-            rg,
-            gal,
-            definition,
-            name,
-            GalleryImageVersionUpdate({"properties": {"publishingProfile": profile}}),
-            polling=False,
-        ).result()
-    return version_to_dict(_read_version(gallery, definition, name))
-
-
-@a.requires(a.VERSION_READ, a.VERSION_WRITE)
-def set_target_regions(
-    gallery: Mapping[str, Any],
-    definition: str,
-    name: str,
-    target_regions: list[Mapping[str, Any]],
-) -> dict[str, Any]:
-    """Replace the version's target regions (PATCH) and return the updated version dict.
-
-    Used to retry a failed region (remove it, then add it back) and to shrink an old
-    version to fewer regions. Items are `{"name", "replica_count", "storage_account_type",
-    "exclude_from_latest"}`; a region without `exclude_from_latest` keeps its current
-    setting (new regions are excluded, so they never become latest by surprise).
-    """
-    current = {
-        r["name"]: r for r in version_to_dict(_read_version(gallery, definition, name))["regions"]
-    }
-    bodies = []
-    for region in target_regions:
-        key = normalise_region(region["name"])
-        exclude = region.get("exclude_from_latest")
-        if exclude is None:
-            exclude = current.get(key, {}).get("exclude_from_latest", True)
-        bodies.append(_target_region_body({**region, "name": key}, bool(exclude)))
-    return _patch_version(gallery, definition, name, {"targetRegions": bodies})
-
-
-@a.requires(a.VERSION_READ, a.VERSION_WRITE)
-def set_exclude_from_latest(
-    gallery: Mapping[str, Any],
-    definition: str,
-    name: str,
-    global_value: bool | None,
-    regional: Mapping[str, bool],
-) -> dict[str, Any]:
-    """Set `excludeFromLatest` globally (None: unchanged) and per region (others unchanged).
-
-    Raises InvalidRequest naming any region in `regional` that is not a target region.
-    Returns the updated version dict.
-    """
-    version = _read_version(gallery, definition, name)
-    profile = (version.get("properties") or {}).get("publishingProfile") or {}
-    wanted = {normalise_region(k): bool(v) for k, v in regional.items()}
-    targets = []
-    for target in profile.get("targetRegions") or []:
-        region = dict(target)
-        key = normalise_region(region.get("name", ""))
-        if key in wanted:
-            region["excludeFromLatest"] = wanted.pop(key)
-        targets.append(region)
-    if wanted:
-        raise InvalidRequest(
-            "RegionNotTargeted",
-            f"regions {sorted(wanted)} are not target regions of version {name}; "
-            "add them with set_target_regions first",
-            resource=version_id(gallery, definition, name),
-        )
-    patch: dict[str, Any] = {"targetRegions": targets}
-    if global_value is not None:
-        patch["excludeFromLatest"] = global_value
-    return _patch_version(gallery, definition, name, patch)
-
-
-@a.requires(a.VERSION_DELETE, a.LRO_POLL)
-def delete_version(gallery: Mapping[str, Any], definition: str, name: str) -> dict[str, Any]:
-    """Delete a version and wait for it. Idempotent: `{"deleted": True, "already_absent"}`.
-
-    A version blocked before its end of life raises Conflict (not retryable): plan
-    around it instead of retrying.
-    """
-    sub, rg, gal = gallery_parts(gallery)
-    statuses: list[int] = []
-
-    def record_status(response: Any) -> None:
-        statuses.append(response.http_response.status_code)
-
-    try:
-        with azure_call(version_id(gallery, definition, name)):
-            compute_client(sub).gallery_image_versions.begin_delete(
-                rg, gal, definition, name, raw_response_hook=record_status
-            ).result()
-    except NotFound:
-        return {"deleted": True, "already_absent": True}
-    # ARM answers a DELETE of a resource that does not exist with 204 No Content.
-    return {"deleted": True, "already_absent": bool(statuses) and statuses[0] == 204}
