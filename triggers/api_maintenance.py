@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import azure.durable_functions as df
@@ -13,7 +14,9 @@ from galleryflow.api.errors import problem, rollback_refused, run_in_progress, v
 from galleryflow.api.ids import definition_key
 from galleryflow.api.runs import RUN_KINDS, refusal_of, summarize
 from galleryflow.domain.request import (
+    PruneRequest,
     RequestValidationError,
+    RollbackRequest,
     parse_prune_request,
     parse_rollback_request,
 )
@@ -67,6 +70,28 @@ async def _start_maintenance(
     return run_id
 
 
+def _canonical(
+    req: func.HttpRequest, parse: Callable[[object], RollbackRequest | PruneRequest], kind: str
+) -> dict[str, Any]:
+    try:
+        canonical = parse(json_body(req) or {}).to_dict()
+    except RequestValidationError as exc:
+        raise validation_failed(exc.to_dicts(), f"{kind} request") from None
+    return _with_default_subscription(canonical)
+
+
+async def _maintenance(
+    req: func.HttpRequest,
+    client: df.DurableOrchestrationClient,
+    parse: Callable[[object], RollbackRequest | PruneRequest],
+    orchestration: str,
+) -> func.HttpResponse:
+    """Validate the body, start the run (409 while the definition is busy), answer it."""
+    kind = RUN_KINDS[orchestration]
+    run_id = await _start_maintenance(client, orchestration, _canonical(req, parse, kind))
+    return await _answer(client, run_id, kind)
+
+
 async def _answer(
     client: df.DurableOrchestrationClient, run_id: str, kind: str
 ) -> func.HttpResponse:
@@ -89,19 +114,13 @@ async def _answer(
 async def rollback(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    run_id = await _start_maintenance(client, Orchestration.ROLLBACK, rollback_request(req))
-    return await _answer(client, run_id, "rollback")
+    return await _maintenance(req, client, parse_rollback_request, Orchestration.ROLLBACK)
 
 
 def rollback_request(req: func.HttpRequest) -> dict[str, Any]:
     """The canonical rollback request of the body (rollback and its preview), with the
     default subscription filled in; 400 listing every problem."""
-    data = json_body(req) or {}
-    try:
-        canonical = parse_rollback_request(data).to_dict()
-    except RequestValidationError as exc:
-        raise validation_failed(exc.to_dicts(), "rollback request") from None
-    return _with_default_subscription(canonical)
+    return _canonical(req, parse_rollback_request, "rollback")
 
 
 @bp.function_name("api_prune")
@@ -109,12 +128,4 @@ def rollback_request(req: func.HttpRequest) -> dict[str, Any]:
 @bp.durable_client_input(client_name="client")
 @api_route
 async def prune(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    data = json_body(req) or {}
-    try:
-        canonical = parse_prune_request(data).to_dict()
-    except RequestValidationError as exc:
-        raise validation_failed(exc.to_dicts(), "prune request") from None
-    run_id = await _start_maintenance(
-        client, Orchestration.PRUNE, _with_default_subscription(canonical)
-    )
-    return await _answer(client, run_id, "prune")
+    return await _maintenance(req, client, parse_prune_request, Orchestration.PRUNE)
