@@ -94,12 +94,11 @@ class ListOf(Spec):
         return cleaned if all(is_valid(c) for c in cleaned) else PartialList(cleaned)
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
-        if self.min_items:
-            schema["minItems"] = self.min_items
-        if self.max_items is not None:
-            schema["maxItems"] = self.max_items
-        return self._with_description(schema)
+        return self._with_description(
+            {"type": "array", "items": self.item.json_schema()},
+            minItems=self.min_items or None,
+            maxItems=self.max_items,
+        )
 
 
 @dataclass(frozen=True)
@@ -128,14 +127,14 @@ class MapOf(Spec):
         return cleaned if len(cleaned) == len(value) else INVALID
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
-            "type": "object",
-            "propertyNames": self.key.json_schema(),
-            "additionalProperties": self.value.json_schema(),
-        }
-        if self.max_entries is not None:
-            schema["maxProperties"] = self.max_entries
-        return self._with_description(schema)
+        return self._with_description(
+            {
+                "type": "object",
+                "propertyNames": self.key.json_schema(),
+                "additionalProperties": self.value.json_schema(),
+            },
+            maxProperties=self.max_entries,
+        )
 
 
 _NO_DEFAULT: Any = object()

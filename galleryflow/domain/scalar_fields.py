@@ -30,22 +30,21 @@ INVALID: Any = _Invalid()
 ExtraCheck = Callable[[Any], tuple[str, str] | None]
 
 
+# JSON type names in check order (bool before int: bool is an int subclass in Python).
+_JSON_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+
+
 def _type_name(value: object) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    return next((name for t, name in _JSON_TYPES if isinstance(value, t)), type(value).__name__)
 
 
 class Spec(ABC):
@@ -60,7 +59,9 @@ class Spec(ABC):
     @abstractmethod
     def json_schema(self) -> dict[str, Any]: ...
 
-    def _with_description(self, schema: dict[str, Any]) -> dict[str, Any]:
+    def _with_description(self, schema: dict[str, Any], **optional: Any) -> dict[str, Any]:
+        """`schema` plus the `optional` keywords that are not None, and the description."""
+        schema.update({k: v for k, v in optional.items() if v is not None})
         if self.description:
             schema["description"] = self.description
         return schema
@@ -110,12 +111,11 @@ class Str(Spec):
         return cleaned
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "minLength": self.min_length}
-        if self.max_length is not None:
-            schema["maxLength"] = self.max_length
-        if self.pattern is not None:
-            schema["pattern"] = self.pattern
-        return self._with_description(schema)
+        return self._with_description(
+            {"type": "string", "minLength": self.min_length},
+            maxLength=self.max_length,
+            pattern=self.pattern,
+        )
 
 
 @dataclass(frozen=True)
@@ -139,12 +139,9 @@ class Int(Spec):
         return value
 
     def json_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "integer"}
-        if self.minimum is not None:
-            schema["minimum"] = self.minimum
-        if self.maximum is not None:
-            schema["maximum"] = self.maximum
-        return self._with_description(schema)
+        return self._with_description(
+            {"type": "integer"}, minimum=self.minimum, maximum=self.maximum
+        )
 
 
 @dataclass(frozen=True)
