@@ -139,3 +139,19 @@ def test_the_layering_check_catches_sideways_imports() -> None:
     assert layering_offences("galleryflow.api.inventory", ["galleryflow.azure.compute"])
     assert layering_offences("galleryflow.api.runs", ["galleryflow.durable.names"]) == []
     assert layering_offences("activities.guard", ["galleryflow.durable.failures"]) == []
+
+
+MAX_PRODUCT_LINES = 400
+
+
+def test_product_files_are_at_most_400_lines() -> None:
+    files: list[Path] = []
+    for entry in PRODUCT:
+        path = REPO / entry
+        files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
+    too_long = {
+        str(f.relative_to(REPO)): n
+        for f in files
+        if (n := len(f.read_text().splitlines())) > MAX_PRODUCT_LINES
+    }
+    assert too_long == {}
