@@ -37,12 +37,16 @@ def _azure_service_imports(source: Path) -> list[str]:
     ]
 
 
-def _product_sources() -> list[Path]:
+def _product_files() -> list[Path]:
     files: list[Path] = []
     for entry in PRODUCT:
         path = REPO / entry
         files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
-    return [f for f in files if GATEWAY not in f.parents]
+    return files
+
+
+def _product_sources() -> list[Path]:
+    return [f for f in _product_files() if GATEWAY not in f.parents]
 
 
 def test_only_the_gateway_imports_azure_service_sdks() -> None:
@@ -119,10 +123,7 @@ def layering_offences(module: str, imported: list[str]) -> list[str]:
 
 
 def test_layers_import_only_downwards() -> None:
-    files: list[Path] = []
-    for entry in PRODUCT:
-        path = REPO / entry
-        files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
+    files = _product_files()
     offences = [
         offence
         for f in files
@@ -145,10 +146,7 @@ MAX_PRODUCT_LINES = 400
 
 
 def test_product_files_are_at_most_400_lines() -> None:
-    files: list[Path] = []
-    for entry in PRODUCT:
-        path = REPO / entry
-        files.extend([path] if path.is_file() else sorted(path.rglob("*.py")))
+    files = _product_files()
     too_long = {
         str(f.relative_to(REPO)): n
         for f in files
