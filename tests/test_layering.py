@@ -18,7 +18,8 @@ GATEWAY = REPO / "galleryflow" / "azure"
 PROGRAMMING_MODEL = ("azure.functions", "azure.durable_functions")
 
 
-def _azure_service_imports(source: Path) -> list[str]:
+def _imported_modules(source: Path) -> list[str]:
+    """Absolute imports of a file; `from azure import x` counts as `azure.x`."""
     tree = ast.parse(source.read_text(), filename=str(source))
     modules: list[str] = []
     for node in ast.walk(tree):
@@ -29,9 +30,13 @@ def _azure_service_imports(source: Path) -> list[str]:
                 f"{node.module}.{alias.name}" if node.module == "azure" else node.module
                 for alias in node.names
             )
+    return modules
+
+
+def _azure_service_imports(source: Path) -> list[str]:
     return [
         m
-        for m in modules
+        for m in _imported_modules(source)
         if m.split(".")[0] == "azure"
         and not any(m == p or m.startswith(p + ".") for p in PROGRAMMING_MODEL)
     ]
@@ -78,14 +83,17 @@ def test_the_check_tells_service_sdks_from_the_programming_model(tmp_path: Path)
 # Import directions (docs/CONTRACTS.md "Layers"): importer prefix -> forbidden prefixes.
 # triggers/, orchestrators/ and activities/ meet only through galleryflow.durable (names,
 # failures, LIVE); galleryflow/ never imports the function modules; the HTTP helpers in
-# galleryflow.api do no Azure I/O; the domain stays pure.
+# galleryflow.api do no Azure I/O; the domain stays pure (no I/O package, no settings).
 FORBIDDEN = {
     "activities": ("orchestrators", "triggers"),
     "orchestrators": ("activities", "triggers"),
     "triggers": ("orchestrators", "activities"),
     "galleryflow": ("orchestrators", "activities", "triggers", "function_app"),
     "galleryflow.api": ("galleryflow.azure",),
-    "galleryflow.domain": ("galleryflow.azure", "galleryflow.api", "galleryflow.devops"),
+    "galleryflow.domain": (
+        *("galleryflow.azure", "galleryflow.api", "galleryflow.devops", "galleryflow.settings"),
+        *("azure", "requests", "urllib3", "aiohttp", "httpx", "socket", "subprocess", "os"),
+    ),
     "galleryflow.devops": ("galleryflow.azure", "galleryflow.api"),
     "galleryflow.durable": ("galleryflow.azure", "galleryflow.api", "galleryflow.devops"),
 }
@@ -94,17 +102,6 @@ FORBIDDEN = {
 def _module_name(path: Path) -> str:
     parts = path.relative_to(REPO).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imported_modules(source: Path) -> list[str]:
-    tree = ast.parse(source.read_text(), filename=str(source))
-    found: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append(node.module)
-    return found
 
 
 def _within(module: str, prefix: str) -> bool:
@@ -140,6 +137,10 @@ def test_the_layering_check_catches_sideways_imports() -> None:
     assert layering_offences("galleryflow.api.inventory", ["galleryflow.azure.compute"])
     assert layering_offences("galleryflow.api.runs", ["galleryflow.durable.names"]) == []
     assert layering_offences("activities.guard", ["galleryflow.durable.failures"]) == []
+    assert layering_offences("galleryflow.domain.x", ["azure.identity", "requests"]) == [
+        "galleryflow.domain.x -> azure.identity",
+        "galleryflow.domain.x -> requests",
+    ]
 
 
 MAX_PRODUCT_LINES = 400
