@@ -7,6 +7,13 @@ Pending and Running it holds:
 - Suspended: the instance is paused by `suspend` and resumes where it stopped.
 Both still own whatever they were working on, so both are live. Completed, Failed,
 Canceled and Terminated are final.
+
+Sources: the OrchestrationRuntimeStatus reference ("ContinuedAsNew: the orchestration
+instance has restarted itself with a new history. This is a transient state.",
+learn.microsoft.com/javascript/api/durable-functions/orchestrationruntimestatus) and
+"Manage instances in Durable Functions" (suspend/resume: a suspended instance resumes
+where it stopped, learn.microsoft.com/azure/azure-functions/durable/
+durable-functions-instance-management).
 """
 
 from __future__ import annotations
