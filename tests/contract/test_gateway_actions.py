@@ -9,7 +9,7 @@ import pytest
 
 from galleryflow.azure import actions, compute
 
-GATEWAY_MODULES = ("vms", "gallery", "usages", "inuse")
+GATEWAY_MODULES = ("vms", "gallery", "version_writes", "usages", "inuse")
 
 
 def test_union_of_declared_actions_equals_arm_actions():
