@@ -15,12 +15,14 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.failure_rule import result_status
 from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
+from orchestrators.failure_rule import FailureRule
 from orchestrators.promote_step import PromoteSteps
 from orchestrators.prune_step import PruneSteps
 from orchestrators.replicate_step import ReplicateSteps
@@ -42,7 +44,7 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         raise stopped from None
 
 
-class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
+class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
     def execute(self) -> Gen:
@@ -53,18 +55,15 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         yield from self.capture(plan)
         replication = yield from self.replicate(plan)
         yield from self.promote(plan, replication)
-        yield from self.prune()
-        self.status.at("notify", "resolving latest per region")
-        self.publish_status()
-        latest = yield from self.activity(
-            Activity.RESOLVE_LATEST, {"target": self.target}, "notify"
-        )
+        # Rule 1: from here on the version is live; housekeeping never undoes it.
+        yield from self.after_live("prune", self.prune())
+        latest = (yield from self.after_live("notify", self.resolve_latest())) or {}
         regions = region_summary(replication)
         for name in regions:
             regions[name]["promoted"] = name in self.promoted_regions
         failed = [n for n, r in regions.items() if r["state"] != "Completed"]
         result = {
-            "status": "partially_succeeded" if failed else "succeeded",
+            "status": result_status(failed_regions=failed, warnings_from_rule=len(self.kept_live)),
             "version": self.version,
             "regions": regions,
             "latest": latest.get("latest", {}),
@@ -74,6 +73,13 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps):
         self.status.at("done", f"{result['status']}: {self.version}")
         self.publish_status()
         return result
+
+    def resolve_latest(self) -> Gen:
+        self.status.at("notify", "resolving latest per region")
+        self.publish_status()
+        return (
+            yield from self.activity(Activity.RESOLVE_LATEST, {"target": self.target}, "notify")
+        )
 
     def preflight(self) -> Gen:
         self.status.at("preflight", "checking source VM, gallery, definition and quotas")

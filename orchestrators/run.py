@@ -41,6 +41,7 @@ class RunBase:
         self.promoted_regions: list[str] = []
         self.warnings: list[str] = []
         self.pruned: list[str] = []
+        self.kept_live: list[str] = []  # failures rule 1 turned into warnings
 
     def activity(self, name: str, payload: dict[str, Any], step: str) -> Gen:
         return (

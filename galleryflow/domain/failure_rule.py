@@ -1,0 +1,57 @@
+"""Rule 1 (docs/pipeline.md "The failure rule"): what a failure or `cancel` does to a run,
+decided from whether any region of the new version is live yet. Pure; every orchestrator
+asks here instead of deciding on its own.
+
+- Nothing live yet: the run fails; the version stays excluded from latest everywhere (it
+  is deleted only with `cleanup_on_failure`) and the source VM's power state is restored.
+- A region is live: a failure that is not a judgement on the image (a later wave's
+  replication, prune, resolving latest, notify, a mirror) leaves every live region live;
+  the run ends `partially_succeeded` with a warning. `cancel` stops further waves and keeps
+  the live ones.
+- A human `reject` is a judgement on the image: every promoted wave is reverted and the
+  run fails, live regions or not.
+
+No new run state: `partially_succeeded` is the run result's existing status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    FAIL_AND_REVERT = "fail_and_revert"  # un-promote (if anything is live) and fail
+    KEEP_LIVE = "keep_live"  # warn, keep live regions, end partially_succeeded
+
+
+# Failure codes that judge the image itself; any other failure is about the plumbing.
+JUDGEMENTS = frozenset({"Rejected"})
+
+# Steps that only tidy up after a publish: their failures never undo it.
+HOUSEKEEPING = ("prune", "notify")
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    warning: str | None = None
+
+
+def on_failure(
+    *, live_regions: list[str] | tuple[str, ...], step: str, code: str, message: str
+) -> Decision:
+    """What a failure of `step` with `code` does, given the regions already live."""
+    if code in JUDGEMENTS or not live_regions:
+        return Decision(Outcome.FAIL_AND_REVERT)
+    where = ", ".join(live_regions)
+    return Decision(
+        Outcome.KEEP_LIVE,
+        f"{step} failed after the version went live in {where} (kept live): {code}: {message}",
+    )
+
+
+def result_status(*, failed_regions: list[str], warnings_from_rule: int) -> str:
+    """The run result's status: `partially_succeeded` when a region was left out or the
+    failure rule kept a live version through a failure; else `succeeded`."""
+    return "partially_succeeded" if failed_regions or warnings_from_rule else "succeeded"
