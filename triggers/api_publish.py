@@ -9,13 +9,23 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.errors import problem, run_in_progress, validation_failed
-from galleryflow.api.ids import IDEMPOTENCY_KEY, definition_key, publish_instance_id
+from galleryflow.api.errors import (
+    idempotency_key_reused,
+    problem,
+    run_in_progress,
+    validation_failed,
+)
+from galleryflow.api.ids import (
+    IDEMPOTENCY_KEY,
+    body_digest,
+    definition_key,
+    publish_instance_id,
+)
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
 from galleryflow.durable.names import Orchestration
 from triggers import bp
 from triggers.http import api_route, json_body, json_response, run_links
-from triggers.runs_store import get_run, live_run_for_definition
+from triggers.runs_store import get_run, input_of, live_run_for_definition
 
 logger = logging.getLogger("galleryflow.api")
 
@@ -46,7 +56,7 @@ async def start_publish(
     """Start the run, or return the one this idempotency key already made: (id, existing).
     409 when another run is live for the same image definition."""
     instance_id = publish_instance_id(canonical)
-    if instance_id is not None and await get_run(client, instance_id) is not None:
+    if instance_id is not None and await same_key_run(client, instance_id, canonical):
         return instance_id, True
     running = await live_run_for_definition(client, definition_key(canonical))
     if running is not None and running == instance_id:
@@ -63,11 +73,26 @@ async def start_publish(
         )
     except Exception:
         # Two requests with one key raced: the other one started it; join that run.
-        if instance_id is not None and await get_run(client, instance_id) is not None:
+        if instance_id is not None and await same_key_run(client, instance_id, canonical):
             return instance_id, True
         raise
     logger.info("publish run %s started for %s", started, definition_key(canonical))
     return started, False
+
+
+async def same_key_run(
+    client: df.DurableOrchestrationClient, instance_id: str, canonical: dict[str, Any]
+) -> bool:
+    """True when the key's run exists and was made from this very body; 409
+    IdempotencyKeyReused when it was made from another one. The run's stored input is the
+    canonical body it was started with; the two are compared by digest."""
+    run = await get_run(client, instance_id, with_input=True)
+    if run is None:
+        return False
+    stored = input_of(run)
+    if stored is not None and body_digest(stored) != body_digest(canonical):
+        raise idempotency_key_reused(instance_id)
+    return True
 
 
 def accepted(run_id: str, kind: str, existing: bool) -> func.HttpResponse:

@@ -48,18 +48,24 @@ async def live_run_for_definition(
     for run in await list_runs(client, live_only=True):
         if str(run.get("name", "")).lower() not in kinds:
             continue
-        run_input = run.get("input")
-        if not isinstance(run_input, dict):
+        run_input = input_of(run)
+        if run_input is None:
             full = await client.get_status(str(run["instanceId"]), show_input=True)
-            run_input = status_dict(full).get("input")
-        if isinstance(run_input, str):
-            try:
-                run_input = json.loads(run_input)
-            except ValueError:
-                run_input = None
-        if isinstance(run_input, dict) and definition_key(run_input) == key:
+            run_input = input_of(status_dict(full))
+        if run_input is not None and definition_key(run_input) == key:
             return str(run["instanceId"])
     return None
+
+
+def input_of(run: dict[str, Any]) -> dict[str, Any] | None:
+    """A run's input as a dict (the host may hand it back as JSON text), else None."""
+    run_input = run.get("input")
+    if isinstance(run_input, str):
+        try:
+            run_input = json.loads(run_input)
+        except ValueError:
+            return None
+    return run_input if isinstance(run_input, dict) else None
 
 
 async def wait_briefly(

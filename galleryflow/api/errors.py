@@ -60,6 +60,23 @@ def run_in_progress(running: str, message: str) -> ApiError:
     )
 
 
+def idempotency_key_reused(run_id: str) -> ApiError:
+    """409: the idempotency key already made run `run_id` from a different request body."""
+    return ApiError(
+        409,
+        "IdempotencyKeyReused",
+        f"Idempotency key already used by run {run_id} with a different request body. "
+        "Send the same body to join that run, or use a new key for a new publish.",
+        [
+            problem(
+                "$.idempotency_key",
+                f"made run {run_id} from a different body",
+                f"GET /api/runs/{run_id}",
+            )
+        ],
+    )
+
+
 # How a refused DevOps input (galleryflow.devops.errors) is answered over HTTP.
 DEVOPS_STATUS = {"invalid": 400, "unauthorized": 401, "disabled": 403}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -37,6 +38,12 @@ def publish_instance_id(canonical_request: dict[str, Any]) -> str | None:
         str(canonical_request.get("image_definition", "")).lower(),
         str(key),
     )
+
+
+def body_digest(canonical_request: Any) -> str:
+    """sha256 of a canonical request as sorted, compact JSON: equal iff the bodies are."""
+    text = json.dumps(canonical_request, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def devops_job_key(plan_id: str, job_id: str) -> str:

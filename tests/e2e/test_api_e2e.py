@@ -194,6 +194,14 @@ def test_publish_runs_to_success_and_the_summary_is_readable(stack: Stack, ids: 
     assert started.json()["links"]["self"] == f"/api/runs/{run_id}"
     again = stack.api("POST", "publish", request, {"Idempotency-Key": "happy-1"})
     assert again.status_code == 200 and again.json()["id"] == run_id and again.json()["existing"]
+    in_body = stack.api("POST", "publish", {**request, "idempotency_key": "happy-1"})
+    assert in_body.status_code == 200 and in_body.json()["id"] == run_id  # the same body
+    # The same key with another body is not the same publish: 409 naming the run.
+    other = stack.api(
+        "POST", "publish", target.request(["westeurope"]), {"Idempotency-Key": "happy-1"}
+    )
+    reused = assert_error(other, 409, "IdempotencyKeyReused")
+    assert run_id in reused["message"] and reused["details"][0]["hint"] == f"GET /api/runs/{run_id}"
 
     summary = summary_until(stack, run_id, ("succeeded", "failed", "partially_succeeded"))
     assert summary["state"] == "succeeded", summary
