@@ -27,7 +27,10 @@ def arm(
     seed: Annotated[int, typer.Option(help="seed for replication jitter and random faults")] = 0,
     clock_scale: Annotated[
         float | None,
-        typer.Option(help="simulated seconds per wall second (default: saved value, else 0)"),
+        typer.Option(
+            help="simulated seconds per wall second; 0 freezes the clock (default: the saved "
+            "value, else 1: time flows as in Azure)"
+        ),
     ] = None,
 ) -> None:
     """Start the HTTPS ARM Compute emulator; prints `READY https://127.0.0.1:PORT`."""

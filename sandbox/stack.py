@@ -125,9 +125,11 @@ def start_stack(
     """Start the emulator, Azurite and the host (galleryflow) wired together, under state_dir."""
     state_dir = Path(state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
+    # frozen (scale 0): the host's clock drives the emulator's through --clock-sync-url
+    arm_args = ["arm", "--port", "0", "--state-dir", str(state_dir / "arm"), "--seed", str(seed)]
     arm = launch(
         "arm",
-        ["arm", "--port", "0", "--state-dir", str(state_dir / "arm"), "--seed", str(seed)],
+        [*arm_args, "--clock-scale", "0"],
         log_path=state_dir / "arm.log",
         env=_base_env(),
     )

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.arm import auth, clock, faults, galleries, quotas, regions, settings, vms
+from sandbox.arm import auth, clock, faults, galleries, quotas, regions, settings, sources, vms
 from sandbox.arm.errors import ControlError, ResourceNotFound
 from sandbox.arm.http import Request, Response
 from sandbox.arm.store import Store
@@ -130,6 +130,14 @@ def seed_resource_group(store: Store, req: Request) -> Any:
     return record["body"]
 
 
+def _with_location(spec: dict[str, Any]) -> dict[str, Any]:
+    """A seed with an ARM body (`resource`) may leave its location to that body."""
+    resource = spec.get("resource")
+    if "location" not in spec and isinstance(resource, dict) and "location" in resource:
+        return {**spec, "location": resource["location"]}
+    return spec
+
+
 def _ensure_rg(store: Store, spec: dict[str, Any]) -> None:
     region = regions.lookup(_str(spec, "location"))
     if region is None:
@@ -139,18 +147,24 @@ def _ensure_rg(store: Store, spec: dict[str, Any]) -> None:
     )
 
 
-@control("POST", "vms")
-def seed_vm(store: Store, req: Request) -> Any:
-    spec = _spec(req)
-    _ensure_rg(store, spec)
-    return vms.seed_vm(store, spec)
+def _seed_in_group(seed: Callable[[Store, dict[str, Any]], Any]) -> ControlHandler:
+    """A seed endpoint that creates the resource group first (`POST /_sandbox/vms` etc.)."""
+
+    def handler(store: Store, req: Request) -> Any:
+        spec = _with_location(_spec(req))
+        _ensure_rg(store, spec)
+        return seed(store, spec)
+
+    return handler
 
 
-@control("POST", "scale-sets")
-def seed_scale_set(store: Store, req: Request) -> Any:
-    spec = _spec(req)
-    _ensure_rg(store, spec)
-    return vms.seed_scale_set(store, spec)
+for _path, _seed in (
+    ("vms", vms.seed_vm),
+    ("scale-sets", vms.seed_scale_set),
+    ("managed-images", sources.seed_managed_image),
+    ("snapshots", sources.seed_snapshot),
+):
+    control("POST", _path)(_seed_in_group(_seed))
 
 
 @control("POST", "galleries")
@@ -167,6 +181,7 @@ def seed_gallery(store: Store, req: Request) -> Any:
     return record["body"]
 
 
+@control("POST", "image-definitions")
 @control("POST", "images")
 def seed_image(store: Store, req: Request) -> Any:
     spec = _spec(req)

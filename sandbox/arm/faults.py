@@ -10,7 +10,9 @@ from sandbox.arm import regions
 from sandbox.arm.errors import ControlError
 from sandbox.arm.store import Store
 
-KINDS = ("http", "replication_failure", "slow_region", "lro_outcome")
+KINDS = ("http", "replication_failure", "slow_region", "lro_outcome", "policy_violation")
+# GalleryRP's PolicyViolationCategory values
+VIOLATION_CATEGORIES = ("Other", "ImageFlaggedUnsafe", "CopyrightValidation", "IpTheft")
 
 _DEFAULT_CODES = {
     400: "BadRequest",
@@ -112,6 +114,17 @@ def add_fault(store: Store, spec: Any) -> dict[str, Any]:
                 spec.get("details") or "Injected fault: replication to this region failed."
             ),
         )
+    elif kind == "policy_violation":
+        category = spec.get("category", "ImageFlaggedUnsafe")
+        if category not in VIOLATION_CATEGORIES:
+            raise ControlError(
+                f"A policy_violation fault needs 'category' in {', '.join(VIOLATION_CATEGORIES)}."
+            )
+        rule.update(
+            version=spec.get("version"),
+            category=category,
+            details=str(spec.get("details") or "Injected fault: the image was flagged."),
+        )
     else:
         factor = spec.get("factor", 10)
         if not isinstance(factor, int | float) or factor <= 0:
@@ -185,3 +198,16 @@ def slow_factor(store: Store, region: str) -> float:
         if rule["kind"] == "slow_region" and rule["region"] == region:
             factor *= rule["factor"]
     return factor
+
+
+def take_policy_violations(store: Store, version_id: str) -> list[dict[str, str]]:
+    """The violations Azure's scan reports for a new version (`policy_violation` faults)."""
+    found = []
+    for rule in store.data["faults"]:
+        if rule["kind"] != "policy_violation":
+            continue
+        if rule.get("version") and not re.search(rule["version"], version_id, re.IGNORECASE):
+            continue
+        if _fires(store, rule):
+            found.append({"category": rule["category"], "details": rule["details"]})
+    return found

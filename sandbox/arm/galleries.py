@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sandbox.arm import ids, quotas, regions
+from sandbox.arm import ids, operations, quotas, regions
 from sandbox.arm.errors import (
     ArmError,
     CannotDeleteResource,
@@ -58,6 +58,29 @@ def _check_location_unchanged(existing: dict[str, Any] | None, location: str, na
         )
 
 
+# -- provisioning state -------------------------------------------------------------------------
+def begin_operation(record: dict[str, Any], op: dict[str, Any], state: str) -> None:
+    """An ARM create/update of a gallery or definition: `state` ("Creating"/"Updating") is
+    shown until its operation ends, as Azure does (seen in recorded traffic)."""
+    record["body"]["properties"]["provisioningState"] = state
+    record["op"] = op["id"]
+
+
+def settle(store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    """Show the end state of a finished create/update operation; returns the record."""
+    op_id = record.get("op")
+    if op_id is None:
+        return record
+    op = store.collection("operations").get(op_id)
+    if op is not None:
+        operations.settle_by_time(store, op)
+    if op is None or op["final"] is not None:
+        state = op["final"]["status"] if op is not None else "Succeeded"
+        record["body"]["properties"]["provisioningState"] = state
+        del record["op"]
+    return record
+
+
 # -- resource groups ----------------------------------------------------------------------------
 def ensure_resource_group(store: Store, sub: str, rg: str, location: str) -> dict[str, Any]:
     groups = store.collection("resource_groups")
@@ -94,7 +117,7 @@ def get_gallery(store: Store, sub: str, rg: str, name: str) -> dict[str, Any]:
             f"The Resource 'Microsoft.Compute/galleries/{name}' under resource group '{rg}' "
             "was not found."
         )
-    return record
+    return settle(store, record)
 
 
 def put_gallery(
@@ -182,7 +205,9 @@ def delete_gallery(store: Store, sub: str, rg: str, name: str) -> bool:
 
 def list_galleries(store: Store, prefix: str) -> list[dict[str, Any]]:
     return [
-        r["body"] for k, r in sorted(store.collection("galleries").items()) if k.startswith(prefix)
+        settle(store, r)["body"]
+        for k, r in sorted(store.collection("galleries").items())
+        if k.startswith(prefix)
     ]
 
 
@@ -195,7 +220,7 @@ def get_image(store: Store, sub: str, rg: str, gallery: str, name: str) -> dict[
             f"The Resource 'Microsoft.Compute/galleries/{gallery}/images/{name}' under resource "
             f"group '{rg}' was not found."
         )
-    return record
+    return settle(store, record)
 
 
 def get_gallery_as_parent(store: Store, sub: str, rg: str, gallery: str) -> dict[str, Any]:
@@ -314,7 +339,7 @@ def delete_image(store: Store, sub: str, rg: str, gallery: str, name: str) -> bo
 def list_images(store: Store, gallery_key: str) -> list[dict[str, Any]]:
     prefix = gallery_key + "/images/"
     return [
-        r["body"]
+        settle(store, r)["body"]
         for k, r in sorted(store.collection("images").items())
         if k.startswith(prefix) and "/versions/" not in k
     ]

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.arm import auth, faults, galleries, ids, operations, quotas, regions, versions, vms
+from sandbox.arm import (
+    auth,
+    faults,
+    galleries,
+    ids,
+    operations,
+    quotas,
+    regions,
+    sources,
+    versions,
+    vms,
+)
 from sandbox.arm.errors import (
     ArmError,
     InvalidResourceType,
@@ -96,7 +107,22 @@ def _simple_op(ctx: Ctx, target: str, location: str) -> dict[str, Any]:
 def _put_answer(ctx: Ctx, record: dict[str, Any], created: bool) -> Response:
     """A gallery or definition PUT: the resource as it is now, and an operation to poll."""
     op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
+    galleries.begin_operation(record, op, "Creating" if created else "Updating")
     return _ok(record["body"], 201 if created else 200, _lro_headers(ctx, op))
+
+
+def _patch_answer(ctx: Ctx, record: dict[str, Any]) -> Response:
+    """A gallery or definition PATCH: 200 with `Updating` and an Azure-AsyncOperation to poll
+    (as recorded from Azure, even when nothing changed)."""
+    op = _simple_op(ctx, ids.key(record["body"]["id"]), record["location"])
+    galleries.begin_operation(record, op, "Updating")
+    return _ok(record["body"], 200, _async_header(ctx, op))
+
+
+def _async_header(ctx: Ctx, op: dict[str, Any]) -> dict[str, str]:
+    headers = _lro_headers(ctx, op)
+    del headers["Location"]  # the SDK polls Azure-AsyncOperation, then GETs the resource
+    return headers
 
 
 def _delete_answer(
@@ -154,9 +180,16 @@ def list_all_vms(ctx: Ctx) -> Response:
     return _list_vms(ctx, f"/subscriptions/{ctx.params['sub']}/".lower())
 
 
+def _rg_prefix(ctx: Ctx) -> str:
+    """The store-key prefix of a resource group's resources; a missing group is 404
+    ResourceGroupNotFound, as ARM answers a list in it."""
+    galleries.require_resource_group(ctx.store, ctx.params["sub"], ctx.params["rg"])
+    return ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/"
+
+
 @route(RG + PROV + r"/virtualMachines", "GET", "Microsoft.Compute/virtualMachines/read")
 def list_vms(ctx: Ctx) -> Response:
-    return _list_vms(ctx, ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/")
+    return _list_vms(ctx, _rg_prefix(ctx))
 
 
 def _list_vms(ctx: Ctx, prefix: str) -> Response:
@@ -169,8 +202,15 @@ def _list_vms(ctx: Ctx, prefix: str) -> Response:
 @route(VM, "GET", "Microsoft.Compute/virtualMachines/read")
 def get_vm(ctx: Ctx) -> Response:
     record = vms.get_vm(ctx.store, _vm_id(ctx))
-    expand = ctx.req.query.get("$expand", "").lower() == "instanceview"
-    return _ok(vms.render_vm(ctx.store, record, instance_view=expand))
+    expand = ctx.req.query.get("$expand", "").lower()
+    return _ok(
+        vms.render_vm(
+            ctx.store,
+            record,
+            instance_view=expand == "instanceview",
+            user_data=expand == "userdata",
+        )
+    )
 
 
 @route(VM + r"/instanceView", "GET", "Microsoft.Compute/virtualMachines/read")
@@ -217,7 +257,7 @@ def list_all_scale_sets(ctx: Ctx) -> Response:
     RG + PROV + r"/virtualMachineScaleSets", "GET", "Microsoft.Compute/virtualMachineScaleSets/read"
 )
 def list_scale_sets(ctx: Ctx) -> Response:
-    return _list_scale_sets(ctx, ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/")
+    return _list_scale_sets(ctx, _rg_prefix(ctx))
 
 
 @route(
@@ -236,6 +276,19 @@ def get_scale_set(ctx: Ctx) -> Response:
     return _ok(record["body"])
 
 
+# -- managed images and snapshots (version sources; seeded only) ------------------------------
+@route(RG + PROV + r"/images/(?P<name>[^/]+)", "GET", "Microsoft.Compute/images/read")
+def get_managed_image(ctx: Ctx) -> Response:
+    p = ctx.params
+    return _ok(sources.get(ctx.store, "managed_images", p["sub"], p["rg"], p["name"]))
+
+
+@route(RG + PROV + r"/snapshots/(?P<name>[^/]+)", "GET", "Microsoft.Compute/snapshots/read")
+def get_snapshot(ctx: Ctx) -> Response:
+    p = ctx.params
+    return _ok(sources.get(ctx.store, "snapshots", p["sub"], p["rg"], p["name"]))
+
+
 # -- galleries ----------------------------------------------------------------------------------
 def _g(ctx: Ctx) -> tuple[str, str, str]:
     return ctx.params["sub"], ctx.params["rg"], ctx.params["gallery"]
@@ -250,8 +303,7 @@ def list_all_galleries(ctx: Ctx) -> Response:
 
 @route(RG + PROV + r"/galleries", "GET", "Microsoft.Compute/galleries/read")
 def list_galleries(ctx: Ctx) -> Response:
-    prefix = ids.key(ids.rg_id(ctx.params["sub"], ctx.params["rg"])) + "/"
-    return _listing(ctx, galleries.list_galleries(ctx.store, prefix))
+    return _listing(ctx, galleries.list_galleries(ctx.store, _rg_prefix(ctx)))
 
 
 @route(GAL, "GET", "Microsoft.Compute/galleries/read")
@@ -267,7 +319,7 @@ def put_gallery(ctx: Ctx) -> Response:
 
 @route(GAL, "PATCH", "Microsoft.Compute/galleries/write")
 def patch_gallery(ctx: Ctx) -> Response:
-    return _ok(galleries.patch_gallery(ctx.store, *_g(ctx), ctx.req.json())["body"])
+    return _patch_answer(ctx, galleries.patch_gallery(ctx.store, *_g(ctx), ctx.req.json()))
 
 
 @route(GAL, "DELETE", "Microsoft.Compute/galleries/delete")
@@ -304,7 +356,7 @@ def put_image(ctx: Ctx) -> Response:
 
 @route(IMG, "PATCH", "Microsoft.Compute/galleries/images/write")
 def patch_image(ctx: Ctx) -> Response:
-    return _ok(galleries.patch_image(ctx.store, *_i(ctx), ctx.req.json())["body"])
+    return _patch_answer(ctx, galleries.patch_image(ctx.store, *_i(ctx), ctx.req.json()))
 
 
 @route(IMG, "DELETE", "Microsoft.Compute/galleries/images/delete")
@@ -344,8 +396,7 @@ def put_version(ctx: Ctx) -> Response:
     record, created, op = versions.put_version(
         ctx.store, *_v(ctx), ctx.req.json(), ctx.req.method, ctx.req.path
     )
-    headers = _lro_headers(ctx, op)
-    del headers["Location"]  # PUT: the SDK polls Azure-AsyncOperation, then GETs the resource
+    headers = _async_header(ctx, op)
     return _ok(versions.render(ctx.store, record), 201 if created else 200, headers)
 
 
@@ -357,7 +408,14 @@ def patch_version(ctx: Ctx) -> Response:
     if not isinstance(props, dict):
         raise ArmError("Property 'properties' must be an object.", code="InvalidParameter")
     versions.apply_update(ctx.store, record, props, tags=body.get("tags"))
-    return _ok(versions.render(ctx.store, record))
+    # like Azure (recorded traffic): 200 with an operation to poll, which follows replication
+    op = operations.start_operation(
+        ctx.store, "version", record["key"], record["location"], ctx.req.method, ctx.req.path
+    )
+    answer = versions.render(ctx.store, record)
+    if answer["properties"]["provisioningState"] == "Succeeded":
+        answer["properties"]["provisioningState"] = "Updating"  # the answer, as in Azure
+    return _ok(answer, 200, _async_header(ctx, op))
 
 
 @route(VER, "DELETE", "Microsoft.Compute/galleries/images/versions/delete")

@@ -43,15 +43,31 @@ def finish(
     op["final"] = {"status": status, "end": store.now(), "error": error}
 
 
+def settle_by_time(store: Store, op: dict[str, Any]) -> None:
+    """A short operation ends once `resource_operation_seconds` of simulated time passed."""
+    if op["final"] is not None:
+        return
+    if store.now() >= op["start"] + float(store.settings["resource_operation_seconds"]):
+        _finish_simple(store, op)
+
+
 def simple_operation_status(store: Store, op: dict[str, Any]) -> None:
-    """A create/delete whose effect is already applied ends after a few status polls."""
+    """A create/update/delete whose effect is already applied ends after a few status polls
+    (or once its simulated duration passed)."""
     op["polls"] += 1
+    if op["outcome"] or op["polls"] >= int(store.settings["lro_polls_to_complete"]):
+        _finish_simple(store, op)
+    else:
+        settle_by_time(store, op)
+
+
+def _finish_simple(store: Store, op: dict[str, Any]) -> None:
     if op["outcome"]:
         outcome = op["outcome"]
         finish(
             store, op, outcome["status"], {"code": outcome["code"], "message": outcome["message"]}
         )
-    elif op["polls"] >= int(store.settings["lro_polls_to_complete"]):
+    else:
         finish(store, op, "Succeeded")
 
 

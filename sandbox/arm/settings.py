@@ -43,6 +43,7 @@ _RATE = Bounds(0, MAX_MB_PER_SECOND, low_exclusive=True)
 BOUNDS: dict[str, Bounds] = {
     "power_transition_seconds": Bounds(0, HUNDRED_YEARS_SECONDS),
     "lro_polls_to_complete": Bounds(0, 1000, integer=True),
+    "resource_operation_seconds": Bounds(0, HUNDRED_YEARS_SECONDS),
     "replication_mb_per_second": _RATE,
     # below 1 so the jittered rate stays positive
     "replication_jitter": Bounds(0, 0.9),

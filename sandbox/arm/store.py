@@ -17,6 +17,7 @@ from typing import Any
 from sandbox.arm.clock import SimClock, parse_iso, to_iso
 
 DEFAULT_TOKEN = "sandbox-token"
+DEFAULT_CLOCK_SCALE = 1.0
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     # simulated seconds a VM power transition takes
@@ -24,6 +25,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # a short operation (VM action, create/delete of a gallery or definition) also completes
     # after this many status polls, so a client waiting on a frozen clock is never stuck
     "lro_polls_to_complete": 2,
+    # simulated seconds a gallery or image definition create/update takes (it is
+    # "Creating"/"Updating" meanwhile); its operation also ends after lro_polls_to_complete polls
+    "resource_operation_seconds": 10,
     # replication speed in MB/s of simulated time, with seeded +/- jitter per region attempt:
     # a region's entry in the per-region table, else this default (empty table: one speed)
     "replication_mb_per_second": 8.0,
@@ -53,6 +57,8 @@ _COLLECTIONS = (
     "images",
     "versions",
     "operations",
+    "managed_images",
+    "snapshots",
 )
 
 
@@ -91,11 +97,14 @@ class Store:
             self.data: dict[str, Any] = saved["state"]
             # settings added by a newer emulator get their defaults
             self.data["settings"] = {**copy.deepcopy(DEFAULT_SETTINGS), **self.data["settings"]}
+            for name in _COLLECTIONS:  # collections added by a newer emulator
+                self.data.setdefault(name, {})
             clock = saved["clock"]
             start, scale = parse_iso(clock["now"]).timestamp(), float(clock["scale"])
         else:
             self.data = _fresh_state(seed)
-            start, scale = float(int(time.time())), 0.0
+            # like ARM, time flows: a fresh emulator runs at wall-clock speed unless told
+            start, scale = float(int(time.time())), DEFAULT_CLOCK_SCALE
         if clock_scale is not None:
             scale = clock_scale
         self.clock = SimClock(start, scale)
@@ -116,7 +125,7 @@ class Store:
 
     def reset(self, *, clock_to_wall: bool = False) -> None:
         """Forget every resource, fault and setting. The clock is kept unless `clock_to_wall`:
-        then it restarts frozen at the wall time, as a freshly started emulator would."""
+        then it restarts frozen at the wall time, as tests start an emulator."""
         self.data = _fresh_state(self.data["seed"])
         if clock_to_wall:
             self.clock = SimClock(float(int(time.time())), 0.0)

@@ -45,7 +45,11 @@ class ArmEmulatorProcess:
     """A running emulator: `.url`, `.ca_file`, `.state_dir`, `.token`, `.pid`."""
 
     def __init__(
-        self, state_dir: Path, port: int = 0, seed: int = 0, clock_scale: float | None = None
+        self,
+        state_dir: Path,
+        port: int = 0,
+        seed: int = 0,
+        clock_scale: float | None = 0.0,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.seed = seed
@@ -56,6 +60,7 @@ class ArmEmulatorProcess:
         self._proc: SandboxProcess | None = None
         self._session = requests.Session()  # keep-alive: one TLS handshake, not one per call
         self.url = ""
+        self._restarting = False
         self._start()
 
     @property
@@ -73,7 +78,9 @@ class ArmEmulatorProcess:
             "arm",
             "--port", str(self._port), "--state-dir", str(self.state_dir), "--seed", str(self.seed),
         ]  # fmt: skip
-        if self.clock_scale is not None:
+        if not self._restarting and self.clock_scale is not None:
+            # tests control time: frozen unless asked (None: the CLI's own default, 1); a
+            # restart keeps the saved clock, as a restarted emulator does
             args += ["--clock-scale", str(self.clock_scale)]
         self._proc = launch(
             "ARM emulator",
@@ -130,13 +137,16 @@ class ArmEmulatorProcess:
     def restart(self) -> None:
         """Stop and start again on the same port and state dir; state continues."""
         self.stop()
+        self._restarting = True
         self._start()
 
 
 def start_arm_emulator(
-    state_dir: Path, port: int = 0, seed: int = 0, clock_scale: float | None = None
+    state_dir: Path, port: int = 0, seed: int = 0, clock_scale: float | None = 0.0
 ) -> ArmEmulatorProcess:
-    """Start `python -m sandbox arm` and wait for its READY line. Call `.stop()` when done."""
+    """Start `python -m sandbox arm` and wait for its READY line. Call `.stop()` when done.
+    The clock is frozen (`clock_scale` 0) unless asked: tests move it themselves; None starts
+    it as the CLI does by default (time flows at wall-clock speed)."""
     return ArmEmulatorProcess(state_dir, port=port, seed=seed, clock_scale=clock_scale)
 
 

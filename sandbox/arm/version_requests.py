@@ -123,6 +123,8 @@ def publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> 
         "storageAccountType": storage,
         "replicationMode": enum(profile, "replicationMode", ["Full", "Shallow"], PP) or "Full",
     }
+    for target in targets:  # every region reports it, as in the examples
+        target.setdefault("excludeFromLatest", result["excludeFromLatest"])
     eol = timestamp(profile, "endOfLifeDate", PP)
     if eol is not None:
         result["endOfLifeDate"] = eol
@@ -150,9 +152,9 @@ def source_vm(store: Store, props: dict[str, Any]) -> tuple[str, dict[str, Any]]
     vm_id = field(source, "virtualMachineId", str, path)
     if vm_id is None:
         raise InvalidParameter(
-            f"'{path}.virtualMachineId' is required: the emulator captures image versions from a "
-            "virtual machine only (other sources are not emulated).",
-            target=f"{path}.virtualMachineId",
+            f"'{path}' must name the source: 'virtualMachineId' (a VM), 'id' (a managed image), "
+            "or set properties.storageProfile.osDiskImage.source.id (a snapshot).",
+            target=path,
         )
     parsed = ids.parse_vm_id(vm_id)
     if parsed is None:
@@ -181,39 +183,62 @@ def check_vm_matches(vm: dict[str, Any], image: dict[str, Any], location: str) -
             f"The source virtual machine '{name}' is {power} (PowerState/{power}). Deallocate it "
             "before capturing it into an image version."
         )
-    definition = image["body"]["properties"]
-    vm_os = vm["body"]["properties"]["storageProfile"]["osDisk"]["osType"]
-    if vm_os != definition["osType"]:
-        raise InvalidParameter(
-            f"The OS type of the source virtual machine '{name}' ({vm_os}) does not match the "
-            f"image definition's osType ({definition['osType']}). "
-            f"Use a definition with osType {vm_os}."
-        )
     generalized = bool(vm.get("generalized"))
-    if definition["osState"] == "Generalized" and not generalized:
+    check_source_matches(
+        f"source virtual machine '{name}'",
+        image,
+        location,
+        os_type=vm["body"]["properties"]["storageProfile"]["osDisk"]["osType"],
+        os_state="Generalized" if generalized else "Specialized",
+        generation=vm["hyper_v_generation"],
+        source_location=vm["body"]["location"],
+        sizes=vms.os_disk_sizes(vm),
+    )
+
+
+def check_source_matches(
+    what: str,
+    image: dict[str, Any],
+    location: str,
+    *,
+    os_type: str | None,
+    os_state: str | None,
+    generation: str | None,
+    source_location: str,
+    sizes: list[tuple[str, int]],
+) -> None:
+    """Refuse a source (VM, managed image, snapshot) whose OS type, state, Hyper-V generation,
+    disk sizes or region do not fit the definition and version; None skips a check."""
+    definition = image["body"]["properties"]
+    if os_type is not None and os_type != definition["osType"]:
         raise InvalidParameter(
-            f"The image definition is Generalized but the source virtual machine '{name}' is not "
-            "generalized. Generalize the VM first, or use a Specialized definition."
+            f"The OS type of the {what} ({os_type}) does not match the image definition's "
+            f"osType ({definition['osType']}). Use a definition with osType {os_type}."
         )
-    if definition["osState"] == "Specialized" and generalized:
+    if definition["osState"] == "Generalized" and os_state == "Specialized":
         raise InvalidParameter(
-            f"The image definition is Specialized but the source virtual machine '{name}' is "
-            "generalized. Use a Generalized definition."
+            f"The image definition is Generalized but the {what} is not generalized. "
+            "Generalize the VM first (or use a generalized image), or use a Specialized "
+            "definition."
         )
-    if vm["hyper_v_generation"] != definition["hyperVGeneration"]:
+    if definition["osState"] == "Specialized" and os_state == "Generalized":
         raise InvalidParameter(
-            f"The Hyper-V generation of the source virtual machine '{name}' "
-            f"({vm['hyper_v_generation']}) does not match the image definition's "
-            f"hyperVGeneration ({definition['hyperVGeneration']})."
+            f"The image definition is Specialized but the {what} is generalized. "
+            "Use a Generalized definition."
         )
-    for disk, size in vms.os_disk_sizes(vm):
+    if generation is not None and generation != definition["hyperVGeneration"]:
+        raise InvalidParameter(
+            f"The Hyper-V generation of the {what} ({generation}) does not match the image "
+            f"definition's hyperVGeneration ({definition['hyperVGeneration']})."
+        )
+    for disk, size in sizes:
         if size > MAX_DISK_GB:
             raise InvalidParameter(
-                f"Disk {disk} of the source virtual machine '{name}' is {size} GB; image version "
-                f"disks can be at most {MAX_DISK_GB} GB (2 TB). Shrink or detach the disk."
+                f"Disk {disk} of the {what} is {size} GB; image version disks can be at most "
+                f"{MAX_DISK_GB} GB (2 TB). Shrink or detach the disk."
             )
-    if vm["body"]["location"] != location:
+    if source_location != location:
         raise InvalidParameter(
-            f"The source virtual machine '{name}' is in '{vm['body']['location']}' but the image "
-            f"version is created in '{location}'. Capture in the VM's region."
+            f"The {what} is in '{source_location}' but the image version is created in "
+            f"'{location}'. Capture in the source's region."
         )

@@ -6,14 +6,15 @@ import copy
 from typing import Any
 
 from sandbox.arm import (
+    faults,
     galleries,
     ids,
     operations,
     quotas,
     regions,
     replication,
+    sources,
     version_requests,
-    vms,
 )
 from sandbox.arm.clock import parse_iso
 from sandbox.arm.errors import (
@@ -76,10 +77,8 @@ def put_version(
     existing = store.collection("versions").get(ids.key(rid))
     if existing is not None:
         storage = field(props, "storageProfile", dict, "properties") or {}
-        source = field(storage, "source", dict, "properties.storageProfile") or {}
-        new_vm = source.get("virtualMachineId")
-        old_vm = existing["storage"]["source"]["virtualMachineId"]
-        if isinstance(new_vm, str) and new_vm.lower() != old_vm.lower():
+        field(storage, "source", dict, "properties.storageProfile")
+        if not sources.same_source(existing["storage"], storage):
             raise PropertyChangeNotAllowed(
                 "Changing property 'properties.storageProfile.source' of an existing image version "
                 "is not allowed. Create a new version instead.",
@@ -88,11 +87,9 @@ def put_version(
         apply_update(store, existing, props, tags=body.get("tags"))
         op = operations.start_operation(store, "version", existing["key"], location, method, path)
         return existing, False, op
-    vm_id, vm = version_requests.source_vm(store, props)
-    version_requests.check_vm_matches(vm, image_record, location)
+    storage, size_gb = sources.version_storage(store, props, image_record, location)
     publishing = version_requests.publishing(store, props, sub, location)
     quotas.check(store, "image_versions", sub, location)
-    disks = vm["body"]["properties"]["storageProfile"]
     record: dict[str, Any] = {
         "key": ids.key(rid),
         "id": rid,
@@ -100,16 +97,10 @@ def put_version(
         "location": location,
         "tags": field(body, "tags", dict, "") or {},
         "publishing": {**publishing, "publishedDate": store.now_iso()},
-        "storage": {
-            "source": {"virtualMachineId": vm_id},
-            "osDiskImage": {"sizeInGB": disks["osDisk"]["diskSizeGB"], "hostCaching": "ReadWrite"},
-            "dataDiskImages": [
-                {"lun": d["lun"], "sizeInGB": d["diskSizeGB"], "hostCaching": "None"}
-                for d in disks["dataDisks"]
-            ],
-        },
+        "storage": storage,
         "safety": version_requests.safety(props),
-        "size_gb": sum(size for _, size in vms.os_disk_sizes(vm)),
+        "size_gb": size_gb,
+        "violations": faults.take_policy_violations(store, rid),
         "replication": {},
         "phase": "Creating",
         "override": None,
@@ -166,6 +157,12 @@ def _apply_update(store: Store, record: dict[str, Any], props: dict[str, Any], t
             targets = version_requests.target_regions(
                 store, profile, sub, current["replicaCount"], current["storageAccountType"]
             )
+            exclude = field(profile, "excludeFromLatest", bool, PP)
+            _keep_region_settings(
+                current["targetRegions"],
+                targets,
+                current["excludeFromLatest"] if exclude is None else exclude,
+            )
             restarted = _update_regions(store, record, targets)
             current["targetRegions"] = targets
         exclude = field(profile, "excludeFromLatest", bool, PP)
@@ -179,6 +176,20 @@ def _apply_update(store: Store, record: dict[str, Any], props: dict[str, Any], t
     if restarted:
         record["phase"] = "Updating"
         record["override"] = None
+
+
+def _keep_region_settings(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], exclude: bool
+) -> None:
+    """What a PATCH omits for a region it keeps: the region's encryption (which cannot change
+    once replicated) and excludeFromLatest (a new region takes the global `exclude`)."""
+    before = {regions.normalize(t["name"]): t for t in old}
+    for target in new:
+        previous = before.get(regions.normalize(target["name"])) or {}
+        if "encryption" in previous and "encryption" not in target:
+            target["encryption"] = previous["encryption"]
+        if "excludeFromLatest" not in target:
+            target["excludeFromLatest"] = previous.get("excludeFromLatest", exclude)
 
 
 def _update_regions(store: Store, record: dict[str, Any], targets: list[dict[str, Any]]) -> bool:
@@ -248,11 +259,19 @@ def provisioning_state(store: Store, record: dict[str, Any]) -> str:
     return str(record["phase"])
 
 
+def _safety_view(record: dict[str, Any]) -> dict[str, Any]:
+    violations = record.get("violations") or []
+    view = {**record["safety"], "reportedForPolicyViolation": bool(violations)}
+    if violations:
+        view["policyViolations"] = violations
+    return view
+
+
 def render(store: Store, record: dict[str, Any], *, expand: bool = False) -> dict[str, Any]:
     props: dict[str, Any] = {
         "publishingProfile": record["publishing"],
         "storageProfile": record["storage"],
-        "safetyProfile": {**record["safety"], "reportedForPolicyViolation": False},
+        "safetyProfile": _safety_view(record),
         "provisioningState": provisioning_state(store, record),
     }
     if expand:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
-from sandbox.arm import ids, operations, regions
+from sandbox.arm import ids, instance_views, operations, regions, vm_bodies
 from sandbox.arm.errors import ControlError, OperationNotAllowed, ResourceNotFound
+from sandbox.arm.seed_fields import size_gb as _spec_int
+from sandbox.arm.seed_fields import text as _spec_str
 from sandbox.arm.store import Store
 
 POWER_STATES = ("running", "stopped", "deallocated")
+OS_TYPES = ("Linux", "Windows")
+SCALE_SET_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
 
 # action -> (transition state shown meanwhile, final state); generalize is synchronous.
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -17,29 +22,6 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "powerOff": ("stopping", "stopped"),
     "start": ("starting", "running"),
 }
-
-_DISPLAY = {
-    "running": "VM running",
-    "stopped": "VM stopped",
-    "deallocated": "VM deallocated",
-    "deallocating": "VM deallocating",
-    "stopping": "VM stopping",
-    "starting": "VM starting",
-}
-
-
-def _spec_str(spec: dict[str, Any], name: str, default: str | None = None) -> str:
-    value = spec.get(name, default)
-    if not isinstance(value, str) or not value:
-        raise ControlError(f"Field '{name}' is required and must be a non-empty string.")
-    return value
-
-
-def _spec_int(spec: dict[str, Any], name: str, default: int) -> int:
-    value = spec.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ControlError(f"Field '{name}' must be a positive integer (GB).")
-    return value
 
 
 def _lun(disk: dict[str, Any], index: int) -> int:
@@ -56,75 +38,106 @@ def _tags(spec: dict[str, Any]) -> dict[str, str]:
     return tags
 
 
-def _location(spec: dict[str, Any]) -> str:
-    region = regions.lookup(_spec_str(spec, "location"))
+def _location(spec: dict[str, Any], resource: Any = None) -> str:
+    given = spec.get("location")
+    if given is None and isinstance(resource, dict):
+        given = resource.get("location")
+    region = regions.lookup(_spec_str({"location": given}, "location"))
     if region is None:
-        raise ControlError(f"Field 'location' names an unknown region: {spec['location']!r}.")
+        raise ControlError(f"Field 'location' names an unknown region: {given!r}.")
     return region.name
 
 
-def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
-    """Create (or replace) a VM from the control API's simplified description."""
-    sub, rg, name = (_spec_str(spec, k) for k in ("subscription_id", "resource_group", "name"))
-    location = _location(spec)
-    os_type = _spec_str(spec, "os_type", "Linux")
-    if os_type not in ("Linux", "Windows"):
-        raise ControlError("Field 'os_type' must be 'Linux' or 'Windows'.")
-    power = _spec_str(spec, "power_state", "running")
-    if power not in POWER_STATES:
-        raise ControlError(f"Field 'power_state' must be one of {', '.join(POWER_STATES)}.")
-    generation = _spec_str(spec, "hyper_v_generation", "V2")
-    if generation not in ("V1", "V2"):
-        raise ControlError("Field 'hyper_v_generation' must be 'V1' or 'V2'.")
+def _generated_storage(spec: dict[str, Any], vm_id: str, os_type: str) -> dict[str, Any]:
+    name = vm_id.rsplit("/", 1)[1]
     data_disks = spec.get("data_disks", [])
     if not isinstance(data_disks, list) or not all(isinstance(d, dict) for d in data_disks):
         raise ControlError("Field 'data_disks' must be a list of {'lun': int, 'size_gb': int}.")
-    vm_id = ids.vm_id(sub, rg, name)
-    disk_prefix = f"{ids.rg_id(sub, rg)}/providers/Microsoft.Compute/disks"
+    disk_prefix = f"{ids.parent(vm_id, 3)}/disks"
+
+    def disk(disk_name: str, size: int, caching: str, create: str) -> dict[str, Any]:
+        return {
+            "name": disk_name,
+            "createOption": create,
+            "caching": caching,
+            "managedDisk": {
+                "storageAccountType": "Premium_LRS",
+                "id": f"{disk_prefix}/{disk_name}",
+            },
+            "deleteOption": "Detach",
+            "diskSizeGB": size,
+        }
+
     storage: dict[str, Any] = {
         "osDisk": {
             "osType": os_type,
-            "name": f"{name}_OsDisk",
-            "createOption": "FromImage",
-            "caching": "ReadWrite",
-            "managedDisk": {
-                "storageAccountType": "Premium_LRS",
-                "id": f"{disk_prefix}/{name}_OsDisk",
-            },
-            "diskSizeGB": _spec_int(spec, "os_disk_size_gb", 30),
+            **disk(
+                f"{name}_OsDisk", _spec_int(spec, "os_disk_size_gb", 30), "ReadWrite", "FromImage"
+            ),
         },
         "dataDisks": [
             {
-                "lun": _lun(disk, index),
-                "name": f"{name}_DataDisk_{index}",
-                "createOption": "Empty",
-                "caching": "None",
-                "managedDisk": {
-                    "storageAccountType": "Premium_LRS",
-                    "id": f"{disk_prefix}/{name}_DataDisk_{index}",
-                },
-                "diskSizeGB": _spec_int(disk, "size_gb", 32),
+                "lun": _lun(item, index),
+                **disk(f"{name}_DataDisk_{index}", _spec_int(item, "size_gb", 32), "None", "Empty"),
             }
-            for index, disk in enumerate(data_disks)
+            for index, item in enumerate(data_disks)
         ],
     }
-    image_ref = spec.get("image_reference_id")
-    if image_ref is not None:
+    if spec.get("image_reference_id") is not None:
         storage["imageReference"] = {"id": _spec_str(spec, "image_reference_id")}
-    body: dict[str, Any] = {
-        "id": vm_id,
-        "name": name,
-        "type": "Microsoft.Compute/virtualMachines",
-        "location": location,
-        "tags": _tags(spec),
-        "properties": {
-            "vmId": str(uuid.uuid5(uuid.NAMESPACE_URL, vm_id.lower())),
-            "hardwareProfile": {"vmSize": _spec_str(spec, "vm_size", "Standard_D2s_v5")},
-            "storageProfile": storage,
-            "osProfile": {"computerName": name, "adminUsername": "azureuser"},
-            "timeCreated": store.now_iso(),
-        },
-    }
+    return storage
+
+
+def _adopted_disks(spec: dict[str, Any], body: dict[str, Any], os_type: str) -> None:
+    """Fill what the emulator tracks (OS type, disk sizes, luns) into a caller's body."""
+    os_disk, data = vm_bodies.tracked_disks(body)
+    storage = body["properties"].setdefault("storageProfile", {})
+    storage["osDisk"] = os_disk
+    os_disk.setdefault("osType", os_type)
+    os_disk.setdefault("name", f"{body['name']}_OsDisk")
+    os_disk["diskSizeGB"] = _spec_int(
+        {"os_disk_size_gb": os_disk.get("diskSizeGB", spec.get("os_disk_size_gb", 30))},
+        "os_disk_size_gb",
+        30,
+    )
+    for index, item in enumerate(data):
+        item["lun"] = _lun(item, index)
+        item.setdefault("name", f"{body['name']}_DataDisk_{index}")
+        item["diskSizeGB"] = _spec_int({"size_gb": item.get("diskSizeGB", 32)}, "size_gb", 32)
+    storage["dataDisks"] = data
+
+
+def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
+    """Create (or replace) a VM from the control API's short description, or from a real ARM
+    body (`resource`, and `instance_view`) of which the emulator owns only what it manages."""
+    sub, rg, name = (_spec_str(spec, k) for k in ("subscription_id", "resource_group", "name"))
+    resource = spec.get("resource")
+    location = _location(spec, resource)
+    power = _spec_str(spec, "power_state", "running")
+    if power not in POWER_STATES:
+        raise ControlError(f"Field 'power_state' must be one of {', '.join(POWER_STATES)}.")
+    seeded_view = spec.get("instance_view")
+    if seeded_view is not None and not isinstance(seeded_view, dict):
+        raise ControlError("Field 'instance_view' must be an ARM instance view object.")
+    generation = _spec_str(
+        spec, "hyper_v_generation", (seeded_view or {}).get("hyperVGeneration") or "V2"
+    )
+    if generation not in ("V1", "V2"):
+        raise ControlError("Field 'hyper_v_generation' must be 'V1' or 'V2'.")
+    vm_id = ids.vm_id(sub, rg, name)
+    if resource is not None:
+        body = vm_bodies.adopt_vm(resource, vm_id, location, store.now_iso())
+        os_disk, _ = vm_bodies.tracked_disks(body)
+        os_type = _spec_str(spec, "os_type", os_disk.get("osType") or "Linux")
+        _adopted_disks(spec, body, os_type)
+    else:
+        os_type = _spec_str(spec, "os_type", "Linux")
+        storage = _generated_storage(spec, vm_id, os_type if os_type in OS_TYPES else "Linux")
+        body = vm_bodies.generate_vm(spec, vm_id, location, os_type, storage, store.now_iso())
+    if os_type not in OS_TYPES:
+        raise ControlError("Field 'os_type' must be 'Linux' or 'Windows'.")
+    if resource is None or "tags" in spec:
+        body["tags"] = _tags(spec)
     zones = spec.get("zones")
     if zones:
         if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
@@ -135,6 +148,7 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
         "power": power,
         "generalized": bool(spec.get("generalized", False)),
         "hyper_v_generation": generation,
+        "instance_view": seeded_view,
         "transition": None,
     }
     with store.lock:
@@ -145,32 +159,24 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
 
 def seed_scale_set(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
     sub, rg, name = (_spec_str(spec, k) for k in ("subscription_id", "resource_group", "name"))
-    location = _location(spec)
+    resource = spec.get("resource")
+    location = _location(spec, resource)
     ss_id = ids.scale_set_id(sub, rg, name)
-    capacity = _spec_int(spec, "capacity", 2)
-    body = {
-        "id": ss_id,
-        "name": name,
-        "type": "Microsoft.Compute/virtualMachineScaleSets",
-        "location": location,
-        "sku": {
-            "name": _spec_str(spec, "vm_size", "Standard_D2s_v5"),
-            "tier": "Standard",
-            "capacity": capacity,
-        },
-        "tags": _tags(spec),
-        "properties": {
-            "provisioningState": "Succeeded",
-            "uniqueId": str(uuid.uuid5(uuid.NAMESPACE_URL, ss_id.lower())),
-            "upgradePolicy": {"mode": "Manual"},
-            "virtualMachineProfile": {
-                "storageProfile": {
-                    "imageReference": {"id": _spec_str(spec, "image_reference_id")},
-                    "osDisk": {"createOption": "FromImage", "caching": "ReadWrite"},
-                }
-            },
-        },
-    }
+    if resource is None:
+        capacity = _spec_int(spec, "capacity", 2)
+        body = vm_bodies.generate_scale_set(spec, ss_id, location, capacity, store.now_iso())
+        body["tags"] = _tags(spec)
+    else:
+        if not isinstance(resource, dict) or not isinstance(resource.get("properties", {}), dict):
+            raise ControlError("Field 'resource' must be an ARM body: {'properties': {...}}.")
+        body = copy.deepcopy(resource)
+        body.update(id=ss_id, name=name, type=SCALE_SET_TYPE, location=location)
+        props = body.setdefault("properties", {})
+        props.update(provisioningState="Succeeded", timeCreated=store.now_iso())
+        props.setdefault("uniqueId", str(uuid.uuid5(uuid.NAMESPACE_URL, ss_id.lower())))
+        if spec.get("image_reference_id") is not None:
+            storage = props.setdefault("virtualMachineProfile", {}).setdefault("storageProfile", {})
+            storage["imageReference"] = {"id": _spec_str(spec, "image_reference_id")}
     with store.lock:
         store.collection("scale_sets")[ids.key(ss_id)] = {"body": body}
         store.save()
@@ -215,54 +221,17 @@ def power_code(record: dict[str, Any]) -> str:
 
 
 def build_instance_view(store: Store, record: dict[str, Any]) -> dict[str, Any]:
-    body = record["body"]
-    when = store.now_iso()
-    busy = record.get("transition") is not None
-    statuses: list[dict[str, Any]] = [
-        {
-            "code": "ProvisioningState/updating" if busy else "ProvisioningState/succeeded",
-            "level": "Info",
-            "displayStatus": "Updating" if busy else "Provisioning succeeded",
-            "time": when,
-        },
-        {
-            "code": f"PowerState/{power_code(record)}",
-            "level": "Info",
-            "displayStatus": _DISPLAY[power_code(record)],
-        },
-    ]
-    if record.get("generalized"):
-        statuses.append(
-            {"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"}
-        )
-    storage = body["properties"]["storageProfile"]
-    disks = [storage["osDisk"], *storage["dataDisks"]]
-    return {
-        "computerName": body["name"],
-        "hyperVGeneration": record["hyper_v_generation"],
-        "disks": [
-            {
-                "name": disk["name"],
-                "statuses": [
-                    {
-                        "code": "ProvisioningState/succeeded",
-                        "level": "Info",
-                        "displayStatus": "Provisioning succeeded",
-                    }
-                ],
-            }
-            for disk in disks
-        ],
-        "statuses": statuses,
-    }
+    return instance_views.build(store, record, power_code(record))
 
 
 def render_vm(
-    store: Store, record: dict[str, Any], *, instance_view: bool = False
+    store: Store, record: dict[str, Any], *, instance_view: bool = False, user_data: bool = False
 ) -> dict[str, Any]:
     body = {**record["body"], "properties": dict(record["body"]["properties"])}
     busy = record.get("transition") is not None
     body["properties"]["provisioningState"] = "Updating" if busy else "Succeeded"
+    if not user_data:  # like ARM: userData only with $expand=userData
+        body["properties"].pop("userData", None)
     if instance_view:
         body["properties"]["instanceView"] = build_instance_view(store, record)
     return body
