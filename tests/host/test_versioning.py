@@ -129,6 +129,9 @@ def test_app_setting_overrides_default_version(sandbox_host: Any) -> None:
     host: HostProcess = sandbox_host(APP, clock=None, settings={setting: "2.0"})
     instance_id = host.start_orchestration("versioned", {}).json()["id"]
     assert finished(host, instance_id)["own"] == "2.0"
+    looping = host.start_orchestration("looping", {"left": 2}, version="1.5").json()["id"]
+    status = host.wait_for_instance(looping, timeout=30)
+    assert (status["runtimeStatus"], status["output"]) == ("Completed", "1.5")
 
 
 def test_host_json_overrides_match_keys_case_insensitively() -> None:

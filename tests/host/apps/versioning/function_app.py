@@ -31,3 +31,13 @@ def versioned(context: df.DurableOrchestrationContext):
 @app.orchestration_trigger(context_name="context")
 def report_version(context: df.DurableOrchestrationContext):
     return context.version
+
+
+@app.orchestration_trigger(context_name="context")
+def looping(context: df.DurableOrchestrationContext):
+    """continue_as_new keeps the instance's version (the Python SDK's takes none)."""
+    left = context.get_input()["left"]
+    if left:
+        context.continue_as_new({"left": left - 1})
+        return None
+    return context.version
