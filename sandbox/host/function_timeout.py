@@ -1,4 +1,4 @@
-"""host.json `functionTimeout`, enforced on activity invocations like the Functions host.
+"""host.json `functionTimeout`, enforced on activity, HTTP, timer and queue invocations.
 
 Without the setting the host applies 30 minutes (the default of the Flex Consumption, Premium
 and Dedicated plans; Consumption: 5); "-1" (or null) means unbounded. Source: learn.microsoft.com
@@ -10,7 +10,7 @@ On expiry the real host logs `Timeout value of 00:10:00 exceeded by function 'Fu
 (Azure/azure-webjobs-sdk, Executors/FunctionExecutor.cs) and restarts the language worker; the
 Durable extension reports the exception's message to the orchestrator as the activity's failure
 (`Activity function 'X' failed: <message>`, TaskActivityShim). The sandbox cannot kill a Python
-thread: a timed-out sync activity keeps running on its own daemon thread and its result is
+thread: a timed-out sync function keeps running on its own daemon thread and its result is
 dropped; an async one is cancelled.
 """
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from sandbox.host import invoke
 from sandbox.host.app_loader import FunctionInfo, LoadedApp
 from sandbox.host.durable_api import error
+from sandbox.host.function_timeout import FunctionTimedOut
 from sandbox.host.keys import HostKeys
 from sandbox.host.routes import Route, compile_route
 
@@ -88,14 +89,13 @@ class HttpTriggers:
         call = invoke.prepare(info, http_request, self.client_json())
         self.in_flight(+1)
         try:
-            if invoke.is_async(info):
-                result = await info.func(**call.kwargs)
-            else:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(None, lambda: info.func(**call.kwargs))
+            result = await invoke.call_async(info, call, self.app.function_timeout)
             if self.output_sender is not None:
                 sender = self.output_sender
                 await asyncio.get_running_loop().run_in_executor(None, sender, call)
+        except FunctionTimedOut as exc:
+            log.error("%s", exc.log_line(call.invocation_id))
+            return error(500, "FunctionTimeout", str(exc))
         except Exception as exc:
             log.exception("HTTP function %s failed", info.name)
             return error(500, "FunctionFailed", f"'{info.name}' raised {type(exc).__name__}")

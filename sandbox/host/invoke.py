@@ -109,5 +109,19 @@ def call(
     return outcome["result"]
 
 
+async def call_async(info: FunctionInfo, invocation: Invocation, timeout: float | None) -> Any:
+    """`call` from the host's event loop (HTTP, timer and queue functions): async functions run
+    on the loop and are cancelled on timeout, sync ones on a thread."""
+    if is_async(info):
+        task = asyncio.ensure_future(info.func(**invocation.kwargs))
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
+            task.cancel()
+            raise FunctionTimedOut(timeout or 0.0, info.name)
+        return task.result()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, call, info, invocation, None, timeout)
+
+
 async def _await(awaitable: Any) -> Any:
     return await awaitable

@@ -32,6 +32,7 @@ from sandbox.host.durable_api import (
     error,
 )
 from sandbox.host.engine import Engine
+from sandbox.host.function_timeout import FunctionTimedOut
 from sandbox.host.http_triggers import HttpTriggers, presented_key
 from sandbox.host.keys import HostKeys, load_or_create
 from sandbox.host.queues import QueueBindings
@@ -219,11 +220,11 @@ class Host:
         loop = asyncio.get_running_loop()
         self._count_http(+1)
         try:
-            if invoke.is_async(info):
-                await info.func(**call.kwargs)
-            else:
-                await loop.run_in_executor(None, lambda: info.func(**call.kwargs))
+            await invoke.call_async(info, call, self.app.function_timeout)
             await loop.run_in_executor(None, self.queues.send_outputs, call)
+        except FunctionTimedOut as exc:
+            log.error("%s", exc.log_line(call.invocation_id))
+            raise
         finally:
             self._count_http(-1)
 

@@ -3,11 +3,13 @@ the orchestrator sees a failed activity. Runs on the default host (no --clock fl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from sandbox.host.function_timeout import format_timespan, parse_function_timeout
 from sandbox.host.testing import HostProcess, start_host
@@ -62,3 +64,16 @@ def test_function_timeout_default_and_format() -> None:
     assert format_timespan(1.5) == "00:00:01.5000000"
     with pytest.raises(ValueError, match="TimeSpan"):
         parse_function_timeout({"functionTimeout": "10 minutes"})
+
+
+def test_http_function_over_the_timeout_answers_500(host: HostProcess) -> None:
+    started = time.monotonic()
+    response = requests.get(f"{host.url}/api/slow?seconds=5", timeout=30)
+    assert time.monotonic() - started < 4.0
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "code": "FunctionTimeout",
+        "message": "Timeout value of 00:00:01 was exceeded by function: Functions.slow_http",
+    }
+    fast = requests.get(f"{host.url}/api/slow?seconds=0", timeout=30)
+    assert (fast.status_code, fast.text) == (200, "done")

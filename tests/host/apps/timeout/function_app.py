@@ -33,3 +33,10 @@ def sleepy(seconds: float) -> float:
 async def sleepy_async(seconds: float) -> float:
     await asyncio.sleep(seconds)
     return seconds
+
+
+@app.route(route="slow", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def slow_http(req: func.HttpRequest) -> func.HttpResponse:
+    """functionTimeout applies to every function, HTTP ones included."""
+    time.sleep(float(req.params.get("seconds", "0")))
+    return func.HttpResponse("done")
