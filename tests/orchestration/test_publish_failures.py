@@ -295,3 +295,14 @@ def test_a_retry_after_longer_than_azure_core_waits_is_waited_out_on_a_durable_t
     gaps = [(b - a).total_seconds() for a, b in pairwise(tries)]
     assert all(RETRY_AFTER_CAP_SECONDS <= gap < 7200 for gap in gaps), gaps
     assert stack.versions(stuck) == {}
+
+
+def test_an_input_that_is_no_publish_request_fails_at_once(sandbox_stack: Stack) -> None:
+    # Triggers only start validated requests; the Durable API can start anything.
+    run = sandbox_stack.start_orchestration("publish_image", {"image_definition": 7})
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "preflight failed on $: InvalidRequest: " in status["output"]
+    assert "$.source_vm_id: is required" in status["output"]
+    assert status["customStatus"]["step"] == "failed"
