@@ -5,4 +5,11 @@ import azure.durable_functions as df
 bp = df.Blueprint()
 
 # Importing the modules registers their orchestrators on `bp` (after bp exists).
-from orchestrators import devops_callback, prune, publish, replication, rollback  # noqa: E402, F401
+from orchestrators import (  # noqa: E402, F401
+    devops_callback,
+    prune,
+    publish,
+    replication,
+    resource_lock,
+    rollback,
+)

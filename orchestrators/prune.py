@@ -7,15 +7,28 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
+from orchestrators.resource_lock import holding
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE)
 def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request: dict[str, Any] = context.get_input()
+    definition = definition_id(request["gallery"], request["image_definition"])
+    return (
+        yield from holding(
+            context, "prune", [("definition", definition)], "prune", _prune(context, request)
+        )
+    )
+
+
+def _prune(
+    context: df.DurableOrchestrationContext, request: dict[str, Any]
+) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
     apply = bool(request.get("apply"))
     context.set_custom_status({"step": "prune", "log": ["apply" if apply else "dry run"]})

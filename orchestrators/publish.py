@@ -27,6 +27,7 @@ from orchestrators.promote_step import PromoteSteps
 from orchestrators.prune_step import PruneSteps
 from orchestrators.replicate_step import ReplicateSteps
 from orchestrators.replication_state import region_summary
+from orchestrators.resource_lock import Locks
 from orchestrators.run import Gen, RunCancelled
 
 
@@ -34,7 +35,9 @@ from orchestrators.run import Gen, RunCancelled
 def publish_image(context: df.DurableOrchestrationContext) -> Gen:
     run = PublishRun(context, typed_input(context, PublishRequest.from_dict, "preflight"))
     try:
-        return (yield from run.execute())
+        result = yield from run.execute()
+        run.locks.release()  # sent with the completion
+        return result
     except StepFailed as failure:
         yield from run.fail(str(failure))
         raise
@@ -46,6 +49,10 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
 
 class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
+
+    def __init__(self, context: df.DurableOrchestrationContext, request: PublishRequest) -> None:
+        super().__init__(context, request)
+        self.locks = Locks(context, "publish")
 
     def execute(self) -> Gen:
         plan = yield from self.preflight()
@@ -89,19 +96,9 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, Failure
             "run_id": self.context.instance_id,
             "now": self.context.current_utc_datetime.isoformat(),
         }
-        claim = yield from self.activity(
-            Activity.CLAIM_DEFINITION,
-            {"definition_id": self.definition_id, "run_id": self.context.instance_id},
-            "preflight",
+        yield from self.locks.acquire(
+            [("definition", self.definition_id), ("vm", self.request.source_vm_id)], "preflight"
         )
-        if not claim.get("granted"):
-            raise StepFailed(
-                "preflight",
-                self.definition_id,
-                "RunInProgress",
-                f"run {claim.get('holder')} is publishing this image definition; "
-                "wait for it to finish or cancel it, then publish again",
-            )
         plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
         self.version = plan["version"]
@@ -159,4 +156,5 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, Failure
             self.status.say(line)
         self.status.at("failed")
         self.publish_status()
+        self.locks.release()  # sent with the `failed` event's activity, before the run fails
         yield from self.emit("failed", {"error": message, "cleanup": cleanup})

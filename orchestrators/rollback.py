@@ -8,15 +8,32 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
+from orchestrators.resource_lock import holding
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.ROLLBACK)
 def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request: dict[str, Any] = context.get_input()
+    definition = definition_id(request["gallery"], request["image_definition"])
+    return (
+        yield from holding(
+            context,
+            "rollback",
+            [("definition", definition)],
+            "rollback",
+            _rollback(context, request),
+        )
+    )
+
+
+def _rollback(
+    context: df.DurableOrchestrationContext, request: dict[str, Any]
+) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
     version = str(request["version"])
     resource = f"{request['image_definition']}/versions/{version}"

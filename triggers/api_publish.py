@@ -64,8 +64,9 @@ async def start_publish(
     if running is not None:
         raise run_in_progress(
             running,
-            f"Run {running} is publishing this image definition; one run per definition at a time. "
-            "Wait for it to finish (or cancel it), then send the request again.",
+            f"Run {running} is working on this image definition (publish, rollback or prune); "
+            "one run per definition at a time. Wait for it to finish (or cancel it), then "
+            "send the request again.",
         )
     try:
         started = await client.start_new(

@@ -10,8 +10,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from galleryflow.api.ids import INSTANCE_ID, definition_key
-from galleryflow.api.runs import run_kind, status_dict
-from galleryflow.durable.names import Orchestration
+from galleryflow.api.runs import RUN_KINDS, run_kind, status_dict
 from galleryflow.durable.status import FINISHED, LIVE
 
 
@@ -42,9 +41,10 @@ async def live_run_for_definition(
     client: df.DurableOrchestrationClient,
     key: str,
     *,
-    kinds: tuple[str, ...] = (Orchestration.PUBLISH,),
+    kinds: tuple[str, ...] = tuple(RUN_KINDS),
 ) -> str | None:
-    """Id of a live run of `kinds` working on the definition `key` (see ids.definition_key)."""
+    """Id of a live run of `kinds` (by default every run kind: publish, rollback, prune)
+    working on the definition `key` (see ids.definition_key)."""
     for run in await list_runs(client, live_only=True):
         if str(run.get("name", "")).lower() not in kinds:
             continue

@@ -20,7 +20,7 @@ class Orchestration:
 
 class Activity:
     PREFLIGHT: Final = "preflight_publish"
-    CLAIM_DEFINITION: Final = "claim_definition"
+    RUN_LIVENESS: Final = "run_liveness"
     SET_VM_POWER_STATE: Final = "set_vm_power_state"
     GENERALIZE_VM: Final = "generalize_vm"
     CAPTURE: Final = "capture_image_version"
@@ -34,6 +34,10 @@ class Activity:
     EMIT_EVENT: Final = "emit_event"
     DEVOPS_SNAPSHOT: Final = "devops_run_snapshot"
     DEVOPS_SEND: Final = "devops_send"
+
+
+class Entity:
+    RESOURCE_LOCK: Final = "resource_lock"
 
 
 class Event:
