@@ -65,10 +65,13 @@ class Stack(SeedSide, DurableSide):
             except Exception:  # keep stopping the others
                 continue
 
-    def restart_host(self, *, kill: bool = True) -> None:
-        """Kill (SIGKILL) or stop the host and start it again on the same state."""
+    def restart_host(self, *, kill: bool = True, app_dir: Path | None = None) -> None:
+        """Kill (SIGKILL) or stop the host and start it again on the same state; with
+        `app_dir`, on other app code (a deploy: tests/orchestration/test_safe_deploy.py)."""
         self.host.kill() if kill else self.host.stop()
-        self.host = _start_host(self.state_dir, self.settings, self.arm.url, self.ca_file)
+        self.host = _start_host(
+            self.state_dir, self.settings, self.arm.url, self.ca_file, app_dir or REPO_ROOT
+        )
 
     # ---- Azurite ---------------------------------------------------------------------
 
@@ -91,14 +94,18 @@ class Stack(SeedSide, DurableSide):
 
 
 def _start_host(
-    state_dir: Path, settings: Mapping[str, str], arm_url: str, ca_file: Path
+    state_dir: Path,
+    settings: Mapping[str, str],
+    arm_url: str,
+    ca_file: Path,
+    app_dir: Path = REPO_ROOT,
 ) -> SandboxProcess:
     return launch(
         "host",
         [
             "host",
             "--app-dir",
-            str(REPO_ROOT),
+            str(app_dir),
             "--port",
             "0",
             "--state-dir",

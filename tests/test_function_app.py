@@ -18,7 +18,8 @@ EXPECTED = {
     "devops_callback": "orchestrationTrigger",
     # activities
     "preflight_publish": "activityTrigger",
-    "claim_definition": "activityTrigger",
+    "run_liveness": "activityTrigger",
+    "resource_lock": "entityTrigger",
     "set_vm_power_state": "activityTrigger",
     "generalize_vm": "activityTrigger",
     "capture_image_version": "activityTrigger",

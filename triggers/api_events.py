@@ -5,15 +5,17 @@ from __future__ import annotations
 import azure.durable_functions as df
 import azure.functions as func
 
-from galleryflow.api.errors import ApiError, not_found
-from galleryflow.api.runs import is_finished, summarize
+from galleryflow.api.errors import ApiError, not_cancellable, not_found
+from galleryflow.api.runs import is_finished, run_kind, summarize
 from galleryflow.api.schemas import parse_event_payload
+from galleryflow.domain.failure_rule import cancellable
 from galleryflow.durable.names import Event
 from triggers import bp
 from triggers.http import api_route, json_body, json_response
 from triggers.runs_store import get_run
 
-# Events that answer an approval gate; `cancel` is accepted for any unfinished run.
+# Events that answer an approval gate; `cancel` is accepted where the run listens for it
+# (galleryflow/domain/failure_rule.cancellable), else 409 NotCancellable naming the step.
 _GATE_EVENTS = (Event.APPROVE, Event.REJECT)
 
 
@@ -42,6 +44,9 @@ async def _raise_run_event(
             "approval gate (state awaiting_approval, after a wave that needs approval). "
             f"Poll GET /api/runs/{run_id} and send it then.",
         )
+    kind = run_kind(run.get("name")) or "run"
+    if event == Event.CANCEL and not cancellable(kind, summary["step"]):
+        raise not_cancellable(run_id, kind, summary["step"] or summary["state"])
     try:
         await client.raise_event(run_id, event, payload)
     except Exception as exc:

@@ -77,6 +77,19 @@ def idempotency_key_reused(run_id: str) -> ApiError:
     )
 
 
+def not_cancellable(run_id: str, kind: str, step: str) -> ApiError:
+    """409: the run is at a step that does not stop for `cancel`."""
+    return ApiError(
+        409,
+        "NotCancellable",
+        f"Run {run_id} ({kind}) is at step {step}, which cannot be cancelled. A publish "
+        "stops for cancel while it replicates, soaks or waits for approval; preflight, "
+        "capture, prune and notify run to their end, and rollback and prune runs finish in "
+        "seconds. Wait for the step to end (GET /api/runs/" + run_id + ").",
+        [problem("$.step", f"{step} is not cancellable", f"GET /api/runs/{run_id}")],
+    )
+
+
 # How a refused DevOps input (galleryflow.devops.errors) is answered over HTTP.
 DEVOPS_STATUS = {"invalid": 400, "unauthorized": 401, "disabled": 403}
 

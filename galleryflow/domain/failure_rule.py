@@ -55,3 +55,19 @@ def result_status(*, failed_regions: list[str], warnings_from_rule: int) -> str:
     """The run result's status: `partially_succeeded` when a region was left out or the
     failure rule kept a live version through a failure; else `succeeded`."""
     return "partially_succeeded" if failed_regions or warnings_from_rule else "succeeded"
+
+
+# Where each run kind listens for `cancel` (and then applies this rule): a publish while it
+# replicates and while it soaks or waits for approval between waves. Anywhere else the API
+# answers 409 NotCancellable naming the step: preflight and capture are short activity
+# chains, prune and notify come after the version is live, and a rollback or prune run
+# makes its writes in one activity that cannot be taken back half-way.
+CANCELLABLE_STEPS: dict[str, frozenset[str]] = {
+    "publish": frozenset({"replicate", "promote"}),
+    "rollback": frozenset(),
+    "prune": frozenset(),
+}
+
+
+def cancellable(kind: str | None, step: str | None) -> bool:
+    return step in CANCELLABLE_STEPS.get(kind or "", frozenset())

@@ -463,6 +463,14 @@ def test_rollback_and_prune_are_409_while_a_prune_holds_the_definition(
     rollback = {"gallery": gallery, "image_definition": "e2e-busy", "version": "1.0.0"}
     busy = assert_error(stack.api("POST", "rollback", rollback), 409, "RunInProgress")
     assert busy["details"][0]["hint"] == f"GET /api/runs/{first_id}"
+    # A publish is refused too while the prune holds the definition (issue #15 item 3).
+    publish = assert_error(
+        stack.api("POST", "publish", target.request(["westeurope"])), 409, "RunInProgress"
+    )
+    assert first_id in publish["message"]
+    # A prune run does not stop half-way: cancel names the step instead of being ignored.
+    stop = assert_error(stack.api("POST", f"runs/{first_id}/cancel"), 409, "NotCancellable")
+    assert "(prune) is at step prune" in stop["message"]
     done = summary_until(stack, first_id, ("succeeded", "failed"))
     assert done["state"] == "succeeded", done
     runs = stack.api("GET", "runs?definition=e2e-busy").json()["runs"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from galleryflow.domain.failure_rule import Outcome, on_failure, result_status
+from galleryflow.domain.failure_rule import Outcome, cancellable, on_failure, result_status
 
 
 def test_nothing_live_fails_and_reverts() -> None:
@@ -30,3 +30,11 @@ def test_result_status() -> None:
     assert result_status(failed_regions=[], warnings_from_rule=0) == "succeeded"
     assert result_status(failed_regions=["eastus"], warnings_from_rule=0) == "partially_succeeded"
     assert result_status(failed_regions=[], warnings_from_rule=1) == "partially_succeeded"
+
+
+def test_where_cancel_is_listened_for() -> None:
+    assert cancellable("publish", "replicate") and cancellable("publish", "promote")
+    for step in ("preflight", "capture", "prune", "notify", None):
+        assert not cancellable("publish", step)
+    assert not cancellable("rollback", "rollback") and not cancellable("prune", "prune")
+    assert not cancellable(None, "replicate")
