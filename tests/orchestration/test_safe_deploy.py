@@ -42,6 +42,7 @@ NEW_CODE = """        lock = [("definition", self.definition_id), ("vm", self.re
 def deploy_1_1(target: Path) -> Path:
     """A copy of the app whose publish orchestrator reorders preflight from version 1.1 on,
     with host.json's defaultVersion 1.1 (what a release would ship)."""
+    target.mkdir(parents=True)
     for part in APP_PARTS:
         source = REPO_ROOT / part
         if source.is_dir():
@@ -66,11 +67,12 @@ def deploy_1_1(target: Path) -> Path:
 
 def _order(stack: Stack, run: str) -> list[str]:
     history = stack.run_status(run, history=True)["historyEvents"]
-    return [
+    steps = [
         "lock" if e["EventType"] == "EventSent" else "preflight"
         for e in history
         if e["EventType"] == "EventSent" or e.get("FunctionName") == "preflight_publish"
-    ][:2]
+    ]
+    return sorted(set(steps), key=steps.index)  # which came first
 
 
 def test_a_run_in_flight_survives_a_deploy_that_reorders_its_steps(
