@@ -1,17 +1,18 @@
 """Start and stop Azurite's queue service (npm `azurite`, from ./node_modules) on a free port.
 
 Azurite binds port 0 itself and prints the port it got, so there is no pick-then-bind race.
+It is started by the sandbox's one launcher (sandbox/process.py `launch_command`), which
+drains its output into `state_dir/azurite.log` and stops it by its process group.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from sandbox.process import ProcessStartError, SandboxProcess, launch_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 AZURITE_QUEUE = REPO_ROOT / "node_modules" / ".bin" / "azurite-queue"
@@ -21,7 +22,7 @@ ACCOUNT_NAME = "devstoreaccount1"
 ACCOUNT_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-_LISTENING_RE = re.compile(r"Queue service successfully listens on https?://[^:]+:(\d+)")
+_LISTENING_RE = re.compile(r"Queue service successfully listens on (https?://[^:]+:\d+)")
 
 
 class AzuriteError(RuntimeError):
@@ -40,10 +41,9 @@ def connection_string(port: int, host: str = "127.0.0.1", scheme: str = "http") 
 class Azurite:
     """A running Azurite queue service; `stop()` ends it (idempotent)."""
 
-    process: subprocess.Popen[str]
+    process: SandboxProcess
     queue_port: int
     state_dir: Path
-    output: list[str] = field(default_factory=list)
     scheme: str = "http"
 
     @property
@@ -60,15 +60,8 @@ class Azurite:
         return self.process.pid
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process.poll() is not None:
-            return
         # Azurite runs under its own process group (start_new_session): end exactly that group.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=timeout)
+        self.process.stop(timeout=timeout)
 
 
 def start_azurite(
@@ -112,37 +105,23 @@ def start_azurite(
         location = state_dir / "azurite"
         location.mkdir(exist_ok=True)
         args += ["--location", str(location)]
-    process = subprocess.Popen(
-        args,
-        cwd=state_dir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    output: list[str] = []
-    found = threading.Event()
-    port_box: list[int] = []
-
-    def read_output() -> None:
-        # Keeps draining stdout for Azurite's whole life so it never blocks on a full pipe.
-        assert process.stdout is not None
-        for line in process.stdout:
-            if len(output) < 200:
-                output.append(line.rstrip())
-            match = _LISTENING_RE.search(line)
-            if match and not port_box:
-                port_box.append(int(match.group(1)))
-                found.set()
-        found.set()
-
-    threading.Thread(target=read_output, name="azurite-output", daemon=True).start()
-    # Set when Azurite prints its port, or when its output ends (it exited).
-    found.wait(timeout=startup_timeout)
+    try:
+        process = launch_command(
+            "Azurite",
+            args,
+            log_path=state_dir / "azurite.log",
+            env=os.environ,
+            cwd=state_dir,
+            ready=_listening_url,
+            timeout=startup_timeout,
+        )
+    except ProcessStartError as exc:
+        raise AzuriteError(f"Azurite did not start: {exc}") from None
     scheme = "https" if tls is not None else "http"
-    azurite = Azurite(process, port_box[0] if port_box else 0, state_dir, output, scheme)
-    if not port_box:
-        azurite.stop()
-        raise AzuriteError("Azurite did not start: " + " | ".join(output[-10:]))
-    return azurite
+    return Azurite(process, int(process.url.rsplit(":", 1)[1]), state_dir, scheme)
+
+
+def _listening_url(line: str) -> str | None:
+    """`http(s)://127.0.0.1:<port>` from Azurite's "listens on" line; None for other lines."""
+    match = _LISTENING_RE.search(line)
+    return match.group(1) if match else None

@@ -1,7 +1,9 @@
 """The one launcher of sandbox processes: `python -m sandbox <args>` until it prints READY.
 
 The stack (sandbox/stack.py) and the test plugins (sandbox/arm/testing.py,
-sandbox/host/testing.py) start the ARM emulator and the host through `launch`. Each process
+sandbox/host/testing.py, sandbox/devops/testing.py) start the ARM emulator, the host and the
+DevOps fake through `launch`; sandbox/azurite.py starts Azurite (a Node program with its own
+"listening" line) through `launch_command`. Each process
 runs in its own session, so stopping it (by its process group, which we created) also ends
 any child it started. Its stdout is drained for its whole life (a full pipe would block it):
 every line goes to the log file (and the first MAX_LINES to `.lines`); stderr goes to the
@@ -16,7 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +76,11 @@ class SandboxProcess:
             return ""
 
 
+def ready_line(line: str) -> str | None:
+    """The url of a sandbox process's `READY <url>` line; None for any other line."""
+    return line.split()[1].rstrip("/") if line.startswith("READY ") else None
+
+
 def launch(
     name: str,
     args: list[str],
@@ -84,11 +91,27 @@ def launch(
 ) -> SandboxProcess:
     """Run `python -m sandbox <args>` from the repository root with exactly `env` (plus
     unbuffered output) and wait for its `READY <url>` line; ProcessStartError otherwise."""
+    argv = [sys.executable, "-m", "sandbox", *args]
+    return launch_command(name, argv, log_path=log_path, env=env, timeout=timeout)
+
+
+def launch_command(
+    name: str,
+    argv: list[str],
+    *,
+    log_path: Path,
+    env: Mapping[str, str],
+    cwd: Path = REPO_ROOT,
+    ready: Callable[[str], str | None] = ready_line,
+    timeout: float = 90.0,
+) -> SandboxProcess:
+    """Run `argv` in `cwd` with exactly `env` (plus unbuffered output) until `ready` finds
+    the url in a stdout line (`.url`); ProcessStartError when it exits or times out first."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a", encoding="utf-8") as stderr:
         popen = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", *args],
-            cwd=REPO_ROOT,
+            argv,
+            cwd=cwd,
             env={**env, "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -97,7 +120,7 @@ def launch(
             start_new_session=True,
         )
     process = SandboxProcess(name, popen, log_path)
-    ready = threading.Event()
+    started = threading.Event()
 
     def pump() -> None:
         assert popen.stdout is not None
@@ -108,20 +131,21 @@ def launch(
                     log.flush()
                     if len(process.lines) < MAX_LINES:
                         process.lines.append(line.rstrip("\n"))
-                    if not process.url and line.startswith("READY "):
-                        process.url = line.split()[1].rstrip("/")
-                        ready.set()
+                    url = None if process.url else ready(line)
+                    if url:
+                        process.url = url
+                        started.set()
             except (ValueError, OSError):  # stdout closed by stop()
                 pass
-        ready.set()
+        started.set()
 
     threading.Thread(target=pump, name=f"{name}-output", daemon=True).start()
-    ready.wait(timeout)
+    started.wait(timeout)
     if not process.url:
         code = popen.poll()
         process.stop()
         raise ProcessStartError(
-            f"{name} did not print READY within {timeout}s (exit code {code}); "
+            f"{name} did not get ready within {timeout}s (exit code {code}); "
             f"log {log_path}:\n{process.log_tail()}"
         )
     return process

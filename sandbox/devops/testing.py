@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-_REPO = Path(__file__).resolve().parents[2]
+from sandbox.process import launch
 
 
 class DevOpsFake:
@@ -31,36 +29,15 @@ class DevOpsFake:
         self.state_dir = state_dir
         self.token = token or secrets.token_urlsafe(24)
         env = {**os.environ, "SANDBOX_DEVOPS_TOKEN": self.token}
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self._stderr = (state_dir / "stderr.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sandbox",
-                "devops",
-                "--port",
-                "0",
-                "--state-dir",
-                str(state_dir),
-            ],
-            cwd=_REPO,
+        # The one sandbox launcher: own session, READY awaited, output drained into the log.
+        self.process = launch(
+            "DevOps fake",
+            ["devops", "--port", "0", "--state-dir", str(state_dir)],
+            log_path=state_dir / "stderr.log",
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
+            timeout=start_timeout,
         )
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + start_timeout
-        line = ""
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if line.startswith("READY ") or not line:
-                break
-        if not line.startswith("READY "):
-            self.stop()
-            raise RuntimeError(f"DevOps fake did not start; see {state_dir / 'stderr.log'}")
-        self.url = line.split()[1].rstrip("/")
+        self.url = self.process.url
         self.ca_file = str(state_dir / "ca.pem")
         self.plan_url = f"{self.url}/org/"
 
@@ -97,16 +74,7 @@ class DevOpsFake:
             time.sleep(interval)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
+        self.process.stop(timeout=10)
 
 
 @pytest.fixture

@@ -35,4 +35,4 @@ def test_events_survive_an_azurite_restart_with_on_disk_state(tmp_path):
     assert [(e["type"], e["run_id"], e["data"]) for e in received] == [
         ("galleryflow.pruned.v1", "run-9", {"deleted": ["1.0.0"]})
     ]
-    assert first.process.poll() is not None and second.process.poll() is not None
+    assert not first.process.alive() and not second.process.alive()
