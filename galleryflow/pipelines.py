@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from galleryflow.domain.problems import Problem
+from galleryflow.settings import AppSettings
 
 SCHEMA_VERSION = 1
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
@@ -77,6 +78,23 @@ def load_pipelines(path: str | Path) -> PipelinesConfig:
 
 
 _FILE_HINT = "set GALLERYFLOW_PIPELINES_FILE to a readable JSON or YAML file"
+RequestCheck = Callable[[dict[str, Any]], list[dict[str, str]]]
+
+
+def configured_pipelines(
+    settings: AppSettings | None = None, *, check: RequestCheck | None = None
+) -> PipelinesConfig | None:
+    """The one loader of GALLERYFLOW_PIPELINES_FILE for the triggers: None when the setting
+    is not set; PipelinesConfigError when the file is missing, unreadable or invalid (and,
+    with `check`, when a pipeline's request fails it, see `validate_requests`). Each trigger
+    decides what "none configured" and "invalid" mean to its caller."""
+    path = (settings or AppSettings.from_env()).pipelines_file
+    if not path:
+        return None
+    config = load_pipelines(path)
+    if check is not None:
+        validate_requests(config, check, source=path)
+    return config
 
 
 def parse_pipelines(text: str, *, source: str = "<text>") -> PipelinesConfig:
@@ -170,7 +188,7 @@ def _check_pipeline(item: object, path: str, problems: list[Problem]) -> Pipelin
 
 def validate_requests(
     config: PipelinesConfig,
-    check: Callable[[dict[str, Any]], list[dict[str, str]]],
+    check: RequestCheck,
     *,
     source: str = "<pipelines>",
 ) -> None:

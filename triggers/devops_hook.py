@@ -16,7 +16,7 @@ import azure.functions as func
 from galleryflow.api.errors import ApiError
 from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
 from galleryflow.devops.hooks import check_hook_secret, matching_pipelines, read_event
-from galleryflow.pipelines import PipelinesConfigError, load_pipelines
+from galleryflow.pipelines import PipelinesConfigError, configured_pipelines
 from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
@@ -45,14 +45,14 @@ async def devops_hook(
     facts = read_event(event)
     if facts is None:
         return _ignored(f"event type {str(event.get('eventType'))[:100]!r} is not handled")
-    path = settings.pipelines_file
-    if not path:
-        return _ignored("no pipelines are configured (GALLERYFLOW_PIPELINES_FILE is not set)")
     try:
-        pipelines = load_pipelines(path).pipelines
+        config = configured_pipelines(settings)
     except PipelinesConfigError as exc:
         logger.error("DevOps hook ignored: %s", exc)
         return _ignored("the pipelines file is invalid; see the function log")
+    if config is None:
+        return _ignored("no pipelines are configured (GALLERYFLOW_PIPELINES_FILE is not set)")
+    pipelines = config.pipelines
     delivery = hook_delivery_key(event)
     runs: list[dict[str, Any]] = []
     for pipeline in matching_pipelines(facts, pipelines):

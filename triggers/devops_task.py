@@ -18,7 +18,7 @@ from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
 from galleryflow.devops.task import parse_task_headers
 from galleryflow.durable.names import Orchestration
 from galleryflow.durable.status import LIVE
-from galleryflow.pipelines import PipelinesConfigError, load_pipelines
+from galleryflow.pipelines import PipelinesConfigError, configured_pipelines
 from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
@@ -31,16 +31,15 @@ def task_request(data: dict[str, Any]) -> dict[str, Any]:
     if set(data) != {"pipeline"}:
         return data
     name = data["pipeline"]
-    path = AppSettings.from_env().pipelines_file
     hint = "send a full publish request instead, or configure GALLERYFLOW_PIPELINES_FILE"
-    if not path:
-        raise validation_failed([problem("$.pipeline", "no pipelines are configured", hint)])
     try:
-        config = load_pipelines(path)
+        config = configured_pipelines()
     except PipelinesConfigError:
         raise validation_failed(
             [problem("$.pipeline", "the pipelines file is invalid", "see the function log")]
         ) from None
+    if config is None:
+        raise validation_failed([problem("$.pipeline", "no pipelines are configured", hint)])
     pipeline = config.by_name(name) if isinstance(name, str) else None
     if pipeline is None:
         known = ", ".join(p.name for p in config.pipelines) or "(none)"

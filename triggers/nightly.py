@@ -22,11 +22,11 @@ from galleryflow.durable.names import Orchestration
 from galleryflow.pipelines import (
     PipelinesConfig,
     PipelinesConfigError,
+    configured_pipelines,
     load_pipelines,
     nightly_request,
     validate_requests,
 )
-from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.runs_store import live_run_for_definition
 
@@ -57,11 +57,8 @@ def log_startup_check() -> None:
     """Check the pipelines file when the app loads, so a bad file shows in the log at once
     (not only when the timer fires hours later). The timer re-reads the file each time, so
     fixing it needs no restart."""
-    path = AppSettings.from_env().pipelines_file
-    if not path:
-        return
     try:
-        load_checked_pipelines(path)
+        configured_pipelines(check=_request_problems)
     except PipelinesConfigError as exc:
         log.error("start-up: nightly rebuild and named pipelines will fail until fixed: %s", exc)
 
@@ -99,14 +96,13 @@ async def start_nightly_runs(
 @bp.timer_trigger(schedule="%GALLERYFLOW_NIGHTLY_SCHEDULE%", arg_name="timer")
 @bp.durable_client_input(client_name="client")
 async def nightly_rebuild(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
-    path = AppSettings.from_env().pipelines_file
-    if not path:
-        log.warning("nightly rebuild: %s is not set; nothing to publish", PIPELINES_SETTING)
-        return
     try:
-        config = load_checked_pipelines(path)
+        config = configured_pipelines(check=_request_problems)
     except PipelinesConfigError as exc:
         log.error("nightly rebuild: nothing started: %s", exc)
         raise NightlyConfigError(f"nightly rebuild: nothing started: {exc}") from None
+    if config is None:
+        log.warning("nightly rebuild: %s is not set; nothing to publish", PIPELINES_SETTING)
+        return
     for item in await start_nightly_runs(client, config, datetime.now(UTC).date()):
         log.info("nightly %s: %s %s", item["pipeline"], item["outcome"], item["instance_id"])

@@ -7,11 +7,13 @@ import pytest
 
 from galleryflow.pipelines import (
     PipelinesConfigError,
+    configured_pipelines,
     load_pipelines,
     nightly_request,
     parse_pipelines,
     validate_requests,
 )
+from galleryflow.settings import AppSettings
 from triggers.nightly import load_checked_pipelines
 
 VM = (
@@ -89,6 +91,23 @@ def test_requests_are_checked_by_the_domain(tmp_path: Path) -> None:
     with pytest.raises(PipelinesConfigError) as caught:
         load_checked_pipelines(str(path))
     assert caught.value.problems[0].path.startswith("$.pipelines[1].request.target_regions[0]")
+
+
+def test_the_one_loader_types_unset_missing_and_loaded(tmp_path: Path) -> None:
+    """Triggers read the file only through `configured_pipelines`: None when the setting is
+    unset, PipelinesConfigError when the file is missing, the config otherwise."""
+    assert configured_pipelines(AppSettings(pipelines_file=None)) is None
+    missing = AppSettings(pipelines_file=str(tmp_path / "absent.yaml"))
+    with pytest.raises(PipelinesConfigError):
+        configured_pipelines(missing)
+    path = tmp_path / "p.yaml"
+    path.write_text("schema_version: 1\npipelines:\n  - name: a\n    request: {}\n")
+    loaded = configured_pipelines(AppSettings(pipelines_file=str(path)))
+    assert loaded is not None and [p.name for p in loaded.pipelines] == ["a"]
+    with pytest.raises(PipelinesConfigError):  # `check` problems make it invalid too
+        configured_pipelines(
+            AppSettings(pipelines_file=str(path)), check=lambda r: [{"message": "bad"}]
+        )
 
 
 def test_nightly_request_is_dated_and_idempotent() -> None:
