@@ -7,18 +7,19 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.maintenance_requests import PruneRequest
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
-from orchestrators.calls import call
+from orchestrators.calls import call, typed_input
 from orchestrators.resource_lock import holding
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE)
 def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    request: dict[str, Any] = context.get_input()
-    definition = definition_id(request["gallery"], request["image_definition"])
+    request = typed_input(context, PruneRequest.from_dict, "prune")
+    definition = definition_id(request.gallery.to_dict(), request.image_definition)
     return (
         yield from holding(
             context, "prune", [("definition", definition)], "prune", _prune(context, request)
@@ -27,24 +28,24 @@ def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
 
 
 def _prune(
-    context: df.DurableOrchestrationContext, request: dict[str, Any]
+    context: df.DurableOrchestrationContext, request: PruneRequest
 ) -> Generator[Any, Any, dict[str, Any]]:
-    target = {"gallery": request["gallery"], "definition": request["image_definition"]}
-    apply = bool(request.get("apply"))
+    target = {"gallery": request.gallery.to_dict(), "definition": request.image_definition}
+    apply = request.apply
     context.set_custom_status({"step": "prune", "log": ["apply" if apply else "dry run"]})
     outcome = yield from call(
         context,
         Activity.PRUNE_VERSIONS,
         {
             "target": target,
-            "retention": request.get("retention") or {},
+            "retention": request.retention.to_dict(),
             "apply": apply,
             "protect": [],
             "adding": 0,
             "now": context.current_utc_datetime.isoformat(),
         },
         step="prune",
-        resource=request["image_definition"],
+        resource=request.image_definition,
     )
     result = {"applied": apply, **outcome}
     if apply and (outcome.get("deleted") or outcome.get("shrunk")):
@@ -58,7 +59,7 @@ def _prune(
                     "event_id": f"{context.instance_id}:pruned",
                     "time": context.current_utc_datetime.isoformat(),
                     "data": {
-                        "definition": request["image_definition"],
+                        "definition": request.image_definition,
                         "deleted": outcome.get("deleted", []),
                         "shrunk": outcome.get("shrunk", []),
                     },

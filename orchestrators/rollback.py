@@ -8,18 +8,19 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.maintenance_requests import RollbackRequest
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
-from orchestrators.calls import call
+from orchestrators.calls import call, typed_input
 from orchestrators.resource_lock import holding
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.ROLLBACK)
 def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    request: dict[str, Any] = context.get_input()
-    definition = definition_id(request["gallery"], request["image_definition"])
+    request = typed_input(context, RollbackRequest.from_dict, "rollback")
+    definition = definition_id(request.gallery.to_dict(), request.image_definition)
     return (
         yield from holding(
             context,
@@ -32,16 +33,17 @@ def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, An
 
 
 def _rollback(
-    context: df.DurableOrchestrationContext, request: dict[str, Any]
+    context: df.DurableOrchestrationContext, request: RollbackRequest
 ) -> Generator[Any, Any, dict[str, Any]]:
-    target = {"gallery": request["gallery"], "definition": request["image_definition"]}
-    version = str(request["version"])
-    resource = f"{request['image_definition']}/versions/{version}"
+    target = {"gallery": request.gallery.to_dict(), "definition": request.image_definition}
+    version = request.version
+    regions = list(request.regions) if request.regions is not None else None
+    resource = f"{request.image_definition}/versions/{version}"
     context.set_custom_status({"step": "rollback", "version": version, "log": ["planning"]})
     plan = yield from call(
         context,
         Activity.PLAN_ROLLBACK,
-        {"target": target, "version": version, "regions": request.get("regions")},
+        {"target": target, "version": version, "regions": regions},
         step="rollback",
         resource=resource,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sandbox.stack import DemoIds, Stack
 
 DAY = 86_400
@@ -281,3 +283,18 @@ def test_prune_shrinks_old_versions_to_one_region(sandbox_stack: Stack) -> None:
         "2.0.1": ["westeurope"],
         "2.0.2": ["westeurope", "eastus", "westus3"],
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "step"), [("rollback_image", "rollback"), ("prune_image", "prune")]
+)
+def test_a_maintenance_input_that_is_no_request_fails_at_once(
+    sandbox_stack: Stack, name: str, step: str
+) -> None:
+    # Both orchestrators parse their input once into the typed maintenance request.
+    status = sandbox_stack.wait_for_run(sandbox_stack.start_orchestration(name, {"gallery": 7}))
+
+    assert status["runtimeStatus"] == "Failed"
+    assert f"{step} failed on $: InvalidRequest: " in status["output"]
+    assert "$.image_definition: is required" in status["output"]
+    assert status["customStatus"]["step"] == "failed"
