@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from galleryflow.domain.replicas import StorageAccountType
-from galleryflow.domain.request_fields import VM_ID_PATTERN
+from galleryflow.domain.request_fields import REPLICATION_SPEC, VM_ID_PATTERN
 from galleryflow.domain.versions import VersionStrategy
 
 
@@ -97,11 +97,15 @@ class Rollout:
         }
 
 
+_REPLICATION_DEFAULTS = REPLICATION_SPEC.check({}, "$", [])  # the field table: one source
+_ON_REGION_FAILURE = RegionFailureMode(_REPLICATION_DEFAULTS["on_region_failure"])
+
+
 @dataclass(frozen=True)
 class ReplicationPolicy:
-    max_region_retries: int = 2
-    on_region_failure: RegionFailureMode = RegionFailureMode.FAIL
-    region_timeout_minutes: int = 720
+    max_region_retries: int = _REPLICATION_DEFAULTS["max_region_retries"]
+    on_region_failure: RegionFailureMode = _ON_REGION_FAILURE
+    region_timeout_minutes: int = _REPLICATION_DEFAULTS["region_timeout_minutes"]
 
     def to_dict(self) -> dict[str, Any]:
         return {

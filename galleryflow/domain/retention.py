@@ -21,17 +21,20 @@ from galleryflow.domain.inventory import FAILED, SUCCEEDED, VersionRecord, newes
 from galleryflow.domain.latest import latest_names
 from galleryflow.domain.quotas import QuotaUsage, versions_to_free
 from galleryflow.domain.regions import normalise_region
+from galleryflow.domain.request_fields import RETENTION_SPEC
+
+_DEFAULTS = RETENTION_SPEC.check({}, "$", [])  # the field table: the one source of defaults
 
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    keep_last: int = 5
-    keep_newer_than_days: int = 30
-    min_good_versions: int = 2
-    shrink_old_to_one_region: bool = False
-    quota_headroom: int = 0
-    auto_prune: bool = True
-    dry_run: bool = True
+    keep_last: int = _DEFAULTS["keep_last"]
+    keep_newer_than_days: int = _DEFAULTS["keep_newer_than_days"]
+    min_good_versions: int = _DEFAULTS["min_good_versions"]
+    shrink_old_to_one_region: bool = _DEFAULTS["shrink_old_to_one_region"]
+    quota_headroom: int = _DEFAULTS["quota_headroom"]
+    auto_prune: bool = _DEFAULTS["auto_prune"]
+    dry_run: bool = _DEFAULTS["dry_run"]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RetentionPolicy:
