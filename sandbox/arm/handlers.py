@@ -441,6 +441,10 @@ def list_usages(ctx: Ctx) -> Response:
     return _listing(ctx, quotas.usages(ctx.store, ctx.params["sub"], region.name))
 
 
+# operation kind -> how a status poll advances it (modules with their own routes add theirs)
+OPERATION_KINDS: dict[str, Callable[[Store, dict[str, Any]], None]] = {}
+
+
 def _operation(ctx: Ctx) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
     op = ctx.store.collection("operations").get(ctx.params["op"])
     if op is None:
@@ -452,6 +456,8 @@ def _operation(ctx: Ctx) -> tuple[dict[str, Any], str, dict[str, Any] | None]:
             vms.vm_operation_status(ctx.store, op)
         elif op["kind"] == "version":
             versions.version_operation_status(ctx.store, op)
+        elif op["kind"] in OPERATION_KINDS:
+            OPERATION_KINDS[op["kind"]](ctx.store, op)
         else:
             operations.simple_operation_status(ctx.store, op)
     final = op["final"]
@@ -486,7 +492,7 @@ def get_operation_result(ctx: Ctx) -> Response:
         return _ok(None, 202, headers)
     if status != "Succeeded":
         return _ok({"error": error}, 400 if status == "Failed" else 409)
-    return _ok(None, 200)
+    return _ok(op.get("result"), 200)
 
 
 # -- dispatch -----------------------------------------------------------------------------------
@@ -535,7 +541,11 @@ def handle(store: Store, req: Request, log: dict[str, Any]) -> Response:
         raise ArmError(rule["message"], status=rule["status"], code=rule["code"], headers=headers)
     if action is not None:
         scope = re.sub(
-            r"/(deallocate|start|powerOff|generalize|instanceView)$", "", req.path, flags=re.I
+            r"/(deallocate|start|powerOff|generalize|instanceView|installPatches|assessPatches"
+            r"|runCommands(/[^/]+)?)$",
+            "",
+            req.path,
+            flags=re.I,
         )
         auth.authorize(principal, action, scope)
     return handler(Ctx(store, req, api_version, params))

@@ -13,7 +13,11 @@ from types import FrameType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from sandbox.arm import control, handlers
+from sandbox.arm import (
+    control,
+    handlers,
+    patch_routes,  # noqa: F401  (registers the patching routes)
+)
 from sandbox.arm.errors import ArmError
 from sandbox.arm.http import Request, Response
 from sandbox.arm.store import Store
