@@ -78,6 +78,8 @@ def _preflight(payload: Payload) -> Payload:
         "vm": {
             "id": vm["id"],
             "power_state": vm["power_state"],
+            "generalized": bool(vm.get("generalized")),
+            "os_type": vm.get("os_type"),
             "location": normalise_region(str(vm.get("location") or "")),
         },
         "target_regions": regions,

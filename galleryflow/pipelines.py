@@ -13,6 +13,10 @@ File format (schema_version 1)::
         devops: {...}                   # optional mapping used by the DevOps service hook
         request: {...}                  # a publish request (docs/CONTRACTS.md); the nightly
                                         # timer replaces `version` with the date strategy
+
+A nightly entry's request gets `patch: {}` (install Critical and Security updates before
+capture) unless it gives `patch` itself (`patch: null` opts out); applied here, when the
+file is loaded, so the canonical request always carries the field.
 """
 
 from __future__ import annotations
@@ -183,6 +187,8 @@ def _check_pipeline(item: object, path: str, problems: list[Problem]) -> Pipelin
     if len(problems) > before:
         return None
     assert isinstance(name, str) and isinstance(request, dict) and isinstance(devops, dict)
+    if nightly and "patch" not in request:
+        request = {**request, "patch": {}}  # defaults: domain/patching.py
     return Pipeline(name=name, request=request, nightly=bool(nightly), devops=devops)
 
 

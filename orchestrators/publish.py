@@ -1,4 +1,5 @@
-"""`publish_image`: preflight -> capture -> replicate -> promote (waves) -> prune -> notify.
+"""`publish_image`: preflight -> patch (if asked) -> capture -> replicate -> promote (waves)
+-> prune -> notify.
 
 The input (a canonical request) is parsed once into the domain's `PublishRequest`; the
 steps read its typed fields, never raw keys with defaults of their own. Thin and
@@ -6,7 +7,8 @@ deterministic: every fact comes from an activity, every decision from
 galleryflow.domain (through the preflight activity's plan or the pure helpers here), time
 from `context.current_utc_datetime`. Failures end the run with
 "<step> failed on <resource>: <code>: <message>" (docs/CONTRACTS.md). The steps live in
-capture_step, replicate_step, promote_step and prune_step; run.py holds the shared state.
+patch_step, capture_step, replicate_step, promote_step and prune_step; run.py holds the
+shared state.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from orchestrators import bp
 from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
 from orchestrators.failure_rule import FailureRule
+from orchestrators.patch_step import PatchSteps
 from orchestrators.promote_step import PromoteSteps
 from orchestrators.prune_step import PruneSteps
 from orchestrators.replicate_step import ReplicateSteps
@@ -47,7 +50,7 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         raise stopped from None
 
 
-class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, FailureRule):
+class PublishRun(PatchSteps, CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
     def __init__(self, context: df.DurableOrchestrationContext, request: PublishRequest) -> None:
@@ -59,6 +62,7 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, Failure
         yield from self.emit(
             "run-started", {"regions": [r["name"] for r in plan["target_regions"]]}
         )
+        yield from self.patch(plan)
         yield from self.capture(plan)
         replication = yield from self.replicate(plan)
         yield from self.promote(plan, replication)
@@ -77,6 +81,8 @@ class PublishRun(CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, Failure
             "pruned": self.pruned,
             "warnings": self.warnings,
         }
+        if self.patch_summary is not None:
+            result["patch"] = self.patch_summary
         self.status.at("done", f"{result['status']}: {self.version}")
         self.publish_status()
         return result

@@ -12,7 +12,17 @@ from typing import Any
 MAX_LOG_LINES = 8
 MAX_BYTES = 15_000  # the host refuses custom status above 16 KB
 
-STEPS = ("preflight", "capture", "replicate", "promote", "prune", "notify", "done", "failed")
+STEPS = (
+    "preflight",
+    "patch",
+    "capture",
+    "replicate",
+    "promote",
+    "prune",
+    "notify",
+    "done",
+    "failed",
+)
 
 
 class RunStatus:

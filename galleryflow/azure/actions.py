@@ -17,6 +17,8 @@ VM_DEALLOCATE = "Microsoft.Compute/virtualMachines/deallocate/action"
 VM_START = "Microsoft.Compute/virtualMachines/start/action"
 VM_POWER_OFF = "Microsoft.Compute/virtualMachines/powerOff/action"
 VM_GENERALIZE = "Microsoft.Compute/virtualMachines/generalize/action"
+VM_INSTALL_PATCHES = "Microsoft.Compute/virtualMachines/installPatches/action"
+VM_ASSESS_PATCHES = "Microsoft.Compute/virtualMachines/assessPatches/action"
 VMSS_READ = "Microsoft.Compute/virtualMachineScaleSets/read"
 GALLERY_READ = "Microsoft.Compute/galleries/read"
 IMAGE_READ = "Microsoft.Compute/galleries/images/read"
@@ -39,6 +41,8 @@ ACTION_SCOPES: dict[str, frozenset[str]] = {
     VM_START: frozenset({RESOURCE_GROUP}),
     VM_POWER_OFF: frozenset({RESOURCE_GROUP}),
     VM_GENERALIZE: frozenset({RESOURCE_GROUP}),
+    VM_INSTALL_PATCHES: frozenset({RESOURCE_GROUP}),
+    VM_ASSESS_PATCHES: frozenset({RESOURCE_GROUP}),
     VMSS_READ: frozenset({SUBSCRIPTION}),  # list_all (images in use)
     GALLERY_READ: frozenset({RESOURCE_GROUP}),
     IMAGE_READ: frozenset({RESOURCE_GROUP}),

@@ -13,6 +13,11 @@ from galleryflow.azure.gallery import (
     version_to_dict,
 )
 from galleryflow.azure.inuse import count_image_references, find_image_references
+from galleryflow.azure.patching import (
+    begin_assess_patches,
+    begin_install_patches,
+    poll_patch_operation,
+)
 from galleryflow.azure.usages import get_usages
 from galleryflow.azure.version_writes import (
     IDEMPOTENCY_TAG,
@@ -32,7 +37,9 @@ from galleryflow.azure.vms import (
 
 __all__ = [
     "IDEMPOTENCY_TAG",
+    "begin_assess_patches",
     "begin_create_version",
+    "begin_install_patches",
     "count_image_references",
     "deallocate_vm",
     "delete_version",
@@ -45,6 +52,7 @@ __all__ = [
     "get_version",
     "get_vm",
     "list_versions",
+    "poll_patch_operation",
     "power_off_vm",
     "set_exclude_from_latest",
     "set_target_regions",

@@ -24,6 +24,7 @@ from galleryflow.domain.maintenance_requests import (
     parse_prune_request,
     parse_rollback_request,
 )
+from galleryflow.domain.patching import PatchSettings
 from galleryflow.domain.problems import Problem, RequestValidationError, child, raise_if_any
 from galleryflow.domain.regions import normalise_region, source_region_missing
 from galleryflow.domain.replicas import (
@@ -99,6 +100,7 @@ class PublishRequest:
     cleanup_on_failure: bool = False
     idempotency_key: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    patch: PatchSettings | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> PublishRequest:
@@ -123,6 +125,7 @@ class PublishRequest:
             "cleanup_on_failure": self.cleanup_on_failure,
             "idempotency_key": self.idempotency_key,
             "tags": dict(self.tags),
+            "patch": self.patch.to_dict() if self.patch else None,
         }
 
     @property
@@ -211,6 +214,7 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
         cleanup_on_failure=clean["cleanup_on_failure"],
         idempotency_key=clean["idempotency_key"],
         tags=clean["tags"],
+        patch=PatchSettings.from_dict(clean["patch"]) if clean["patch"] is not None else None,
     )
 
 

@@ -23,6 +23,7 @@ from galleryflow.domain.fields import (
     Obj,
     Str,
 )
+from galleryflow.domain.patching import PATCH_SPEC
 from galleryflow.domain.regions import normalise_region, unknown_region_problem
 from galleryflow.domain.replicas import MAX_REPLICAS_PER_VERSION, StorageAccountType
 from galleryflow.domain.versions import (
@@ -289,6 +290,7 @@ PUBLISH_SPEC = Obj(
             None,
         ),
         Field("tags", TAGS_SPEC, {}),
+        Field("patch", Nullable(PATCH_SPEC, "install OS updates before capture"), None),
     ),
 )
 

@@ -23,6 +23,8 @@ class Activity:
     RUN_LIVENESS: Final = "run_liveness"
     SET_VM_POWER_STATE: Final = "set_vm_power_state"
     GENERALIZE_VM: Final = "generalize_vm"
+    START_PATCH_OPERATION: Final = "start_patch_operation"
+    POLL_PATCH_OPERATION: Final = "poll_patch_operation"
     CAPTURE: Final = "capture_image_version"
     READ_REPLICATION: Final = "read_replication"
     RETRY_REGION: Final = "retry_region_replication"

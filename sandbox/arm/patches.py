@@ -87,7 +87,7 @@ def _require_running(store: Store, record: dict[str, Any], action: str) -> None:
     if record.get("transition") or record["power"] != "running":
         raise OperationNotAllowed(
             f"Operation '{action}' is not allowed on VM '{name}' since the VM is "
-            f"{vms.power_code(record)}. Start the VM and retry."
+            f"{vms.power_code(record)}. Start the VM first."
         )
 
 

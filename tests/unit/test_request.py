@@ -82,6 +82,7 @@ def test_contract_example_parses_and_is_already_canonical() -> None:
         "cleanup_on_failure": False,
         "idempotency_key": "build-42",
         "tags": {"team": "platform"},
+        "patch": None,
     }
     request = parse_publish_request(example)
     assert request.to_dict() == example

@@ -1,0 +1,127 @@
+"""Patch step (request field `patch`): before capture, install OS updates on the source VM.
+
+Start the VM if needed, assess, install (installPatches) and wait for it on durable timers
+(one short activity per look, never one activity for the whole patch window), record the
+result (status log, `patched` event, run summary, a version tag), and leave the VM in the
+power state it had, so the capture step finds it as the preflight saw it. Failed patches
+with `on_failure: fail` end the run before anything is created (docs/pipeline.md
+"Patching before capture"; facts: docs/azure-facts.md Q7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from galleryflow.domain.patching import (
+    TAG_NAME,
+    PatchFailurePolicy,
+    PatchOutcome,
+    PatchSettings,
+    refusal,
+)
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity
+from orchestrators.polling import next_delay
+from orchestrators.run import Gen, RunBase
+
+STEP = "patch"
+GRACE_MINUTES = 30  # beyond maximumDuration: the guest agent's reboot and report
+
+
+class PatchSteps(RunBase):
+    patch_summary: dict[str, Any] | None = None
+
+    def patch(self, plan: dict[str, Any]) -> Gen:
+        settings = self.request.patch
+        if settings is None:
+            return
+        vm = plan["vm"]
+        why = refusal(vm)
+        if why:
+            raise StepFailed(STEP, vm["id"], "PatchNotPossible", why)
+        original = vm["power_state"]
+        self.status.at(STEP, f"patching {vm['id'].rsplit('/', 1)[-1]} (VM is {original})")
+        self.publish_status()
+        try:
+            outcome = yield from self.patch_running(vm, settings, original)
+        except Exception:
+            yield from self.put_back(vm, original)
+            raise
+        yield from self.put_back(vm, original)
+        if outcome is None:
+            return
+        self.patch_summary = outcome.to_dict()
+        yield from self.emit("patched", self.patch_summary)
+        if outcome.failed_run:
+            if settings.on_failure is PatchFailurePolicy.FAIL:
+                raise StepFailed(
+                    STEP,
+                    vm["id"],
+                    "PatchFailed",
+                    f"{outcome.problem()}; nothing was published (on_failure: fail)",
+                )
+            self.warnings.append(f"patching: {outcome.problem()} (on_failure: continue)")
+        when = self.context.current_utc_datetime.strftime("%Y-%m-%dT%H:%MZ")
+        tags = {**self.request.tags, TAG_NAME: outcome.tag(when)}
+        self.request = replace(self.request, tags=tags)  # the capture tags the version
+
+    def patch_running(self, vm: dict[str, Any], settings: PatchSettings, original: str) -> Gen:
+        if original != "running":
+            self.status.say("starting the source VM to patch it")
+            yield from self.activity(
+                Activity.SET_VM_POWER_STATE, {"vm_id": vm["id"], "state": "running"}, STEP
+            )
+        assessed = yield from self.wait_for(vm, {"kind": "assess"}, settings)
+        available = len(assessed.get("availablePatches") or [])
+        self.status.say(
+            f"assessment: {assessed.get('criticalAndSecurityPatchCount', 0)} critical/security "
+            f"and {assessed.get('otherPatchCount', 0)} other update(s) available"
+        )
+        if available == 0:
+            self.status.say("nothing to install")
+            return PatchOutcome.from_result({"status": "Succeeded", "rebootStatus": "NotNeeded"})
+        payload = {"kind": "install", "settings": settings.to_dict(), "os_type": vm.get("os_type")}
+        result = yield from self.wait_for(vm, payload, settings)
+        outcome = PatchOutcome.from_result(result)
+        self.status.say(
+            f"patched: {outcome.installed} installed, {outcome.failed} failed, "
+            f"{outcome.pending} pending, reboot {outcome.reboot_status}"
+        )
+        return outcome
+
+    def wait_for(self, vm: dict[str, Any], payload: dict[str, Any], settings: PatchSettings) -> Gen:
+        """Start the operation, then look at it after each durable timer until it ends."""
+        started = yield from self.activity(
+            Activity.START_PATCH_OPERATION, {"vm_id": vm["id"], **payload}, STEP
+        )
+        minutes = settings.maximum_duration_minutes + GRACE_MINUTES
+        deadline = self.context.current_utc_datetime + timedelta(minutes=minutes)
+        delay: int | None = None
+        while True:
+            delay = next_delay(delay)
+            yield self.context.create_timer(
+                self.context.current_utc_datetime + timedelta(seconds=delay)
+            )
+            look = yield from self.activity(
+                Activity.POLL_PATCH_OPERATION, {"handle": started["handle"]}, STEP
+            )
+            if look.get("done"):
+                result: dict[str, Any] = look.get("result") or {}
+                return result
+            if self.context.current_utc_datetime >= deadline:
+                raise StepFailed(
+                    STEP,
+                    vm["id"],
+                    "PatchTimeout",
+                    f"{payload['kind']} did not finish within {minutes} minutes",
+                )
+
+    def put_back(self, vm: dict[str, Any], original: str) -> Gen:
+        """Leave the VM as found (a running VM stays running, also when the run fails)."""
+        if original == "running":
+            return
+        yield from self.activity(
+            Activity.SET_VM_POWER_STATE, {"vm_id": vm["id"], "state": original}, STEP
+        )
