@@ -19,7 +19,16 @@ from galleryflow.azure.errors import translate
 from galleryflow.settings import AzureSettings
 
 EVENT_TYPES: frozenset[str] = frozenset(
-    {"run-started", "captured", "region-replicated", "promoted", "pruned", "failed", "rolled-back"}
+    {
+        "run-started",
+        "patched",
+        "captured",
+        "region-replicated",
+        "promoted",
+        "pruned",
+        "failed",
+        "rolled-back",
+    }
 )
 SCHEMA_VERSION = 1
 # Storage queue messages are limited to 64 KiB.

@@ -1,0 +1,119 @@
+"""Patching the source VM before capture (#14), on the sandbox stack: a nightly run installs
+seeded security patches (assessPatches, then installPatches, before deallocate), the result
+is in the run summary, the events and the version's tags; failed patches with the default
+policy `fail` leave the VM running and publish nothing; a generalized source is refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sandbox.stack import DEMO_SUBSCRIPTION, Stack, start_stack
+from tests.orchestration.test_concurrency_and_nightly import _fire_nightly, _publish_runs
+
+VM_PATCHED = (
+    f"/subscriptions/{DEMO_SUBSCRIPTION}/resourceGroups/rg-build"
+    "/providers/Microsoft.Compute/virtualMachines/vm-patched"
+)
+SECURITY = [
+    {"name": "openssl", "classifications": ["Security"], "kb_id": ""},
+    {"name": "libc6", "classifications": ["Security"], "reboot_behavior": "CanRequestReboot"},
+    {"name": "curl", "classifications": ["Critical"]},
+]
+
+
+@pytest.fixture(scope="module")
+def patch_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    state = tmp_path_factory.mktemp("patching")
+    pipelines = state / "pipelines.json"
+    request = {
+        "schema_version": 1,
+        "source_vm_id": VM_PATCHED,
+        "gallery": {"resource_group": "rg-images", "name": "galDemo"},
+        "image_definition": "patched",
+        "target_regions": [{"name": "westeurope", "replica_count": 1}],
+        "production": False,
+    }  # no `patch`: a nightly entry gets `patch: {}` when the file is loaded
+    pipelines.write_text(
+        json.dumps({"schema_version": 1, "pipelines": [{"name": "patched", "request": request}]})
+    )
+    stack = start_stack(state / "stack", settings={"GALLERYFLOW_PIPELINES_FILE": str(pipelines)})
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _vm_requests(stack: Stack, vm_name: str) -> list[str]:
+    log = stack.arm_control("GET", "requests")["requests"]
+    return [
+        f"{r['method']} {r['path'].rsplit('/', 1)[-1]}"
+        for r in log
+        if f"/virtualMachines/{vm_name}/" in r["path"] and r["method"] == "POST"
+    ]
+
+
+def test_nightly_installs_pending_security_patches_before_capture(patch_stack: Stack) -> None:
+    stack = patch_stack
+    ids = stack.seed_demo(vm_name="vm-patched", definition="patched")
+    stack.arm_control("POST", "vm-patches", {"vm_id": ids.vm_id, "patches": SECURITY})
+
+    _fire_nightly(stack)
+    stack.wait_until(lambda: _publish_runs(stack, "patched"), what="the nightly run")
+    (run,) = _publish_runs(stack, "patched")
+    assert run["input"]["patch"]["on_failure"] == "fail"  # filled in when the file was loaded
+    status = stack.wait_for_run(run["instanceId"])
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+
+    calls = _vm_requests(stack, "vm-patched")
+    assert calls[:3] == ["POST assessPatches", "POST installPatches", "POST deallocate"], calls
+    summary = status["output"]["patch"]
+    assert (summary["installed"], summary["failed"], summary["pending"]) == (3, 0, 0)
+    assert summary["reboot_status"] == "Completed"
+    assert sorted(summary["installed_ids"]) == ["curl_1.0", "libc6_1.0", "openssl_1.0"]
+    (version,) = stack.versions(ids).values()
+    tag = version["tags"]["galleryflow.patch"]
+    assert "Succeeded installed=3 failed=0 pending=0" in tag and len(tag) <= 256
+    events = stack.events(run["instanceId"])
+    patched = [e for e in events if e["type"] == "galleryflow.patched.v1"]
+    assert patched and patched[0]["data"]["installed"] == 3
+    assert status["output"]["warnings"] == []
+    assert stack.vm_power_state(ids.vm_id) == "running"
+
+
+def test_failed_patches_with_policy_fail_publish_nothing(patch_stack: Stack) -> None:
+    stack = patch_stack
+    ids = stack.seed_demo(vm_name="vm-failing", definition="failing")
+    stack.arm_control(
+        "POST",
+        "vm-patches",
+        {"vm_id": ids.vm_id, "patches": SECURITY, "fault": "failed_patches"},
+    )
+    started = stack.api("POST", "publish", ids.request(["westeurope"], patch={}))
+    assert started.status_code == 202, started.text
+    status = stack.wait_for_run(started.json()["id"])
+
+    assert status["runtimeStatus"] == "Failed"
+    assert "patch failed on" in status["output"] and "PatchFailed" in status["output"]
+    assert "nothing was published" in status["output"]
+    assert stack.versions(ids) == {}
+    assert stack.vm_power_state(ids.vm_id) == "running"
+    assert "POST deallocate" not in _vm_requests(stack, "vm-failing")
+
+
+def test_generalized_source_with_patch_is_refused(patch_stack: Stack) -> None:
+    stack = patch_stack
+    ids = stack.seed_demo(
+        vm_name="vm-generalized",
+        definition="generalized",
+        os_state="Generalized",
+        power_state="deallocated",
+    )
+    started = stack.api("POST", "publish", ids.request(["westeurope"], patch={}))
+    status = stack.wait_for_run(started.json()["id"])
+    assert status["runtimeStatus"] == "Failed"
+    assert "PatchNotPossible" in status["output"] and "generalized" in status["output"]
+    assert _vm_requests(stack, "vm-generalized") == []
