@@ -22,6 +22,8 @@ EXPECTED = {
     "resource_lock": "entityTrigger",
     "set_vm_power_state": "activityTrigger",
     "generalize_vm": "activityTrigger",
+    "start_patch_operation": "activityTrigger",
+    "poll_patch_operation": "activityTrigger",
     "capture_image_version": "activityTrigger",
     "read_replication": "activityTrigger",
     "retry_region_replication": "activityTrigger",
