@@ -41,3 +41,36 @@ def _poll(payload: Payload) -> Payload:
 def poll_patch_operation(payload: Payload) -> Payload:
     """{"handle"} -> {"done": false} | {"done": true, "result": the result's REST JSON}."""
     return _poll(payload)
+
+
+RUN_COMMAND_NAME = "galleryflow-customize"
+
+
+@guarded
+def _start_script(payload: Payload) -> Payload:
+    compute.begin_run_command(
+        payload["vm_id"],
+        RUN_COMMAND_NAME,
+        payload["script"],
+        int(payload["timeout_minutes"]) * 60,
+        payload["location"],
+    )
+    return {"name": RUN_COMMAND_NAME}
+
+
+@bp.activity_trigger(input_name="payload", activity=Activity.START_RUN_COMMAND)
+def start_run_command(payload: Payload) -> Payload:
+    """{"vm_id", "script", "timeout_minutes", "location"} -> {"name"}; the script runs
+    asynchronously on the VM (managed run command)."""
+    return _start_script(payload)
+
+
+@guarded
+def _read_script(payload: Payload) -> Payload:
+    return compute.get_run_command(payload["vm_id"], RUN_COMMAND_NAME)
+
+
+@bp.activity_trigger(input_name="payload", activity=Activity.READ_RUN_COMMAND)
+def read_run_command(payload: Payload) -> Payload:
+    """{"vm_id"} -> {"state", "exit_code", "output", "error", "done"} (output tails)."""
+    return _read_script(payload)

@@ -1,4 +1,5 @@
-"""Patch step (request field `patch`): before capture, install OS updates on the source VM.
+"""Patch step (request fields `patch`, `customize`): before capture, install OS updates on
+the source VM, then run the customize script (managed run command).
 
 Start the VM if needed, assess, install (installPatches) and wait for it on durable timers
 (one short activity per look, never one activity for the whole patch window), record the
@@ -16,6 +17,7 @@ from typing import Any
 
 from galleryflow.domain.patching import (
     TAG_NAME,
+    Customize,
     PatchFailurePolicy,
     PatchOutcome,
     PatchSettings,
@@ -34,8 +36,8 @@ class PatchSteps(RunBase):
     patch_summary: dict[str, Any] | None = None
 
     def patch(self, plan: dict[str, Any]) -> Gen:
-        settings = self.request.patch
-        if settings is None:
+        settings, customize = self.request.patch, self.request.customize
+        if settings is None and customize is None:
             return
         vm = plan["vm"]
         why = refusal(vm)
@@ -45,13 +47,22 @@ class PatchSteps(RunBase):
         self.status.at(STEP, f"patching {vm['id'].rsplit('/', 1)[-1]} (VM is {original})")
         self.publish_status()
         try:
-            outcome = yield from self.patch_running(vm, settings, original)
+            if original != "running":
+                self.status.say("starting the source VM to patch it")
+                yield from self.activity(
+                    Activity.SET_VM_POWER_STATE, {"vm_id": vm["id"], "state": "running"}, STEP
+                )
+            if settings is not None:
+                outcome = yield from self.patch_running(vm, settings)
+                yield from self.record(vm, settings, outcome)
+            if customize is not None:
+                yield from self.customize(vm, customize)
         except Exception:
             yield from self.put_back(vm, original)
             raise
         yield from self.put_back(vm, original)
-        if outcome is None:
-            return
+
+    def record(self, vm: dict[str, Any], settings: PatchSettings, outcome: PatchOutcome) -> Gen:
         self.patch_summary = outcome.to_dict()
         yield from self.emit("patched", self.patch_summary)
         if outcome.failed_run:
@@ -67,12 +78,7 @@ class PatchSteps(RunBase):
         tags = {**self.request.tags, TAG_NAME: outcome.tag(when)}
         self.request = replace(self.request, tags=tags)  # the capture tags the version
 
-    def patch_running(self, vm: dict[str, Any], settings: PatchSettings, original: str) -> Gen:
-        if original != "running":
-            self.status.say("starting the source VM to patch it")
-            yield from self.activity(
-                Activity.SET_VM_POWER_STATE, {"vm_id": vm["id"], "state": "running"}, STEP
-            )
+    def patch_running(self, vm: dict[str, Any], settings: PatchSettings) -> Gen:
         assessed = yield from self.wait_for(vm, {"kind": "assess"}, settings)
         available = len(assessed.get("availablePatches") or [])
         self.status.say(
@@ -117,6 +123,46 @@ class PatchSteps(RunBase):
                     "PatchTimeout",
                     f"{payload['kind']} did not finish within {minutes} minutes",
                 )
+
+    def customize(self, vm: dict[str, Any], customize: Customize) -> Gen:
+        """The script as a managed run command; a non-zero exit (or a run that did not
+        succeed) fails the step, which restores the VM."""
+        self.status.say("customize: running the script (managed run command)")
+        yield from self.activity(
+            Activity.START_RUN_COMMAND,
+            {
+                "vm_id": vm["id"],
+                "script": customize.script,
+                "timeout_minutes": customize.timeout_minutes,
+                "location": vm["location"],
+            },
+            STEP,
+        )
+        deadline = self.context.current_utc_datetime + timedelta(
+            minutes=customize.timeout_minutes + GRACE_MINUTES
+        )
+        delay: int | None = None
+        while True:
+            look = yield from self.activity(Activity.READ_RUN_COMMAND, {"vm_id": vm["id"]}, STEP)
+            if look.get("done"):
+                break
+            if self.context.current_utc_datetime >= deadline:
+                raise StepFailed(STEP, vm["id"], "CustomizeTimeout", "the script did not end")
+            delay = next_delay(delay)
+            yield self.context.create_timer(
+                self.context.current_utc_datetime + timedelta(seconds=delay)
+            )
+        tail = " | ".join(str(look.get("output") or "").strip().splitlines()[-3:])
+        self.status.say(f"customize: {look['state']}, exit code {look.get('exit_code')}: {tail}")
+        if look["state"] != "Succeeded" or look.get("exit_code") not in (0, None):
+            problem = str(look.get("error") or "").strip() or tail
+            raise StepFailed(
+                STEP,
+                vm["id"],
+                "CustomizeFailed",
+                f"{look['state']}, exit code {look.get('exit_code')}: {problem[-300:]}; "
+                "nothing was published",
+            )
 
     def put_back(self, vm: dict[str, Any], original: str) -> Gen:
         """Leave the VM as found (a running VM stays running, also when the run fails)."""

@@ -24,6 +24,8 @@ EXPECTED = {
     "generalize_vm": "activityTrigger",
     "start_patch_operation": "activityTrigger",
     "poll_patch_operation": "activityTrigger",
+    "start_run_command": "activityTrigger",
+    "read_run_command": "activityTrigger",
     "capture_image_version": "activityTrigger",
     "read_replication": "activityTrigger",
     "retry_region_replication": "activityTrigger",

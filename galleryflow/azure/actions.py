@@ -19,6 +19,8 @@ VM_POWER_OFF = "Microsoft.Compute/virtualMachines/powerOff/action"
 VM_GENERALIZE = "Microsoft.Compute/virtualMachines/generalize/action"
 VM_INSTALL_PATCHES = "Microsoft.Compute/virtualMachines/installPatches/action"
 VM_ASSESS_PATCHES = "Microsoft.Compute/virtualMachines/assessPatches/action"
+RUN_COMMAND_WRITE = "Microsoft.Compute/virtualMachines/runCommands/write"
+RUN_COMMAND_READ = "Microsoft.Compute/virtualMachines/runCommands/read"
 VMSS_READ = "Microsoft.Compute/virtualMachineScaleSets/read"
 GALLERY_READ = "Microsoft.Compute/galleries/read"
 IMAGE_READ = "Microsoft.Compute/galleries/images/read"
@@ -43,6 +45,8 @@ ACTION_SCOPES: dict[str, frozenset[str]] = {
     VM_GENERALIZE: frozenset({RESOURCE_GROUP}),
     VM_INSTALL_PATCHES: frozenset({RESOURCE_GROUP}),
     VM_ASSESS_PATCHES: frozenset({RESOURCE_GROUP}),
+    RUN_COMMAND_WRITE: frozenset({RESOURCE_GROUP}),
+    RUN_COMMAND_READ: frozenset({RESOURCE_GROUP}),
     VMSS_READ: frozenset({SUBSCRIPTION}),  # list_all (images in use)
     GALLERY_READ: frozenset({RESOURCE_GROUP}),
     IMAGE_READ: frozenset({RESOURCE_GROUP}),

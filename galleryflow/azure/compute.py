@@ -18,6 +18,7 @@ from galleryflow.azure.patching import (
     begin_install_patches,
     poll_patch_operation,
 )
+from galleryflow.azure.run_commands import begin_run_command, get_run_command
 from galleryflow.azure.usages import get_usages
 from galleryflow.azure.version_writes import (
     IDEMPOTENCY_TAG,
@@ -40,6 +41,7 @@ __all__ = [
     "begin_assess_patches",
     "begin_create_version",
     "begin_install_patches",
+    "begin_run_command",
     "count_image_references",
     "deallocate_vm",
     "delete_version",
@@ -48,6 +50,7 @@ __all__ = [
     "get_gallery",
     "get_image_definition",
     "get_replication",
+    "get_run_command",
     "get_usages",
     "get_version",
     "get_vm",

@@ -76,6 +76,37 @@ PATCH_SPEC = Obj(
 )
 
 
+CUSTOMIZE_SPEC = Obj(
+    description="run a script on the source VM after patching (managed run command)",
+    fields=(
+        Field(
+            "script",
+            Str(
+                description="the script (shell on Linux, PowerShell on Windows)", max_length=16_384
+            ),
+        ),
+        Field(
+            "timeout_minutes",
+            Int("give up on the script after this long", minimum=1, maximum=90),
+            30,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Customize:
+    script: str
+    timeout_minutes: int = 30
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Customize:
+        return cls(data["script"], data["timeout_minutes"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"script": self.script, "timeout_minutes": self.timeout_minutes}
+
+
 @dataclass(frozen=True)
 class PatchSettings:
     classifications: tuple[str, ...] = ("Critical", "Security")
@@ -134,12 +165,12 @@ def install_parameters(settings: PatchSettings, os_type: str) -> dict[str, Any]:
 
 
 def refusal(vm: Mapping[str, Any]) -> str | None:
-    """Why the source VM cannot be patched, or None."""
+    """Why the source VM cannot be patched or customized, or None."""
     if vm.get("generalized"):
         return (
             "the source VM is generalized and Azure cannot start it, so its updates cannot be "
-            "installed (installPatches needs a running VM); patch the VM before generalizing "
-            "it, or remove `patch` from the request"
+            "installed nor scripts run (installPatches and run commands need a running VM); "
+            "patch the VM before generalizing it, or remove `patch`/`customize` from the request"
         )
     return None
 

@@ -24,7 +24,7 @@ from galleryflow.domain.maintenance_requests import (
     parse_prune_request,
     parse_rollback_request,
 )
-from galleryflow.domain.patching import PatchSettings
+from galleryflow.domain.patching import Customize, PatchSettings
 from galleryflow.domain.problems import Problem, RequestValidationError, child, raise_if_any
 from galleryflow.domain.regions import normalise_region, source_region_missing
 from galleryflow.domain.replicas import (
@@ -101,6 +101,7 @@ class PublishRequest:
     idempotency_key: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     patch: PatchSettings | None = None
+    customize: Customize | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> PublishRequest:
@@ -126,6 +127,7 @@ class PublishRequest:
             "idempotency_key": self.idempotency_key,
             "tags": dict(self.tags),
             "patch": self.patch.to_dict() if self.patch else None,
+            "customize": self.customize.to_dict() if self.customize else None,
         }
 
     @property
@@ -215,6 +217,9 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
         idempotency_key=clean["idempotency_key"],
         tags=clean["tags"],
         patch=PatchSettings.from_dict(clean["patch"]) if clean["patch"] is not None else None,
+        customize=(
+            Customize.from_dict(clean["customize"]) if clean["customize"] is not None else None
+        ),
     )
 
 

@@ -23,7 +23,7 @@ from galleryflow.domain.fields import (
     Obj,
     Str,
 )
-from galleryflow.domain.patching import PATCH_SPEC
+from galleryflow.domain.patching import CUSTOMIZE_SPEC, PATCH_SPEC
 from galleryflow.domain.regions import normalise_region, unknown_region_problem
 from galleryflow.domain.replicas import MAX_REPLICAS_PER_VERSION, StorageAccountType
 from galleryflow.domain.versions import (
@@ -291,6 +291,7 @@ PUBLISH_SPEC = Obj(
         ),
         Field("tags", TAGS_SPEC, {}),
         Field("patch", Nullable(PATCH_SPEC, "install OS updates before capture"), None),
+        Field("customize", Nullable(CUSTOMIZE_SPEC, "run a script after patching"), None),
     ),
 )
 

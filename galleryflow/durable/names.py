@@ -25,6 +25,8 @@ class Activity:
     GENERALIZE_VM: Final = "generalize_vm"
     START_PATCH_OPERATION: Final = "start_patch_operation"
     POLL_PATCH_OPERATION: Final = "poll_patch_operation"
+    START_RUN_COMMAND: Final = "start_run_command"
+    READ_RUN_COMMAND: Final = "read_run_command"
     CAPTURE: Final = "capture_image_version"
     READ_REPLICATION: Final = "read_replication"
     RETRY_REGION: Final = "retry_region_replication"

@@ -9,7 +9,15 @@ import pytest
 
 from galleryflow.azure import actions, compute
 
-GATEWAY_MODULES = ("vms", "gallery", "version_writes", "usages", "inuse", "patching")
+GATEWAY_MODULES = (
+    "vms",
+    "gallery",
+    "version_writes",
+    "usages",
+    "inuse",
+    "patching",
+    "run_commands",
+)
 
 
 def test_union_of_declared_actions_equals_arm_actions():

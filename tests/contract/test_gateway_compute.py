@@ -390,6 +390,8 @@ def _patch():
     ):
         looks = [compute.poll_patch_operation(handle) for _ in range(3)]
         assert looks[-1]["done"] and looks[-1]["result"]["status"] == "Succeeded", looks
+    compute.begin_run_command(VM_ID, "customize", "echo hi", 60, "westeurope")
+    assert compute.get_run_command(VM_ID, "customize")["exit_code"] == 0
 
 
 def test_each_function_performs_only_its_declared_actions(arm):
@@ -425,6 +427,8 @@ def test_each_function_performs_only_its_declared_actions(arm):
                 compute.begin_assess_patches,
                 compute.begin_install_patches,
                 compute.poll_patch_operation,
+                compute.begin_run_command,
+                compute.get_run_command,
             ],
         }.get(func, [func])
         declared = frozenset().union(

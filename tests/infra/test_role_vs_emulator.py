@@ -102,7 +102,7 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
         power_state="deallocated",
         generalized=False,  # galleryflow generalizes it (`generalize: true`)
     )
-    # A patched capture (assessPatches, installPatches, their operations' results).
+    # A patched and customized capture (assessPatches, installPatches, runCommands).
     patched = stack.seed_demo(vm_name="vm-role-patched", definition="role-patched")
     stack.arm_control(
         "POST", "vm-patches", {"vm_id": patched.vm_id, "patches": [{"name": "openssl"}]}
@@ -113,7 +113,7 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
     assert publish(stack, stopped) == "1.0.0"
     assert stack.vm_power_state(stopped.vm_id) == "stopped"
     assert publish(stack, generalized, generalize=True) == "1.0.0"
-    assert publish(stack, patched, patch={}) == "1.0.0"
+    assert publish(stack, patched, patch={}, customize={"script": "echo hi"}) == "1.0.0"
 
     rolled = run_ok(
         stack,

@@ -116,3 +116,40 @@ def test_generalized_source_with_patch_is_refused(patch_stack: Stack) -> None:
     assert status["runtimeStatus"] == "Failed"
     assert "PatchNotPossible" in status["output"] and "generalized" in status["output"]
     assert _vm_requests(stack, "vm-generalized") == []
+
+
+def test_customize_runs_after_patching_and_a_failing_script_publishes_nothing(
+    patch_stack: Stack,
+) -> None:
+    stack = patch_stack
+    ids = stack.seed_demo(vm_name="vm-custom", definition="custom", power_state="deallocated")
+    stack.arm_control(
+        "POST",
+        "vm-patches",
+        {"vm_id": ids.vm_id, "patches": [{"name": "openssl"}], "run_command": {"output": "ok"}},
+    )
+    request = ids.request(["westeurope"], patch={}, customize={"script": "apt-get -y install x"})
+    done = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+    assert done["runtimeStatus"] == "Completed", done.get("output")
+    calls = _vm_requests(stack, "vm-custom")
+    assert calls[:4] == [
+        "POST start",
+        "POST assessPatches",
+        "POST installPatches",
+        "POST deallocate",
+    ]
+    log = stack.arm_control("GET", "requests")["requests"]
+    assert any(r["method"] == "PUT" and "/vm-custom/runCommands/" in r["path"] for r in log)
+    assert stack.vm_power_state(ids.vm_id) == "deallocated"
+
+    stack.arm_control(
+        "POST",
+        "vm-patches",
+        {"vm_id": ids.vm_id, "patches": [], "run_command": {"exit_code": 2, "output": "E: boom"}},
+    )
+    failed = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+    assert failed["runtimeStatus"] == "Failed"
+    assert "CustomizeFailed" in failed["output"] and "exit code 2" in failed["output"]
+    assert "E: boom" in failed["output"]
+    assert list(stack.versions(ids)) == [done["output"]["version"]]
+    assert stack.vm_power_state(ids.vm_id) == "deallocated"

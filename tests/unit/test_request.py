@@ -83,6 +83,7 @@ def test_contract_example_parses_and_is_already_canonical() -> None:
         "idempotency_key": "build-42",
         "tags": {"team": "platform"},
         "patch": None,
+        "customize": None,
     }
     request = parse_publish_request(example)
     assert request.to_dict() == example
