@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from galleryflow.devops.task import DEFAULT_ALLOWED_HOSTS, allowed_hosts_from_setting
+from galleryflow.identity.principal import PUBLISHER, READER, ROLES
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 DEFAULT_EVENTS_QUEUE = "galleryflow-events"
@@ -25,6 +26,10 @@ DEFAULT_ARM_POLLING_INTERVAL = 5
 DEFAULT_DEVOPS_POLL_SECONDS = 15.0
 DEFAULT_DEVOPS_POLL_MAX_SECONDS = 120.0
 DEFAULT_DEVOPS_RETRY_SECONDS = 2.0
+EASY_AUTH = "GALLERYFLOW_EASY_AUTH"
+KEY_ROLES = "GALLERYFLOW_KEY_ROLES"
+SEPARATION = "GALLERYFLOW_SEPARATION_OF_DUTIES"
+SEPARATION_MODES = ("production", "always", "off")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,24 @@ SETTINGS: tuple[Setting, ...] = (
         "GALLERYFLOW_DEVOPS_RETRY_SECONDS",
         DEFAULT_DEVOPS_RETRY_SECONDS,
         "DevOps callback retry backoff base (tests use 0.05)",
+    ),
+    Setting(
+        EASY_AUTH,
+        "false",
+        "`true`: App Service Authentication (Easy Auth) is on: trust its X-MS-CLIENT-PRINCIPAL, "
+        "people's routes skip the key. Never true without Easy Auth (docs/api.md)",
+    ),
+    Setting(
+        KEY_ROLES,
+        None,
+        "roles of function-key callers: comma list of publisher, approver, operator, reader, "
+        "or none (unset: publisher,reader with Easy Auth, all four without)",
+    ),
+    Setting(
+        SEPARATION,
+        SEPARATION_MODES[0],
+        "who started a run may not approve/reject it: production (runs with production true), "
+        "always, off",
     ),
 )
 
@@ -219,3 +242,54 @@ class AppSettings:
                 env, "GALLERYFLOW_DEVOPS_RETRY_SECONDS", DEFAULT_DEVOPS_RETRY_SECONDS
             ),
         )
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Identity and authorization (galleryflow/identity, triggers/auth.py).
+
+    `easy_auth` says App Service Authentication is on, so `X-MS-CLIENT-PRINCIPAL` was set by
+    the platform and is trusted. Only then: without Easy Auth nothing strips that header
+    from a request, and anyone who can reach the app could name themselves an approver.
+    Bicep sets it in the same deployment that turns Easy Auth on, from the same parameter.
+    """
+
+    easy_auth: bool = False
+    # Roles of a function-key caller. Default: every role while keys are the only credential
+    # (Easy Auth off, as before); publisher + reader once people sign in with Entra ID.
+    key_roles: frozenset[str] = frozenset(ROLES)
+    separation_of_duties: str = SEPARATION_MODES[0]
+
+    def separation_applies(self, production: bool) -> bool:
+        mode = self.separation_of_duties
+        return mode == "always" or (mode == "production" and production)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AuthSettings:
+        env = _environ(environ)
+        raw_easy = env.get(EASY_AUTH, "").strip().lower()
+        if raw_easy not in _TRUE + _FALSE:
+            raise SettingsError(f"{EASY_AUTH}={raw_easy[:20]!r} is not true or false")
+        easy_auth = raw_easy in _TRUE
+        raw_roles = env.get(KEY_ROLES, "").strip()
+        if raw_roles:
+            key_roles = frozenset(r.strip().lower() for r in raw_roles.split(",") if r.strip())
+            unknown = sorted(key_roles - set(ROLES) - {"none"})
+            if unknown:
+                raise SettingsError(
+                    f"{KEY_ROLES} names unknown roles {unknown}; use some of {', '.join(ROLES)}"
+                    " (comma-separated) or none"
+                )
+            key_roles -= {"none"}
+        else:
+            key_roles = frozenset({PUBLISHER, READER}) if easy_auth else frozenset(ROLES)
+        separation = env.get(SEPARATION, "").strip().lower() or SEPARATION_MODES[0]
+        if separation not in SEPARATION_MODES:
+            raise SettingsError(
+                f"{SEPARATION}={separation[:20]!r}: use one of {', '.join(SEPARATION_MODES)}"
+            )
+        return cls(easy_auth, key_roles, separation)

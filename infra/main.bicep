@@ -57,6 +57,19 @@ param devopsHookSecretExpiry string = dateTimeAdd(utcNow(), 'P1Y')
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS'])
 param storageSku string = 'Standard_ZRS'
 
+@description('Client id of the galleryflow Entra ID app registration (docs/deploy.md, Roles). Empty: Easy Auth off, every route takes the function key.')
+param entraClientId string = ''
+
+@description('Entra ID tenant of that app registration. Defaults to this deployment\'s tenant.')
+param entraTenantId string = tenant().tenantId
+
+@description('Roles of function-key callers (Azure DevOps), comma-separated. Empty: publisher,reader with Easy Auth, every role without.')
+param keyRoles string = ''
+
+@description('Who may not approve the runs they started: production runs (default), always, or off.')
+@allowed(['production', 'always', 'off'])
+param separationOfDuties string = 'production'
+
 @description('Extra tags; merged into the tags every resource gets.')
 param tags object = {}
 
@@ -182,10 +195,20 @@ var coreSettings = [
   { name: 'GALLERYFLOW_DEVOPS_ALLOWED_HOSTS', value: devopsAllowedHosts }
   { name: 'GALLERYFLOW_DEVOPS_HOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.hookSecretUri})' }
 ]
+// Easy Auth and the setting that makes galleryflow trust its principal header come from the
+// same parameter: the header is only trustworthy when the platform sets it.
+var identitySettings = [
+  { name: 'GALLERYFLOW_EASY_AUTH', value: empty(entraClientId) ? 'false' : 'true' }
+  { name: 'GALLERYFLOW_SEPARATION_OF_DUTIES', value: separationOfDuties }
+]
+var keyRolesSettings = [
+  { name: 'GALLERYFLOW_KEY_ROLES', value: keyRoles }
+]
 var pipelinesSettings = [
   { name: 'GALLERYFLOW_PIPELINES_FILE', value: pipelinesFile }
 ]
-var galleryflowSettings = concat(coreSettings, empty(pipelinesFile) ? [] : pipelinesSettings)
+var optionalSettings = concat(empty(keyRoles) ? [] : keyRolesSettings, empty(pipelinesFile) ? [] : pipelinesSettings)
+var galleryflowSettings = concat(coreSettings, identitySettings, optionalSettings)
 
 module functionApp 'modules/functionapp.bicep' = {
   name: 'galleryflow-app'
@@ -207,8 +230,23 @@ module functionApp 'modules/functionapp.bicep' = {
   }
 }
 
+module easyAuth 'modules/easyauth.bicep' = if (!empty(entraClientId)) {
+  name: 'galleryflow-easyauth'
+  params: {
+    appName: functionApp.outputs.name
+    clientId: entraClientId
+    tenantId: entraTenantId
+    excludedPaths: [
+      '/api/health'
+      '/api/devops/task'
+      '/api/devops/hook'
+    ]
+  }
+}
+
 output functionAppName string = functionApp.outputs.name
 output functionAppUrl string = 'https://${functionApp.outputs.defaultHostName}'
+output easyAuthEnabled bool = !empty(entraClientId)
 output healthUrl string = 'https://${functionApp.outputs.defaultHostName}/api/health'
 output identityClientId string = identity.outputs.clientId
 output identityPrincipalId string = identity.outputs.principalId

@@ -12,7 +12,7 @@ from typing import Any
 from galleryflow.domain.request import Rollout
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
-from orchestrators.run import Gen, RunBase, RunCancelled, who
+from orchestrators.run import Gen, RunBase, RunCancelled
 
 
 class PromoteSteps(RunBase):
@@ -77,9 +77,13 @@ class PromoteSteps(RunBase):
         cancel = self.context.wait_for_external_event(Event.CANCEL)
         winner = yield self.context.task_any([approve, reject, cancel])
         self.status.waves["awaiting_approval"] = False
-        by = who(winner.result)
+        action = "approved" if winner == approve else "cancelled"
+        if winner == reject:
+            action = "rejected"
+        by = yield from self.record_decision(action, winner.result, wave=index + 1)
         if winner == approve:
             self.status.say(f"wave {index + 1} approved{by}")
+            self.publish_status()
             return
         yield from self.unpromote()
         if winner == reject:

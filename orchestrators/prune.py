@@ -11,6 +11,7 @@ from galleryflow.domain.maintenance_requests import PruneRequest
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
+from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import call, typed_input
 from orchestrators.resource_lock import holding
@@ -18,21 +19,34 @@ from orchestrators.resource_lock import holding
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE)
 def prune_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    request = typed_input(context, PruneRequest.from_dict, "prune")
+    # The HTTP layer's authenticated starter rides along in the input (galleryflow/identity).
+    started_by = audit.split_starter(context.get_input())[1]
+    request = typed_input(
+        context, lambda data: PruneRequest.from_dict(audit.split_starter(data)[0]), "prune"
+    )
     definition = definition_id(request.gallery.to_dict(), request.image_definition)
     return (
         yield from holding(
-            context, "prune", [("definition", definition)], "prune", _prune(context, request)
+            context,
+            "prune",
+            [("definition", definition)],
+            "prune",
+            _prune(context, request, started_by),
         )
     )
 
 
 def _prune(
-    context: df.DurableOrchestrationContext, request: PruneRequest
+    context: df.DurableOrchestrationContext,
+    request: PruneRequest,
+    started_by: dict[str, Any] | None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request.gallery.to_dict(), "definition": request.image_definition}
     apply = request.apply
-    context.set_custom_status({"step": "prune", "log": ["apply" if apply else "dry run"]})
+    trail = [audit.entry("started", started_by, context.current_utc_datetime.isoformat())]
+    context.set_custom_status(
+        {"step": "prune", "log": ["apply" if apply else "dry run"], "audit": trail}
+    )
     outcome = yield from call(
         context,
         Activity.PRUNE_VERSIONS,
@@ -62,6 +76,7 @@ def _prune(
                         "definition": request.image_definition,
                         "deleted": outcome.get("deleted", []),
                         "shrunk": outcome.get("shrunk", []),
+                        "by": started_by,
                     },
                 },
                 step="notify",
@@ -69,5 +84,9 @@ def _prune(
             )
         except StepFailed as lost:
             result.setdefault("warnings", []).append(f"event pruned not sent: {lost.message}")
-    context.set_custom_status({"step": "done", "log": ["pruned" if apply else "planned"]})
+    if apply:
+        trail.append(audit.entry("pruned", started_by, context.current_utc_datetime.isoformat()))
+    context.set_custom_status(
+        {"step": "done", "log": ["pruned" if apply else "planned"], "audit": trail}
+    )
     return result

@@ -21,6 +21,7 @@ from galleryflow.domain.failure_rule import result_status
 from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
+from galleryflow.identity.audit import split_starter
 from orchestrators import bp
 from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
@@ -36,7 +37,12 @@ from orchestrators.run import Gen, RunCancelled
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PUBLISH)
 def publish_image(context: df.DurableOrchestrationContext) -> Gen:
-    run = PublishRun(context, typed_input(context, PublishRequest.from_dict, "preflight"))
+    # The HTTP layer's authenticated starter rides along in the input (galleryflow/identity).
+    started_by = split_starter(context.get_input())[1]
+    request = typed_input(
+        context, lambda data: PublishRequest.from_dict(split_starter(data)[0]), "preflight"
+    )
+    run = PublishRun(context, request, started_by)
     try:
         result = yield from run.execute()
         run.locks.release()  # sent with the completion
@@ -60,7 +66,8 @@ class PublishRun(PatchSteps, CaptureSteps, ReplicateSteps, PromoteSteps, PruneSt
     def execute(self) -> Gen:
         plan = yield from self.preflight()
         yield from self.emit(
-            "run-started", {"regions": [r["name"] for r in plan["target_regions"]]}
+            "run-started",
+            {"regions": [r["name"] for r in plan["target_regions"]], "started_by": self.started_by},
         )
         yield from self.patch(plan)
         yield from self.capture(plan)

@@ -12,6 +12,7 @@ from galleryflow.domain.maintenance_requests import RollbackRequest
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
+from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import call, typed_input
 from orchestrators.resource_lock import holding
@@ -19,7 +20,11 @@ from orchestrators.resource_lock import holding
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.ROLLBACK)
 def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    request = typed_input(context, RollbackRequest.from_dict, "rollback")
+    # The HTTP layer's authenticated starter rides along in the input (galleryflow/identity).
+    started_by = audit.split_starter(context.get_input())[1]
+    request = typed_input(
+        context, lambda data: RollbackRequest.from_dict(audit.split_starter(data)[0]), "rollback"
+    )
     definition = definition_id(request.gallery.to_dict(), request.image_definition)
     return (
         yield from holding(
@@ -27,19 +32,25 @@ def rollback_image(context: df.DurableOrchestrationContext) -> Generator[Any, An
             "rollback",
             [("definition", definition)],
             "rollback",
-            _rollback(context, request),
+            _rollback(context, request, started_by),
         )
     )
 
 
 def _rollback(
-    context: df.DurableOrchestrationContext, request: RollbackRequest
+    context: df.DurableOrchestrationContext,
+    request: RollbackRequest,
+    started_by: dict[str, Any] | None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request.gallery.to_dict(), "definition": request.image_definition}
     version = request.version
     regions = list(request.regions) if request.regions is not None else None
     resource = f"{request.image_definition}/versions/{version}"
-    context.set_custom_status({"step": "rollback", "version": version, "log": ["planning"]})
+    # Who asked for it: the HTTP layer's authenticated principal.
+    trail = [audit.entry("started", started_by, context.current_utc_datetime.isoformat())]
+    context.set_custom_status(
+        {"step": "rollback", "version": version, "log": ["planning"], "audit": trail}
+    )
     plan = yield from call(
         context,
         Activity.PLAN_ROLLBACK,
@@ -52,7 +63,13 @@ def _rollback(
         # answers its 409 with; a person reads it on the run too.
         refusal = {k: plan.get(k) for k in ("reasons", "before", "after")}
         context.set_custom_status(
-            {"step": "failed", "version": version, "log": plan["reasons"], "refusal": refusal}
+            {
+                "step": "failed",
+                "version": version,
+                "log": plan["reasons"],
+                "refusal": refusal,
+                "audit": trail,
+            }
         )
         raise StepFailed("rollback", resource, "RollbackRefused", "; ".join(plan["reasons"]))
     yield from call(
@@ -81,12 +98,15 @@ def _rollback(
                 "run_id": context.instance_id,
                 "event_id": f"{context.instance_id}:rolled-back",
                 "time": context.current_utc_datetime.isoformat(),
-                "data": result,
+                "data": {**result, "by": started_by},
             },
             step="notify",
             resource="events queue",
         )
     except StepFailed as lost:
         result["warnings"] = [f"event rolled-back not sent: {lost.code}: {lost.message}"]
-    context.set_custom_status({"step": "done", "version": version, "log": ["rolled back"]})
+    trail.append(audit.entry("rolled_back", started_by, context.current_utc_datetime.isoformat()))
+    context.set_custom_status(
+        {"step": "done", "version": version, "log": ["rolled back"], "audit": trail}
+    )
     return result

@@ -6,7 +6,6 @@ everything here is derived from the input, activity results and the context.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from typing import Any
 
@@ -16,6 +15,7 @@ from azure.durable_functions.models.Task import TaskState
 from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
+from galleryflow.identity import audit
 from orchestrators.calls import call
 from orchestrators.run_status import RunStatus
 
@@ -29,11 +29,18 @@ class RunCancelled(Exception):
 class RunBase:
     """The state of one publish run and the calls every step makes."""
 
-    def __init__(self, context: df.DurableOrchestrationContext, request: PublishRequest) -> None:
+    def __init__(
+        self,
+        context: df.DurableOrchestrationContext,
+        request: PublishRequest,
+        started_by: dict[str, Any] | None = None,
+    ) -> None:
         self.context = context
         self.request = request
+        self.started_by = started_by
         self.definition_id = request.definition_id
         self.status = RunStatus(definition=self.definition_id)
+        self.status.audit.append(audit.entry("started", started_by, self.now()))
         self.target: dict[str, Any] = {}
         self.events_sent = 0
         self.version: str | None = None
@@ -54,7 +61,8 @@ class RunBase:
         cancel = self.context.wait_for_external_event(Event.CANCEL)
         winner = yield self.context.task_any([task, cancel])
         if winner == cancel:
-            raise RunCancelled(f"cancelled{who(cancel.result)}")
+            text = yield from self.record_decision("cancelled", cancel.result)
+            raise RunCancelled(f"cancelled{text}")
         if winner.state is TaskState.FAILED:
             raise winner.result
         return winner.result
@@ -76,6 +84,19 @@ class RunBase:
         except StepFailed as lost:
             self.warnings.append(f"event {kind} not sent: {lost.code}: {lost.message}")
 
+    def record_decision(self, action: str, payload: Any, **details: Any) -> Gen:
+        """Audit an approve / reject / cancel (status entry, log line, event); returns the
+        ' by <name> (note)' text for the run's messages."""
+        principal, note, comment = audit.decision_of(payload)
+        self.status.audit.append(
+            audit.entry(action, principal, self.now(), note=note, comment=comment, **details)
+        )
+        yield from self.emit(action, {"by": principal, "note": note, "comment": comment, **details})
+        return audit.describe(principal, note, comment)
+
+    def now(self) -> str:
+        return self.context.current_utc_datetime.isoformat()
+
     def publish_status(self) -> None:
         self.context.set_custom_status(self.status.to_dict())
 
@@ -83,17 +104,3 @@ class RunBase:
         if self.version:
             return f"{self.definition_id}/versions/{self.version}"
         return self.definition_id
-
-
-def who(payload: Any) -> str:
-    # DF Python hands an event raised by DurableOrchestrationClient.raise_event to the
-    # orchestrator as its JSON text (azure-functions-durable-python#295), not as a dict.
-    if isinstance(payload, str):
-        try:
-            payload = json.loads(payload)
-        except ValueError:
-            return ""
-    if isinstance(payload, dict) and payload.get("by"):
-        comment = f" ({payload['comment']})" if payload.get("comment") else ""
-        return f" by {payload['by']}{comment}"
-    return ""

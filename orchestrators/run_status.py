@@ -1,7 +1,8 @@
 """The custom status of a publish run (docs/CONTRACTS.md): built here, pure and deterministic.
 
 The HTTP API turns it into the run summary, so it holds only what a person needs: step,
-version, per-region progress, wave position, the last log lines and the error. No secrets.
+version, per-region progress, wave position, the last log lines, the error and who started
+and decided (audit). No secrets.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from typing import Any
 
 MAX_LOG_LINES = 8
+MAX_AUDIT_ENTRIES = 20
 MAX_BYTES = 15_000  # the host refuses custom status above 16 KB
 
 STEPS = (
@@ -36,6 +38,8 @@ class RunStatus:
         self.waves: dict[str, Any] = {"current": 0, "total": 0, "awaiting_approval": False}
         self.log: list[str] = []
         self.error: str | None = None
+        # Who started, approved, rejected, cancelled (galleryflow/identity/audit.py entries).
+        self.audit: list[dict[str, Any]] = []
 
     def at(self, step: str, line: str | None = None) -> RunStatus:
         assert step in STEPS, step
@@ -59,6 +63,7 @@ class RunStatus:
             "waves": dict(self.waves),
             "log": list(self.log),
             "error": self.error,
+            "audit": self.audit[-MAX_AUDIT_ENTRIES:],
         }
         # Shrink the log first, then region details, so the status always fits.
         log: list[str] = status["log"]

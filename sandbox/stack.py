@@ -25,15 +25,32 @@ import requests
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
+from galleryflow.identity.principal import PRINCIPAL_HEADER, encode_principal
 from sandbox.azurite import Azurite, start_azurite
 from sandbox.process import REPO_ROOT, SandboxProcess, StackError, launch
 from sandbox.stack_arm import ARM_TOKEN
 from sandbox.stack_durable import DurableSide
 from sandbox.stack_seed import DEMO_SUBSCRIPTION, DemoIds, SeedSide
 
-__all__ = ["DEMO_SUBSCRIPTION", "DemoIds", "Stack", "StackError", "start_stack"]
+__all__ = [
+    "DEMO_SUBSCRIPTION",
+    "EASY_AUTH_SETTINGS",
+    "DemoIds",
+    "Stack",
+    "StackError",
+    "as_user",
+    "start_stack",
+]
 
 EVENTS_QUEUE = "galleryflow-events"
+# The app trusts Easy Auth's principal header and the host stands in for Easy Auth
+# (sandbox/host/easy_auth.py): callers identify with `as_user(...)` headers.
+EASY_AUTH_SETTINGS = {"GALLERYFLOW_EASY_AUTH": "true", "SANDBOX_EASY_AUTH": "stand-in"}
+
+
+def as_user(name: str, *roles: str) -> dict[str, str]:
+    """Headers of a signed-in caller `name` holding `roles`, as Easy Auth would pass them."""
+    return {PRINCIPAL_HEADER: encode_principal(name, roles)}
 
 
 def _base_env() -> dict[str, str]:

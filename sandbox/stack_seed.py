@@ -33,6 +33,14 @@ class DemoIds:
         body.update(overrides)
         return body
 
+    def production_request(self, regions: list[str], **overrides: Any) -> dict[str, Any]:
+        """`request(...)` for a production image (`production: true`, 3 replicas per region,
+        the minimum a production image takes)."""
+        body = self.request(regions, production=True, **overrides)
+        for region in body["target_regions"]:
+            region["replica_count"] = max(3, region["replica_count"])
+        return body
+
 
 class SeedSide(ArmSide):
     """Mixed into `Stack`: seeding through the emulator's control API."""

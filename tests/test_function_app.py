@@ -58,10 +58,14 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def functions() -> dict[str, dict[str, Any]]:
+def indexed() -> list[Any]:
     # get_functions() may be called once per app: it indexes (and de-duplicates) them.
-    app = importlib.import_module("function_app").app
-    return {f.get_function_name(): json.loads(f.get_function_json()) for f in app.get_functions()}
+    return list(importlib.import_module("function_app").app.get_functions())
+
+
+@pytest.fixture(scope="module")
+def functions(indexed: list[Any]) -> dict[str, dict[str, Any]]:
+    return {f.get_function_name(): json.loads(f.get_function_json()) for f in indexed}
 
 
 def _trigger(function_json: dict[str, Any]) -> dict[str, Any]:
@@ -84,3 +88,66 @@ def test_http_routes_are_keyed_except_health(functions: dict[str, dict[str, Any]
         "api_health"
     }
     assert {level.lower() for name, level in levels.items() if name != "api_health"} == {"function"}
+
+
+def test_every_http_route_declares_its_role_and_openapi_lists_each(indexed: list[Any]) -> None:
+    """One place enforces roles: each HTTP function is wrapped by triggers.auth.requires,
+    and the served document names every operation's role."""
+    from galleryflow.api.openapi import build_openapi
+    from triggers.auth import REQUIRED_ROLES
+
+    for function in indexed:
+        if _trigger(json.loads(function.get_function_json()))["type"] != "httpTrigger":
+            continue
+        user_function = function.get_user_function()
+        assert getattr(user_function, "route_access", None) is not None, function
+    doc = build_openapi(roles=REQUIRED_ROLES)
+    operations = {op["operationId"]: op for item in doc["paths"].values() for op in item.values()}
+    assert set(operations) == set(REQUIRED_ROLES)
+    roles = {name: op["x-required-role"] for name, op in operations.items()}
+    assert roles == {
+        "publish": "publisher",
+        "listRuns": "reader",
+        "getRun": "reader",
+        "approveRun": "approver",
+        "rejectRun": "approver",
+        "cancelRun": "publisher or operator",
+        "rollback": "operator",
+        "rollbackPreview": "reader",
+        "prune": "operator",
+        "listVersions": "reader",
+        "devopsTask": "publisher",
+        "devopsHook": "publisher",
+        "openapi": "reader",
+        "health": "anonymous",
+    }
+    assert all("403" in op["responses"] for name, op in operations.items() if name != "health")
+    assert "Required role: approver." in operations["approveRun"]["description"]
+
+
+def test_with_easy_auth_people_routes_use_entra_id_and_devops_routes_keys() -> None:
+    from galleryflow.api.openapi import build_openapi
+    from triggers.auth import REQUIRED_ROLES
+
+    doc = build_openapi(roles=REQUIRED_ROLES, easy_auth=True)
+    assert doc["components"]["securitySchemes"]["entraId"]["scheme"] == "bearer"
+    assert doc["paths"]["/api/publish"]["post"]["security"] == [{"entraId": []}]
+    assert "security" not in doc["paths"]["/api/devops/task"]["post"]  # the keyed default
+
+
+def test_docs_api_lists_each_routes_role() -> None:
+    from pathlib import Path
+
+    from galleryflow.api.openapi import build_openapi
+    from triggers.auth import REQUIRED_ROLES
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    for path, item in build_openapi()["paths"].items():
+        for method, operation in item.items():
+            access = REQUIRED_ROLES[operation["operationId"]]
+            names = (f"`{method.upper()} {path}", f"· `/{path.rsplit('/', 1)[-1]}`")
+            row = next((r for r in rows if any(n in r for n in names)), None)
+            assert row is not None, f"docs/api.md has no row for {method.upper()} {path}"
+            for role in access.roles:
+                assert role in row, f"docs/api.md: {path} row does not name {role}"

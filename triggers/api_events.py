@@ -1,6 +1,12 @@
-"""`POST /api/runs/{id}/approve|reject|cancel`: raise the run's external events."""
+"""`POST /api/runs/{id}/approve|reject|cancel`: raise the run's external events.
+
+The event carries the authenticated `principal` (the audit's identity); the body's `by` is
+kept as a free-text note. Approve and reject obey separation of duties, cancel ownership
+(galleryflow/identity/authz.py)."""
 
 from __future__ import annotations
+
+import logging
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -10,9 +16,15 @@ from galleryflow.api.runs import is_finished, run_kind, summarize
 from galleryflow.api.schemas import parse_event_payload
 from galleryflow.domain.failure_rule import cancellable
 from galleryflow.durable.names import Event
+from galleryflow.identity.audit import run_facts
+from galleryflow.identity.authz import check_cancel, check_decision
+from galleryflow.identity.principal import APPROVER, OPERATOR, PUBLISHER
 from triggers import bp
+from triggers.auth import auth_settings, caller, refuse, requires
 from triggers.http import api_route, json_body, json_response
 from triggers.runs_store import get_run
+
+logger = logging.getLogger("galleryflow.api")
 
 # Events that answer an approval gate; `cancel` is accepted where the run listens for it
 # (galleryflow/domain/failure_rule.cancellable), else 409 NotCancellable naming the step.
@@ -24,9 +36,20 @@ async def _raise_run_event(
 ) -> func.HttpResponse:
     run_id = req.route_params.get("id", "")
     payload = parse_event_payload(json_body(req, required=False))
-    run = await get_run(client, run_id)
+    run = await get_run(client, run_id, with_input=True)
     if run is None:
         raise not_found("run", run_id)
+    principal = caller()
+    started_by, production = run_facts(run.get("input"))
+    if event in _GATE_EVENTS:
+        refusal = check_decision(principal, event, started_by, production, auth_settings())
+    else:
+        refusal = check_cancel(principal, started_by)
+    if refusal is not None:
+        logger.warning(
+            "%s on run %s refused for %s: %s", event, run_id, principal.describe(), refusal.code
+        )
+        raise refuse(refusal)
     summary = summarize(run)
     if is_finished(summary["state"]):
         raise ApiError(
@@ -48,7 +71,7 @@ async def _raise_run_event(
     if event == Event.CANCEL and not cancellable(kind, summary["step"]):
         raise not_cancellable(run_id, kind, summary["step"] or summary["state"])
     try:
-        await client.raise_event(run_id, event, payload)
+        await client.raise_event(run_id, event, {**payload, "principal": principal.to_dict()})
     except Exception as exc:
         # It ended (or vanished) between the check above and now.
         if "gone" in str(exc):
@@ -56,6 +79,7 @@ async def _raise_run_event(
         if "No instance" in str(exc):
             raise not_found("run", run_id) from None
         raise
+    logger.info("%s raised on run %s by %s", event, run_id, principal.describe())
     return json_response(202, {"id": run_id, "event": event})
 
 
@@ -63,6 +87,7 @@ async def _raise_run_event(
 @bp.route(route="runs/{id}/approve", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(APPROVER, operation="approveRun")
 async def run_approve(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -73,6 +98,7 @@ async def run_approve(
 @bp.route(route="runs/{id}/reject", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(APPROVER, operation="rejectRun")
 async def run_reject(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -83,6 +109,7 @@ async def run_reject(
 @bp.route(route="runs/{id}/cancel", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, OPERATOR, operation="cancelRun")
 async def run_cancel(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

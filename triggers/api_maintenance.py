@@ -21,9 +21,12 @@ from galleryflow.domain.request import (
     parse_rollback_request,
 )
 from galleryflow.durable.names import Orchestration
+from galleryflow.identity.audit import with_starter
+from galleryflow.identity.principal import OPERATOR
 from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import accepted
+from triggers.auth import caller, requires
 from triggers.http import api_route, json_body, json_response, run_links
 from triggers.runs_store import live_run_for_definition, wait_briefly
 
@@ -65,8 +68,16 @@ async def _start_maintenance(
             f"Run {running} is working on this image definition (publish, rollback or prune); "
             "try again when it has finished.",
         )
-    run_id = str(await client.start_new(name, uuid.uuid4().hex, canonical))
-    logger.info("%s run %s started for %s", name, run_id, definition_key(canonical))
+    started_by = caller()
+    run_input = with_starter(canonical, started_by.to_dict())
+    run_id = str(await client.start_new(name, uuid.uuid4().hex, run_input))
+    logger.info(
+        "%s run %s started for %s by %s",
+        name,
+        run_id,
+        definition_key(canonical),
+        started_by.describe(),
+    )
     return run_id
 
 
@@ -111,6 +122,7 @@ async def _answer(
 @bp.route(route="rollback", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(OPERATOR, operation="rollback")
 async def rollback(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -127,5 +139,6 @@ def rollback_request(req: func.HttpRequest) -> dict[str, Any]:
 @bp.route(route="prune", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(OPERATOR, operation="prune")
 async def prune(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     return await _maintenance(req, client, parse_prune_request, Orchestration.PRUNE)

@@ -23,7 +23,10 @@ from galleryflow.api.ids import (
 )
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
 from galleryflow.durable.names import Orchestration
+from galleryflow.identity.audit import with_starter
+from galleryflow.identity.principal import PUBLISHER, Principal
 from triggers import bp
+from triggers.auth import caller, requires
 from triggers.http import api_route, json_body, json_response, run_links
 from triggers.runs_store import get_run, input_of, live_run_for_definition
 
@@ -51,10 +54,11 @@ def canonical_publish(data: dict[str, Any], idempotency_header: str | None) -> d
 
 
 async def start_publish(
-    client: df.DurableOrchestrationClient, canonical: dict[str, Any]
+    client: df.DurableOrchestrationClient, canonical: dict[str, Any], started_by: Principal
 ) -> tuple[str, bool]:
     """Start the run, or return the one this idempotency key already made: (id, existing).
-    409 when another run is live for the same image definition."""
+    409 when another run is live for the same image definition. `started_by` is recorded
+    in the run's input (its audit); a joined run keeps the principal that started it."""
     instance_id = publish_instance_id(canonical)
     if instance_id is not None and await same_key_run(client, instance_id, canonical):
         return instance_id, True
@@ -70,14 +74,21 @@ async def start_publish(
         )
     try:
         started = await client.start_new(
-            Orchestration.PUBLISH, instance_id or uuid.uuid4().hex, canonical
+            Orchestration.PUBLISH,
+            instance_id or uuid.uuid4().hex,
+            with_starter(canonical, started_by.to_dict()),
         )
     except Exception:
         # Two requests with one key raced: the other one started it; join that run.
         if instance_id is not None and await same_key_run(client, instance_id, canonical):
             return instance_id, True
         raise
-    logger.info("publish run %s started for %s", started, definition_key(canonical))
+    logger.info(
+        "publish run %s started for %s by %s",
+        started,
+        definition_key(canonical),
+        started_by.describe(),
+    )
     return started, False
 
 
@@ -105,10 +116,11 @@ def accepted(run_id: str, kind: str, existing: bool) -> func.HttpResponse:
 @bp.route(route="publish", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation="publish")
 async def publish(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     data = json_body(req) or {}
     canonical = canonical_publish(data, req.headers.get("idempotency-key"))
-    run_id, existing = await start_publish(client, canonical)
+    run_id, existing = await start_publish(client, canonical, caller())
     return accepted(run_id, "publish", existing)

@@ -16,9 +16,11 @@ import azure.functions as func
 from galleryflow.api.ids import definition_key
 from galleryflow.azure.errors import GatewayError
 from galleryflow.azure.inventory import rollback_preview
+from galleryflow.identity.principal import READER
 from triggers import bp
 from triggers.api_maintenance import RUN_NAMES, rollback_request
 from triggers.api_versions import read_error
+from triggers.auth import requires
 from triggers.http import api_route, json_response
 from triggers.runs_store import live_run_for_definition
 
@@ -27,6 +29,7 @@ from triggers.runs_store import live_run_for_definition
 @bp.route(route="rollback/preview", methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(READER, operation="rollbackPreview")  # a read: changes nothing, starts no run
 async def preview(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

@@ -9,7 +9,9 @@ import azure.functions as func
 
 from galleryflow.api.errors import not_found, problem, validation_failed
 from galleryflow.api.runs import STATES, summarize
+from galleryflow.identity.principal import READER
 from triggers import bp
+from triggers.auth import requires
 from triggers.http import api_route, json_response, run_links
 from triggers.runs_store import get_run, list_runs
 
@@ -20,6 +22,7 @@ _MAX_LISTED = 100
 @bp.route(route="runs/{id}", methods=["GET"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(READER, operation="getRun")
 async def run_get(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -34,6 +37,7 @@ async def run_get(
 @bp.route(route="runs", methods=["GET"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(READER, operation="listRuns")
 async def runs_list(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

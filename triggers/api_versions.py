@@ -23,8 +23,10 @@ from galleryflow.domain.request_fields import (
     RESOURCE_GROUP,
     SUBSCRIPTION_ID,
 )
+from galleryflow.identity.principal import READER
 from galleryflow.settings import AppSettings
 from triggers import bp
+from triggers.auth import requires
 from triggers.http import api_route, json_response
 
 # Seconds a caller should wait after a 503 when Azure named no Retry-After.
@@ -74,6 +76,7 @@ def parse_versions_query(route: dict[str, str], query: dict[str, str]) -> dict[s
 @bp.function_name("api_versions")
 @bp.route(route="galleries/{gallery}/images/{definition}/versions", methods=["GET"])
 @api_route
+@requires(READER, operation="listVersions")
 async def versions(req: func.HttpRequest) -> func.HttpResponse:
     target = parse_versions_query(dict(req.route_params), dict(req.params))
     try:

@@ -16,10 +16,12 @@ import azure.functions as func
 from galleryflow.api.errors import ApiError
 from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
 from galleryflow.devops.hooks import check_hook_secret, matching_pipelines, read_event
+from galleryflow.identity.principal import PUBLISHER
 from galleryflow.pipelines import PipelinesConfigError, configured_pipelines
 from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
+from triggers.auth import caller, requires
 from triggers.http import api_route, json_body, json_response
 
 logger = logging.getLogger("galleryflow.devops")
@@ -33,9 +35,10 @@ def _ignored(reason: str) -> func.HttpResponse:
 
 
 @bp.function_name("api_devops_hook")
-@bp.route(route="devops/hook", methods=["POST"])
+@bp.route(route="devops/hook", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation="devopsHook", callers="machines")
 async def devops_hook(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -61,7 +64,7 @@ async def devops_hook(
             "idempotency_key": hook_idempotency_key(delivery, pipeline.name),
         }
         try:
-            run_id, existing = await start_publish(client, canonical_publish(data, None))
+            run_id, existing = await start_publish(client, canonical_publish(data, None), caller())
         except ApiError as exc:
             logger.error("DevOps hook: pipeline %s not started: %s", pipeline.name, exc.message)
             runs.append({"pipeline": pipeline.name, "error": exc.message})

@@ -18,10 +18,12 @@ from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
 from galleryflow.devops.task import parse_task_headers
 from galleryflow.durable.names import Orchestration
 from galleryflow.durable.status import LIVE
+from galleryflow.identity.principal import PUBLISHER
 from galleryflow.pipelines import PipelinesConfigError, configured_pipelines
 from galleryflow.settings import AppSettings
 from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
+from triggers.auth import caller, requires
 from triggers.http import api_route, json_body, json_response, run_links
 
 
@@ -48,9 +50,10 @@ def task_request(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.function_name("api_devops_task")
-@bp.route(route="devops/task", methods=["POST"])
+@bp.route(route="devops/task", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation="devopsTask", callers="machines")
 async def devops_task(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -61,7 +64,7 @@ async def devops_task(
     if not data.get("idempotency_key"):
         data = {**data, "idempotency_key": devops_job_key(task.plan_id, task.job_id)}
     canonical = canonical_publish(data, None)
-    run_id, existing = await start_publish(client, canonical)
+    run_id, existing = await start_publish(client, canonical, caller())
     watch_id = devops_watch_instance_id(task.plan_id, task.job_id)
     watcher = await client.get_status(watch_id)
     # A watcher that already reported is started again: a re-sent call (job retry) gets its

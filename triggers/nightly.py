@@ -19,6 +19,8 @@ import azure.functions as func
 from galleryflow.api.ids import definition_key, publish_instance_id
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
 from galleryflow.durable.names import Orchestration
+from galleryflow.identity.audit import with_starter
+from galleryflow.identity.principal import system_principal
 from galleryflow.pipelines import (
     PipelinesConfig,
     PipelinesConfigError,
@@ -86,7 +88,8 @@ async def start_nightly_runs(
         if busy:
             started.append({"pipeline": pipeline.name, "instance_id": busy, "outcome": "busy"})
             continue
-        await client.start_new(Orchestration.PUBLISH, instance_id, request)
+        starter = system_principal("nightly timer").to_dict()
+        await client.start_new(Orchestration.PUBLISH, instance_id, with_starter(request, starter))
         started.append(
             {"pipeline": pipeline.name, "instance_id": instance_id, "outcome": "started"}
         )

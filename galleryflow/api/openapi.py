@@ -4,6 +4,7 @@ validates with (the domain's request field tables and this package's response sh
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from galleryflow.api import schemas
@@ -16,11 +17,13 @@ from galleryflow.domain.request import (
     publish_request_json_schema,
     rollback_request_json_schema,
 )
+from galleryflow.identity.authz import RouteAccess
 
 _ERRORS = {
     "400": "invalid input: every problem is listed in error.details",
     "401": "missing or wrong credentials",
-    "403": "not allowed",
+    "403": "not allowed: the caller lacks the route's role (RoleRequired), or a rule refused "
+    "(SeparationOfDuties, NotYourRun); for versions also Azure refusing galleryflow",
     "404": "no such run",
     "409": "conflicts with a run in progress, a finished run or a run not awaiting approval, "
     "or a refused rollback (RollbackRefused: reasons and latest per region in details)",
@@ -88,7 +91,42 @@ def _event_operation(event: str, summary: str) -> dict[str, Any]:
     }
 
 
-def build_openapi() -> dict[str, Any]:
+_ENTRA = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "Entra ID access token for the galleryflow app registration "
+    "(api://<client id>/.default); App Service Authentication validates it and passes the "
+    "caller (X-MS-CLIENT-PRINCIPAL) and its app roles to galleryflow",
+}
+_KEYS: list[dict[str, list[str]]] = [{"functionKeyHeader": []}, {"functionKeyQuery": []}]
+
+
+def _with_access(paths: dict[str, Any], access: Mapping[str, RouteAccess], easy_auth: bool) -> None:
+    """Each operation names its role (`x-required-role`, also in its description), answers
+    403 when the caller lacks it, and says how it authenticates (Entra ID or a key)."""
+    for item in paths.values():
+        for operation in item.values():
+            declared = access.get(operation["operationId"])
+            if declared is None:
+                continue
+            role = declared.describe()
+            operation["x-required-role"] = role
+            operation["description"] = f"Required role: {role}."
+            if role == "anonymous":
+                continue
+            operation["responses"].setdefault("403", _json("Error", _ERRORS["403"]))
+            if easy_auth and declared.callers == "people":
+                operation["security"] = [{"entraId": []}]
+                operation["description"] += " Caller: an Entra ID identity with that app role."
+            else:
+                operation["description"] += " Caller: a function key (GALLERYFLOW_KEY_ROLES)."
+
+
+def build_openapi(
+    roles: Mapping[str, RouteAccess] | None = None, *, easy_auth: bool = False
+) -> dict[str, Any]:
+    """The document; `roles` (operationId -> the route's declared access, from the HTTP
+    layer) adds each route's role, and `easy_auth` its Entra ID security scheme."""
     components = {
         "PublishRequest": _component(publish_request_json_schema()),
         "RollbackRequest": _component(rollback_request_json_schema()),
@@ -302,6 +340,13 @@ def build_openapi() -> dict[str, Any]:
             }
         },
     }
+    _with_access(paths, roles or {}, easy_auth)
+    schemes: dict[str, Any] = {
+        "functionKeyHeader": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
+        "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
+    }
+    if easy_auth:
+        schemes["entraId"] = _ENTRA
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -312,13 +357,7 @@ def build_openapi() -> dict[str, Any]:
             '`{"error": {"code", "message", "details"}}`.',
         },
         "servers": [{"url": "/"}],
-        "security": [{"functionKeyHeader": []}, {"functionKeyQuery": []}],
+        "security": _KEYS,
         "paths": paths,
-        "components": {
-            "schemas": components,
-            "securitySchemes": {
-                "functionKeyHeader": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
-                "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
-            },
-        },
+        "components": {"schemas": components, "securitySchemes": schemes},
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.names import Orchestration
+from galleryflow.identity.audit import ACTIONS as AUDIT_ACTIONS
 
 # Orchestrations the API exposes as runs, and the short kind a reader sees.
 RUN_KINDS = {
@@ -35,6 +36,7 @@ _RUNTIME_TO_STATE = {
 }
 
 _MAX_LOG_LINES = 20
+_MAX_AUDIT = 20
 # The publish orchestrator fails a cancelled run with "<step> failed on <res>: Cancelled: ..."
 _CANCELLED_MARK = ": Cancelled: "
 _MAX_TEXT = 2000
@@ -101,6 +103,7 @@ def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> di
         "duration_seconds": _duration(created, updated),
         "error": _error(state, custom, output),
         "result": result,
+        "audit": _audit(custom.get("audit")),
         "links": dict(links or {}),
     }
 
@@ -130,6 +133,29 @@ def _definition_from_input(run_input: Any) -> str | None:
     if not all(isinstance(p, str) and p for p in (*parts, definition)):
         return None
     return definition_id(gallery, definition)
+
+
+def _audit(value: Any) -> list[dict[str, Any]]:
+    """The run's audit trail in a fixed shape (principal id, name, provider only)."""
+    trail = []
+    for item in _list(value)[-_MAX_AUDIT:]:
+        if not isinstance(item, dict) or item.get("action") not in AUDIT_ACTIONS:
+            continue
+        by = item.get("by")
+        record: dict[str, Any] = {
+            "action": item["action"],
+            "by": {k: _text(by.get(k)) or "" for k in ("id", "name", "provider")}
+            if isinstance(by, dict)
+            else None,
+            "at": _text(item.get("at")),
+        }
+        if _number(item.get("wave")) is not None:
+            record["wave"] = item["wave"]
+        for key in ("note", "comment"):
+            if item.get(key):
+                record[key] = _text(item[key])
+        trail.append(record)
+    return trail
 
 
 def _awaiting_approval(custom: dict[str, Any]) -> bool:

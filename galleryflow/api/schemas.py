@@ -9,11 +9,22 @@ from galleryflow.api.errors import validation_failed
 from galleryflow.api.runs import STATES
 from galleryflow.domain.fields import Field, Nullable, Obj, Str, is_valid
 from galleryflow.domain.problems import Problem
+from galleryflow.identity.audit import ACTIONS as AUDIT_ACTIONS
 
 EVENT_PAYLOAD_SPEC = Obj(
     description="who decided and why (approve / reject / cancel)",
     fields=(
-        Field("by", Nullable(Str(description="who decides", max_length=200)), None),
+        Field(
+            "by",
+            Nullable(
+                Str(
+                    description="a free-text note (who decides is the authenticated caller, "
+                    "recorded in the run's audit)",
+                    max_length=200,
+                )
+            ),
+            None,
+        ),
         Field("comment", Nullable(Str(description="why", min_length=0, max_length=2000)), None),
     ),
 )
@@ -136,6 +147,36 @@ RUN_SUMMARY_SCHEMA: dict[str, Any] = {
             ]
         },
         "result": {"type": ["object", "null"]},
+        "audit": {
+            "type": "array",
+            "description": "who started the run and who approved, rejected, cancelled, rolled "
+            "back or pruned (the authenticated principal), oldest first",
+            "items": {
+                "type": "object",
+                "required": ["action", "by", "at"],
+                "properties": {
+                    "action": {"type": "string", "enum": list(AUDIT_ACTIONS)},
+                    "by": {
+                        "anyOf": [
+                            {"type": "null"},
+                            {
+                                "type": "object",
+                                "required": ["id", "name", "provider"],
+                                "properties": {
+                                    "id": _STR,
+                                    "name": _STR,
+                                    "provider": _STR,
+                                },
+                            },
+                        ]
+                    },
+                    "at": _NULLABLE_STR,
+                    "wave": _NUMBER_OR_NULL,
+                    "note": _NULLABLE_STR,
+                    "comment": _NULLABLE_STR,
+                },
+            },
+        },
         "links": LINKS_SCHEMA,
     },
 }

@@ -28,6 +28,10 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "pruned",
         "failed",
         "rolled-back",
+        # audit: who decided on an approval gate, or cancelled (data.by is the principal)
+        "approved",
+        "rejected",
+        "cancelled",
     }
 )
 SCHEMA_VERSION = 1

@@ -13,12 +13,14 @@ from urllib.parse import quote
 
 import requests
 
-from galleryflow.cli.auth import Auth, FunctionKeyAuth, scrub
+from galleryflow.cli.auth import CURRENT, Auth, AuthError, scrub
 
 # What to try next, by HTTP status, when the API's own details give no hint.
 _STATUS_HINTS = {
-    401: "check --key / GALLERYFLOW_KEY: it must be a function key of this Function App",
-    403: "the Function App may not do this; check its managed identity's role assignments",
+    401: "check --key / GALLERYFLOW_KEY (a function key of this Function App), or sign in: "
+    "--token-scope api://<client id>/.default (Easy Auth) / --as NAME:ROLE (sandbox)",
+    403: "the caller lacks the route's role or a rule refused (see the message); for Azure "
+    "reads, check the Function App identity's role assignments",
     404: "check the id or names, and that --url / GALLERYFLOW_URL is the Function App base URL",
     409: "the resource is busy or the run has ended; see the message",
     413: "the request body is too large",
@@ -61,7 +63,10 @@ class ApiClient:
     def __init__(
         self, url: str, key: str = "", *, timeout: float = 30.0, auth: Auth | None = None
     ) -> None:
-        self._auth: Auth = auth if auth is not None else FunctionKeyAuth(key)
+        try:
+            self._auth: Auth = auth if auth is not None else CURRENT.auth(key)
+        except AuthError as exc:
+            raise OperatorError(str(exc), code="BadIdentity") from None
         self.base = url.rstrip("/")
         if not self.base.startswith(("http://", "https://")):
             raise OperatorError(
@@ -126,7 +131,7 @@ class ApiClient:
                 url,
                 json=body,
                 params=params,
-                headers={**self._auth.headers(), **(headers or {})},
+                headers={**self._auth_headers(), **(headers or {})},
                 timeout=self._timeout,
             )
         except requests.Timeout:
@@ -170,6 +175,12 @@ class ApiClient:
             details=[{k: self._scrub(str(v)) for k, v in d.items()} for d in details],
             hint=_STATUS_HINTS.get(response.status_code, ""),
         )
+
+    def _auth_headers(self) -> dict[str, str]:
+        try:
+            return self._auth.headers()
+        except AuthError as exc:
+            raise OperatorError(str(exc), code="BadIdentity") from None
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self._auth.secrets())

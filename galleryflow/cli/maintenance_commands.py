@@ -39,7 +39,7 @@ def rollback(
     definition: Definition,
     version: Annotated[str, typer.Option(help="the bad version to take out of latest")],
     url: Url,
-    key: Key,
+    key: Key = "",
     region: Annotated[
         list[str] | None, typer.Option(help="only in this region (repeat); default: everywhere")
     ] = None,
@@ -101,7 +101,7 @@ def prune(
     gallery: Gallery,
     definition: Definition,
     url: Url,
-    key: Key,
+    key: Key = "",
     apply: Annotated[bool, typer.Option(help="carry out the plan (default: dry run)")] = False,
     keep_last: Annotated[int | None, typer.Option(help="always keep the newest N")] = None,
     keep_newer_than_days: Annotated[
@@ -164,7 +164,7 @@ def versions(
     gallery: Gallery,
     definition: Definition,
     url: Url,
-    key: Key,
+    key: Key = "",
     subscription: Subscription = None,
     as_json: AsJson = False,
 ) -> None:

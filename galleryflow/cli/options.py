@@ -18,7 +18,8 @@ Key = Annotated[
     str,
     typer.Option(
         envvar="GALLERYFLOW_KEY",
-        help="function key (sent as x-functions-key; never printed)",
+        help="function key (sent as x-functions-key; never printed); not needed when signed "
+        "in through Easy Auth",
         show_default=False,
     ),
 ]
@@ -38,6 +39,9 @@ Subscription = Annotated[
 DEFAULT_INTERVAL = 2.0
 DEFAULT_TIMEOUT = 24 * 3600.0
 
-By = Annotated[str | None, typer.Option(help="who decides (shown in the run's log)")]
+By = Annotated[
+    str | None,
+    typer.Option(help="a note for the run's log; the run records who you are (Identity)"),
+]
 Comment = Annotated[str | None, typer.Option(help="why")]
 RunId = Annotated[str, typer.Argument(metavar="ID", help="run id")]

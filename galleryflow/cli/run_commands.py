@@ -48,7 +48,7 @@ def _read_request(path: Path) -> dict[str, Any]:
 def publish(
     request_file: Annotated[Path, typer.Argument(help="publish request JSON file ('-': stdin)")],
     url: Url,
-    key: Key,
+    key: Key = "",
     idempotency_key: Annotated[
         str | None, typer.Option(help="same key -> same run (Idempotency-Key header)")
     ] = None,
@@ -78,7 +78,7 @@ def publish(
 
 def runs_list(
     url: Url,
-    key: Key,
+    key: Key = "",
     definition: Annotated[
         str | None, typer.Option(help="image definition name or resource id")
     ] = None,
@@ -103,7 +103,7 @@ def runs_list(
 def runs_show(
     run_id: Annotated[str, typer.Argument(metavar="ID", help="run id")],
     url: Url,
-    key: Key,
+    key: Key = "",
     watch: Annotated[bool, typer.Option(help="follow the run live until it ends")] = False,
     interval: Interval = DEFAULT_INTERVAL,
     timeout: Timeout = DEFAULT_TIMEOUT,
@@ -137,7 +137,7 @@ def _send_event(
 def runs_approve(
     run_id: RunId,
     url: Url,
-    key: Key,
+    key: Key = "",
     by: By = None,
     comment: Comment = None,
     as_json: AsJson = False,
@@ -149,7 +149,7 @@ def runs_approve(
 def runs_reject(
     run_id: RunId,
     url: Url,
-    key: Key,
+    key: Key = "",
     by: By = None,
     comment: Comment = None,
     as_json: AsJson = False,
@@ -161,7 +161,7 @@ def runs_reject(
 def runs_cancel(
     run_id: RunId,
     url: Url,
-    key: Key,
+    key: Key = "",
     by: By = None,
     comment: Comment = None,
     as_json: AsJson = False,

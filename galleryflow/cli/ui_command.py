@@ -15,7 +15,7 @@ UI_EXTRA_HINT = "install the dashboard's extra: pip install 'galleryflow[ui]'"
 
 def ui(
     url: Url,
-    key: Key,
+    key: Key = "",
     host: Annotated[
         str | None,
         typer.Option(

@@ -45,7 +45,8 @@ class Entity:
 
 
 class Event:
-    """External events a publish run waits for (payload `{"by", "comment"}`)."""
+    """External events a publish run waits for (payload `{"by", "comment", "principal"}`:
+    `principal` is the authenticated caller the HTTP layer adds, `by` a free-text note)."""
 
     APPROVE: Final = "approve"
     REJECT: Final = "reject"

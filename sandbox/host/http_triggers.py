@@ -11,7 +11,7 @@ from typing import Any
 import azure.functions as func
 from aiohttp import web
 
-from sandbox.host import invoke
+from sandbox.host import easy_auth, invoke
 from sandbox.host.app_loader import FunctionInfo, LoadedApp
 from sandbox.host.durable_api import error
 from sandbox.host.function_timeout import FunctionTimedOut
@@ -38,6 +38,7 @@ class HttpTriggers:
         self.client_json = client_json
         self.in_flight = in_flight
         self.output_sender: Callable[[invoke.Invocation], None] | None = None
+        self.easy_auth = easy_auth.enabled(app.settings)
         self.table: list[tuple[Route, FunctionInfo]] = []
         for info in app.functions:
             if info.is_http:
@@ -77,11 +78,17 @@ class HttpTriggers:
                 f"'{info.name}' needs a {level} key: send it as the x-functions-key header or"
                 " the code query parameter",
             )
+        headers = dict(request.headers)
+        if self.easy_auth:
+            try:
+                headers = easy_auth.stand_in_headers(headers)
+            except easy_auth.StandInError as exc:
+                return error(401, "Unauthorized", f"Easy Auth stand-in: {exc}")
         body = await request.read()
         http_request = func.HttpRequest(
             method=request.method,
             url=str(request.url),
-            headers=dict(request.headers),
+            headers=headers,
             params=dict(request.query),
             route_params=params,
             body=body,

@@ -195,7 +195,7 @@ def test_approve_a_waved_run_and_rollback_is_refused_while_it_runs(
     assert approved.exit_code == 0 and f"sent approve to run {run_id}" in approved.output
     done = ops(sandbox_stack, "runs", "show", run_id, "--watch", *WATCH)
     assert done.exit_code == 0, done.output
-    assert "approved by ann" in done.output
+    assert "approved by function key (note: ann; ok)" in done.output
     assert exclude_flags(sandbox_stack, target, "1.0.0") == (
         False,
         {"westeurope": False, "eastus": False},

@@ -73,6 +73,9 @@ def test_every_documented_event_type_is_accepted(azurite_shared):
         "pruned",
         "failed",
         "rolled-back",
+        "approved",
+        "rejected",
+        "cancelled",
     } == events.EVENT_TYPES
 
 

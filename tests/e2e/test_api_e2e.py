@@ -18,7 +18,7 @@ import requests
 
 from galleryflow.api.ids import devops_watch_instance_id
 from sandbox.devops.testing import DevOpsFake
-from sandbox.stack import DemoIds, Stack, start_stack
+from sandbox.stack import DemoIds, Stack, as_user, start_stack
 
 pytestmark = pytest.mark.slow
 
@@ -241,7 +241,18 @@ def test_second_publish_for_a_busy_definition_is_409_and_approval_finishes_it(
     assert stack.api("POST", f"runs/{run_id}/approve", {"by": "ann"}).status_code == 202
     done = summary_until(stack, run_id, ("succeeded", "failed", "partially_succeeded"))
     assert done["state"] == "succeeded", done
-    assert any("approved by ann" in line for line in done["log"]), done["log"]
+    # The identity is the caller (here the function key); the body's `by` is only a note.
+    assert any("approved by function key (note: ann)" in line for line in done["log"]), done
+    approved = [a for a in done["audit"] if a["action"] == "approved"]
+    assert approved == [
+        {
+            "action": "approved",
+            "by": {"id": "function-key", "name": "function key", "provider": "functionkey"},
+            "at": approved[0]["at"],
+            "wave": 2,
+            "note": "ann",
+        }
+    ], done["audit"]
 
 
 def test_approve_before_the_gate_is_409_and_the_run_still_waits_for_a_real_approval(
@@ -278,7 +289,31 @@ def test_approve_before_the_gate_is_409_and_the_run_still_waits_for_a_real_appro
     done = summary_until(stack, run_id, ("succeeded", "failed", "partially_succeeded"))
     assert done["state"] == "succeeded", done
     approvals = [line for line in done["log"] if "approved by" in line]
-    assert approvals and all("dave" in line for line in approvals), done["log"]
+    assert approvals and all("note: dave" in line for line in approvals), done["log"]
+
+
+def test_a_forged_principal_header_is_ignored_while_easy_auth_is_off(
+    stack: Stack, ids: DemoIds
+) -> None:
+    # Easy Auth is off in this stack: nothing vouches for X-MS-CLIENT-PRINCIPAL, so the
+    # caller is the function-key holder whatever the header claims.
+    target = definition(stack, ids, "e2e-forged")
+    request = target.production_request(
+        ["westeurope", "eastus"],
+        rollout={"mode": "waves", "waves": [["westeurope"], ["eastus"]], "approval": True},
+    )
+    forged_publisher = as_user("mallory", "publisher")
+    run_id = stack.api("POST", "publish", request, headers=forged_publisher).json()["id"]
+    waiting = summary_until(stack, run_id, ("awaiting_approval", "failed"))
+    assert waiting["audit"][0]["by"]["name"] == "function key", waiting["audit"]
+    # A forged approver is still the key that started this production run.
+    forged_approver = as_user("zed-forger", "approver")
+    refused = stack.api("POST", f"runs/{run_id}/approve", headers=forged_approver)
+    error = assert_error(refused, 403, "SeparationOfDuties")
+    assert "function key" in error["message"] and "zed-forger" not in error["message"]
+    assert "ignored x-ms-client-principal on /api/publish" in stack.host.log_path.read_text()
+    assert stack.api("POST", f"runs/{run_id}/cancel").status_code == 202
+    summary_until(stack, run_id, ("canceled", "failed"))
 
 
 def test_cancel_ends_a_waiting_run(stack: Stack, ids: DemoIds) -> None:
@@ -292,7 +327,8 @@ def test_cancel_ends_a_waiting_run(stack: Stack, ids: DemoIds) -> None:
     assert stack.api("POST", f"runs/{run_id}/cancel", {"by": "bob"}).status_code == 202
     done = summary_until(stack, run_id, ("canceled", "failed", "succeeded"))
     assert done["state"] == "canceled", done
-    assert done["error"]["message"]
+    assert "cancelled by function key (note: bob)" in done["error"]["message"], done
+    assert [a["action"] for a in done["audit"]] == ["started", "cancelled"], done["audit"]
 
 
 def test_reject_fails_the_run_and_leaves_the_version_out_of_latest(

@@ -27,6 +27,7 @@ UNTAGGED_TYPES = {
     "Microsoft.Storage/storageAccounts/queueServices",
     "Microsoft.Storage/storageAccounts/queueServices/queues",
     "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
+    "Microsoft.Web/sites/config",
 }
 RESOURCE = re.compile(r"^resource (\w+) '([^@']+)@[^']+' (existing )?=", re.MULTILINE)
 
@@ -111,3 +112,31 @@ def test_every_taggable_resource_is_tagged() -> None:
             if not re.search(r"^\s+tags: \w+", text[match.start() : end], re.MULTILINE):
                 untagged.append(f"{path.name}:{name} ({rtype})")
     assert not untagged, f"resources without tags: {untagged}"
+
+
+def test_easy_auth_lets_through_exactly_the_key_and_anonymous_routes() -> None:
+    """Easy Auth's excluded paths are the routes that never take a person's token: the
+    anonymous health probe and the machine (function-key) routes, as the code declares."""
+    from galleryflow.api.openapi import build_openapi
+    from triggers.auth import REQUIRED_ROLES
+
+    main = (INFRA / "main.bicep").read_text()
+    block = re.search(r"excludedPaths: \[(.*?)\]", main, re.DOTALL)
+    assert block, "main.bicep passes no excludedPaths to the Easy Auth module"
+    excluded = set(re.findall(r"'(/api/[^']+)'", block.group(1)))
+    paths = {
+        op["operationId"]: path
+        for path, item in build_openapi()["paths"].items()
+        for op in item.values()
+    }
+    expected = {
+        paths[name]
+        for name, access in REQUIRED_ROLES.items()
+        if access.callers == "machines" or access.describe() == "anonymous"
+    }
+    assert excluded == expected
+    settings = settings_set_by_bicep()
+    assert settings["GALLERYFLOW_EASY_AUTH"] == "empty(entraClientId) ? 'false' : 'true'"
+    easyauth = (INFRA / "modules" / "easyauth.bicep").read_text()
+    assert "unauthenticatedClientAction: 'Return401'" in easyauth
+    assert "requireAuthentication: true" in easyauth

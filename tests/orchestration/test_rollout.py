@@ -47,12 +47,18 @@ def test_staged_rollout_with_approval(sandbox_stack: Stack) -> None:
         True,
         {"westus3": False, "eastus": True, "westeurope": True},
     )
-    sandbox_stack.raise_event(run, "approve", {"by": "alice", "comment": "canary ok"})
+    # As the HTTP layer raises it: the authenticated principal plus the body's note.
+    alice = {"id": "oid-alice", "name": "alice", "provider": "aad"}
+    payload = {"by": "release 42", "comment": "canary ok", "principal": alice}
+    sandbox_stack.raise_event(run, "approve", payload)
     status = sandbox_stack.wait_for_run(run)
 
     assert status["runtimeStatus"] == "Completed", status.get("output")
     assert status["output"]["latest"] == dict.fromkeys(["westeurope", "eastus", "westus3"], "1.0.0")
-    assert any("approved by alice" in line for line in status["customStatus"]["log"])
+    log = status["customStatus"]["log"]
+    assert any("approved by alice (note: release 42; canary ok)" in line for line in log), log
+    approved = status["customStatus"]["audit"][-1]
+    assert approved["action"] == "approved" and approved["by"] == alice and approved["wave"] == 2
     assert _flags(sandbox_stack, ids) == (
         False,
         {"westus3": False, "eastus": False, "westeurope": False},

@@ -189,7 +189,7 @@ def test_publish_watch_approve_check_latest_and_roll_back_in_the_browser(
     done = snapshot(browser)
     assert set(done["states"].values()) == {"Promoted"}
     assert "wave 2" in done["timeline"] and done["timeline"].count("live-mark") == len(REGIONS)
-    assert "approved by ann" in done["log"]
+    assert "approved by function key (note: ann)" in done["log"]
     browser.save_screenshot(str(shots / "dashboard-run.png"))
     look()
 
