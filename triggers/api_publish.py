@@ -23,7 +23,7 @@ from galleryflow.api.ids import (
 )
 from galleryflow.domain.request import RequestValidationError, parse_publish_request
 from galleryflow.durable.names import Orchestration
-from galleryflow.identity.audit import with_starter
+from galleryflow.identity.audit import split_starter, with_starter
 from galleryflow.identity.principal import PUBLISHER, Principal
 from triggers import bp
 from triggers.auth import caller, requires
@@ -102,6 +102,8 @@ async def same_key_run(
     if run is None:
         return False
     stored = input_of(run)
+    if stored is not None:
+        stored = split_starter(stored)[0]  # who started it is no part of the body
     if stored is not None and body_digest(stored) != body_digest(canonical):
         raise idempotency_key_reused(instance_id)
     return True
