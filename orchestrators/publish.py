@@ -59,8 +59,13 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
 class PublishRun(PatchSteps, CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
-    def __init__(self, context: df.DurableOrchestrationContext, request: PublishRequest) -> None:
-        super().__init__(context, request)
+    def __init__(
+        self,
+        context: df.DurableOrchestrationContext,
+        request: PublishRequest,
+        started_by: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(context, request, started_by)
         self.locks = Locks(context, "publish")
 
     def execute(self) -> Gen:
