@@ -394,7 +394,12 @@ def get_version(ctx: Ctx) -> Response:
 @route(VER, "PUT", "Microsoft.Compute/galleries/images/versions/write")
 def put_version(ctx: Ctx) -> Response:
     record, created, op = versions.put_version(
-        ctx.store, *_v(ctx), ctx.req.json(), ctx.req.method, ctx.req.path
+        ctx.store,
+        *_v(ctx),
+        ctx.req.json(),
+        ctx.req.method,
+        ctx.req.path,
+        authorization=ctx.req.headers.get("authorization"),
     )
     headers = _async_header(ctx, op)
     return _ok(versions.render(ctx.store, record), 201 if created else 200, headers)

@@ -45,7 +45,8 @@ def limit(store: Store, name: str, sub: str, region: str) -> int:
     for scope in (_scope(sub, region), _scope(sub, "*"), _scope("*", region)):
         if name in table["overrides"].get(scope, {}):
             return int(table["overrides"][scope][name])
-    return int(table["default"][name])
+    # a state saved before a limit existed falls back to its default
+    return int(table["default"].get(name, DEFAULT_LIMITS[name]))
 
 
 def current(store: Store, name: str, sub: str, region: str) -> int:

@@ -22,8 +22,11 @@ def throughput(settings: dict[str, Any], region: str) -> float:
     return float(table.get(region, settings["replication_mb_per_second"]))
 
 
-def start(store: Store, record: dict[str, Any], region: str) -> None:
-    """Begin a new replication attempt of `record` to `region` at the current simulated time."""
+def start(store: Store, record: dict[str, Any], region: str, *, shallow: bool = False) -> None:
+    """Begin a new replication attempt of `record` to `region` at the current simulated time.
+
+    A Shallow version references its source instead of copying it: it completes after the
+    minimum replication time whatever its size (docs/azure-facts.md#q6)."""
     attempts = record.setdefault("attempts", {})
     attempts[region] = attempts.get(region, 0) + 1
     settings = store.settings
@@ -32,7 +35,9 @@ def start(store: Store, record: dict[str, Any], region: str) -> None:
     rate = throughput(settings, region) * rng.uniform(1 - jitter, 1 + jitter)
     duration = max(float(settings["replication_min_seconds"]), record["size_gb"] * 1024 / rate)
     duration *= faults.slow_factor(store, region)
-    details = faults.take_replication_failure(store, region, record["id"])
+    details = None if shallow else faults.take_replication_failure(store, region, record["id"])
+    if shallow:  # nothing is copied: the minimum time, whatever the size (first answer Creating)
+        duration = float(settings["replication_min_seconds"])
     record["replication"][region] = {
         "attempt": attempts[region],
         "start": store.now(),
@@ -67,13 +72,27 @@ def summary(store: Store, record: dict[str, Any]) -> dict[str, Any]:
                 "progress": progress,
             }
         )
-    if "Failed" in states:
-        aggregated = "Failed"
-    elif states and all(s == "Completed" for s in states):
-        aggregated = "Completed"
-    else:
+    # docs/azure-facts.md#q1 (Q1b): terminal only when every region is terminal
+    if not states or "Replicating" in states:
         aggregated = "InProgress"
+    elif "Failed" in states:
+        aggregated = "Failed"
+    else:
+        aggregated = "Completed"
     return {"aggregatedState": aggregated, "summary": rows}
+
+
+def provisioning_state(store: Store, record: dict[str, Any]) -> str:
+    """`Creating`/`Updating` while any region replicates, then `Succeeded` or `Failed`
+    (or the outcome an `lro_outcome` fault forced)."""
+    if record.get("override"):
+        return str(record["override"])
+    aggregated = summary(store, record)["aggregatedState"]
+    if aggregated == "Failed":
+        return "Failed"
+    if aggregated == "Completed":
+        return "Succeeded"
+    return str(record["phase"])
 
 
 def failed_regions(store: Store, record: dict[str, Any]) -> list[tuple[str, str]]:

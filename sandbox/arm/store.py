@@ -46,7 +46,8 @@ DEFAULT_LIMITS: dict[str, int] = {
     "galleries": 100,
     "image_definitions": 1000,
     "image_versions": 10000,
-    "replicas_per_version": 100,
+    "replicas_per_version": 100,  # over all target regions (docs/azure-facts.md#q4)
+    "replicas_per_region": 50,
 }
 
 _COLLECTIONS = (

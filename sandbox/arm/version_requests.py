@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from sandbox.arm import ids, quotas, regions, vms
-from sandbox.arm.errors import InvalidParameter, OperationNotAllowed, QuotaExceeded
+from sandbox.arm.errors import InvalidParameter, OperationNotAllowed
 from sandbox.arm.store import Store
 from sandbox.arm.validation import enum, field, int32, timestamp
 
@@ -60,16 +60,7 @@ def target_regions(
         seen.add(region.name)
         count = int32(item, "regionalReplicaCount", path)
         count = default_count if count is None else count
-        if count < 1:
-            raise InvalidParameter(
-                f"'{path}.regionalReplicaCount' must be at least 1.", target=path
-            )
-        limit = quotas.limit(store, "replicas_per_version", sub, region.name)
-        if count > limit:
-            raise QuotaExceeded(
-                f"'{path}.regionalReplicaCount' is {count}, above the limit of {limit} replicas "
-                f"per image version in region '{region.display}'. Use at most {limit}."
-            )
+        check_replica_count(store, count, f"{path}.regionalReplicaCount", sub, region.name)
         storage = enum(item, "storageAccountType", STORAGE_TYPES, path) or default_type
         if storage == "Standard_ZRS" and not region.has_zones:
             raise InvalidParameter(
@@ -93,13 +84,22 @@ def target_regions(
     return result
 
 
+def check_replica_count(store: Store, count: int, path: str, sub: str, region: str) -> None:
+    """docs/azure-facts.md#q4: replicas per region are 1..50 (settable: replicas_per_region)."""
+    maximum = quotas.limit(store, "replicas_per_region", sub, region)
+    if not 1 <= count <= maximum:
+        raise InvalidParameter(
+            f"The value {count} of parameter '{path}' is out of range. The value must be "
+            f"between 1 and {maximum}, inclusive.",
+            target=path,
+        )
+
+
 def publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> dict[str, Any]:
     profile = field(props, "publishingProfile", dict, "properties") or {}
     count = int32(profile, "replicaCount", PP)
-    if count is not None and count < 1:
-        raise InvalidParameter(
-            f"'{PP}.replicaCount' must be at least 1.", target=f"{PP}.replicaCount"
-        )
+    if count is not None:
+        check_replica_count(store, count, f"{PP}.replicaCount", sub, location)
     storage = enum(profile, "storageAccountType", STORAGE_TYPES, PP) or "Standard_LRS"
     targets = target_regions(store, profile, sub, count or 1, storage)
     if not targets:
@@ -134,9 +134,10 @@ def publishing(store: Store, props: dict[str, Any], sub: str, location: str) -> 
 def safety(props: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
     safety = field(props, "safetyProfile", dict, "properties") or {}
     path = "properties.safetyProfile"
+    # docs/azure-facts.md#q3: allowDeletionOfReplicatedLocations defaults to false
     result = dict(
         current
-        or {"allowDeletionOfReplicatedLocations": True, "blockDeletionBeforeEndOfLife": False}
+        or {"allowDeletionOfReplicatedLocations": False, "blockDeletionBeforeEndOfLife": False}
     )
     for name in ("allowDeletionOfReplicatedLocations", "blockDeletionBeforeEndOfLife"):
         value = field(safety, name, bool, path)

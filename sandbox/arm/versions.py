@@ -15,6 +15,8 @@ from sandbox.arm import (
     replication,
     sources,
     version_requests,
+    version_rules,
+    version_sources,
 )
 from sandbox.arm.clock import parse_iso
 from sandbox.arm.errors import (
@@ -66,6 +68,7 @@ def put_version(
     body: dict[str, Any],
     method: str,
     path: str,
+    authorization: str | None = None,
 ) -> tuple[dict[str, Any], bool, dict[str, Any]]:
     """Create or replace a version; returns (record, created, operation)."""
     version_requests.check_version_name(name)
@@ -87,9 +90,20 @@ def put_version(
         apply_update(store, existing, props, tags=body.get("tags"))
         op = operations.start_operation(store, "version", existing["key"], location, method, path)
         return existing, False, op
-    storage, size_gb = sources.version_storage(store, props, image_record, location)
+    source_version = version_sources.requested_version_id(props)
+    if source_version is not None:
+        storage, size_gb = version_sources.from_version(
+            store, source_version, location, image_record, rid, authorization
+        )
+    else:
+        storage, size_gb = sources.version_storage(store, props, image_record, location)
     publishing = version_requests.publishing(store, props, sub, location)
+    shallow = publishing["replicationMode"] == "Shallow"
+    version_rules.check_shallow_create(publishing, location, size_gb)
+    version_rules.check_replica_total(store, sub, location, publishing["targetRegions"])
     quotas.check(store, "image_versions", sub, location)
+    source_id = version_sources.source_id_of(storage)
+    version_rules.check_source_free(store, source_id)
     record: dict[str, Any] = {
         "key": ids.key(rid),
         "id": rid,
@@ -98,6 +112,7 @@ def put_version(
         "tags": field(body, "tags", dict, "") or {},
         "publishing": {**publishing, "publishedDate": store.now_iso()},
         "storage": storage,
+        "source_key": version_rules.source_key(source_id),
         "safety": version_requests.safety(props),
         "size_gb": size_gb,
         "violations": faults.take_policy_violations(store, rid),
@@ -106,7 +121,7 @@ def put_version(
         "override": None,
     }
     for target in publishing["targetRegions"]:
-        replication.start(store, record, regions.normalize(target["name"]))
+        replication.start(store, record, regions.normalize(target["name"]), shallow=shallow)
     store.collection("versions")[record["key"]] = record
     op = operations.start_operation(store, "version", record["key"], location, method, path)
     return record, True, op
@@ -117,8 +132,12 @@ def apply_update(
 ) -> None:
     """Apply the updatable fields; re-adding or re-submitting a failed region restarts it.
 
-    All or nothing: changes are made on a copy that replaces the record only on success.
+    Refused while an operation runs (docs/azure-facts.md#q1). All or nothing: changes are
+    made on a copy that replaces the record only on success.
     """
+    version_rules.check_not_busy(store, record)
+    profile = field(props, "publishingProfile", dict, "properties")
+    version_rules.check_shallow_update(record, profile)
     draft = copy.deepcopy(record)
     _apply_update(store, draft, props, tags)
     record.clear()
@@ -163,6 +182,8 @@ def _apply_update(store: Store, record: dict[str, Any], props: dict[str, Any], t
                 targets,
                 current["excludeFromLatest"] if exclude is None else exclude,
             )
+            sub_id = record["id"].split("/")[2]
+            version_rules.check_replica_total(store, sub_id, record["location"], targets)
             restarted = _update_regions(store, record, targets)
             current["targetRegions"] = targets
         exclude = field(profile, "excludeFromLatest", bool, PP)
@@ -202,14 +223,15 @@ def _update_regions(store: Store, record: dict[str, Any], targets: list[dict[str
             "targetRegions.",
             target=f"{PP}.targetRegions",
         )
-    for region in old.keys() - new.keys():
-        state = replication.region_status(store, record["replication"][region])[0]
-        if state == "Completed" and not record["safety"]["allowDeletionOfReplicatedLocations"]:
-            raise OperationNotAllowed(
-                f"Region '{regions.REGIONS[region].display}' cannot be removed: the image "
-                "version's safetyProfile.allowDeletionOfReplicatedLocations is false. "
-                "Set it to true first."
-            )
+    removed = sorted(old.keys() - new.keys())
+    if removed and not record["safety"]["allowDeletionOfReplicatedLocations"]:
+        # docs/azure-facts.md#q3: the flag blocks removing any region, whatever its state
+        names = ", ".join(f"'{regions.REGIONS[r].display}'" for r in removed)
+        raise OperationNotAllowed(
+            f"Removing region(s) {names} from image version '{record['name']}' is not allowed: "
+            "safetyProfile.allowDeletionOfReplicatedLocations is false. Set it to true (in this "
+            "request or before) to remove replicated regions."
+        )
     for region, target in new.items():
         if region in old and target["storageAccountType"] != old[region]["storageAccountType"]:
             raise PropertyChangeNotAllowed(
@@ -239,24 +261,19 @@ def delete_version(store: Store, sub: str, rg: str, gallery: str, image: str, na
         and eol
         and store.now() < parse_iso(eol).timestamp()
     ):
+        # docs/azure-facts.md#q3 (related): the code and text the troubleshooting doc lists
         raise OperationNotAllowed(
-            f"Image version '{name}' cannot be deleted before its endOfLifeDate {eol}: "
-            "safetyProfile.blockDeletionBeforeEndOfLife is true. Wait until then or clear the flag."
+            "Deletion of Gallery image version is not allowed because the image is enabled for "
+            f"blockDeletionBeforeEndOfLife and its endOfLifeDate has not reached yet ({eol}). "
+            "Wait until then, or set blockDeletionBeforeEndOfLife to false.",
+            code="DeleteGalleryImageVersionBlockedBeforeEndOfLife",
         )
     del store.collection("versions")[key]
     return True
 
 
 # -- views --------------------------------------------------------------------------------------
-def provisioning_state(store: Store, record: dict[str, Any]) -> str:
-    if record.get("override"):
-        return str(record["override"])
-    aggregated = replication.summary(store, record)["aggregatedState"]
-    if aggregated == "Failed":
-        return "Failed"
-    if aggregated == "Completed":
-        return "Succeeded"
-    return str(record["phase"])
+provisioning_state = replication.provisioning_state
 
 
 def _safety_view(record: dict[str, Any]) -> dict[str, Any]:

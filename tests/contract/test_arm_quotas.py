@@ -98,15 +98,17 @@ def test_gallery_and_definition_quotas(arm_emulator: Any) -> None:
     client.galleries.begin_create_or_update("rg-images", "galUs", {"location": "eastus"}).result()
 
 
-def test_replicas_per_version_limit(arm_emulator: Any) -> None:
+def test_replicas_per_region_limit_is_configurable(arm_emulator: Any) -> None:
+    # the default limits (50 per region, 100 per version) are in test_arm_facts_limits.py
     client, vm_id = _captured(arm_emulator)
-    arm_emulator.control("POST", "quotas", {"limits": {"replicas_per_version": 3}})
-    with pytest.raises(ResourceExistsError) as exceeded:
+    arm_emulator.control("POST", "quotas", {"limits": {"replicas_per_region": 3}})
+    with pytest.raises(HttpResponseError) as exceeded:
         client.gallery_image_versions.begin_create_or_update(
             "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version(vm_id, count=4)
         )
-    assert exceeded.value.error.code == "QuotaExceeded"
-    assert "at most 3" in exceeded.value.error.message
+    assert exceeded.value.status_code == 400
+    assert exceeded.value.error.code == "InvalidParameter"
+    assert "between 1 and 3" in exceeded.value.error.message
 
 
 def test_bad_quota_requests_are_refused(arm_emulator: Any) -> None:

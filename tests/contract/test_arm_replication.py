@@ -88,7 +88,11 @@ def test_region_failure_then_retry_by_removing_and_re_adding(arm_emulator: Any) 
 
     def patch(regions: list[str]) -> Any:
         body = {
-            "properties": {"publishingProfile": {"targetRegions": [{"name": r} for r in regions]}}
+            "properties": {
+                "publishingProfile": {"targetRegions": [{"name": r} for r in regions]},
+                # removing a region needs the flag (default false, docs/azure-facts.md#q3)
+                "safetyProfile": {"allowDeletionOfReplicatedLocations": True},
+            }
         }
         # like Azure, a PATCH that restarts replication stays Updating until that ends, and
         # the SDK poller would wait for all of it: take the first answer instead

@@ -222,7 +222,8 @@ def test_deletion_blocked_before_end_of_life(arm_emulator: Any) -> None:
     delete = client.gallery_image_versions.begin_delete
     with pytest.raises(ResourceExistsError) as blocked:
         delete("rg-images", "galProd", "ubuntu-golden", "1.0.0")
-    assert blocked.value.error.code == "OperationNotAllowed"
+    # docs/azure-facts.md#q3 (related): the code the troubleshooting doc lists
+    assert blocked.value.error.code == "DeleteGalleryImageVersionBlockedBeforeEndOfLife"
     assert "endOfLifeDate" in blocked.value.error.message
     arm_emulator.control("POST", "clock", {"now": eol})
     delete("rg-images", "galProd", "ubuntu-golden", "1.0.0").result()
