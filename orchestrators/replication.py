@@ -19,7 +19,7 @@ from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
 from orchestrators.polling import next_delay
-from orchestrators.replication_state import advance, all_terminal
+from orchestrators.replication_state import advance, all_terminal, mark_retry
 
 CHUNK_POLLS = 36
 
@@ -37,14 +37,16 @@ def replication_monitor(
     now = context.current_utc_datetime
     state, retry, changed = advance(state, observed.get("regions", {}), now)
     for name in retry:
-        spec = state["regions"][name]["spec"]
-        yield from call(
+        region = state["regions"][name]
+        answer = yield from call(
             context,
             Activity.RETRY_REGION,
-            {**target, "region": spec},
+            {**target, "region": region["spec"]},
             step="replicate",
             resource=f"{resource} in {name}",
         )
+        # ARM takes no update while other regions still replicate (docs/azure-facts.md#q1)
+        mark_retry(region, deferred=bool(answer.get("deferred")), now=now)
     if changed or all_terminal(state) or state["polls"] >= CHUNK_POLLS:
         state["polls"] = 0
         return state

@@ -3,6 +3,9 @@
 A region is retried (removed and re-added by an activity) when it fails or exceeds its
 timeout, up to `max_region_retries` times; after that it is Failed for good. The version's
 home region (its ARM location) cannot be removed, so a failure there is final at once.
+ARM takes the retry only once every other region has ended (docs/azure-facts.md#q1): until
+then the retry is `retry_pending` and asked for again at each poll; the attempt counts when
+ARM takes it. A timed-out region that completes meanwhile is simply Completed.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def advance(
     new = copy.deepcopy(state)
     retry: list[str] = []
     changed = False
+    fresh = False
     timeout = timedelta(minutes=int(state["region_timeout_minutes"]))
     for name, region in new["regions"].items():
         if region["state"] in TERMINAL:
@@ -68,6 +72,14 @@ def advance(
         seen = _observed_for(observed, name)
         seen_state = seen.get("state", "Unknown")
         progress = int(seen.get("progress") or 0)
+        if region.get("retry_pending"):
+            if seen_state == "Completed":  # a timed-out region that finished after all
+                region.pop("retry_pending")
+                region.update(state="Completed", progress=100, details="")
+                changed = True
+            else:
+                retry.append(name)
+            continue
         failure = ""
         if seen_state == "Completed":
             region.update(state="Completed", progress=100, details="", completed=now.isoformat())
@@ -82,23 +94,32 @@ def advance(
             # ARM cannot remove the version's home region, so it cannot be re-added either.
             retryable = not region["spec"].get("home_region")
             if retryable and region["attempt"] <= int(state["max_region_retries"]):
+                # the attempt counts once ARM took the retry (mark_retry)
                 region.update(
-                    attempt=region["attempt"] + 1,
-                    since=now.isoformat(),
-                    progress=0,
                     state="Replicating",
                     details=f"retrying after: {failure}",
+                    retry_pending=True,
                 )
                 retry.append(name)
+                fresh = True
             else:
                 region.update(state="Failed", details=failure)
             continue
         if progress // PROGRESS_BUCKET != int(region["progress"]) // PROGRESS_BUCKET:
             changed = True
         region.update(state="Replicating", progress=progress)
-    if retry:
+    if fresh:
         new["delay"] = None  # a re-added region starts over: poll it soon again
     return new, retry, changed
+
+
+def mark_retry(region: dict[str, Any], *, deferred: bool, now: datetime) -> None:
+    """Record the answer of a retry: deferred (the version is busy) keeps it pending; taken
+    starts the next attempt and its timeout clock."""
+    if deferred:
+        return
+    region.pop("retry_pending", None)
+    region.update(attempt=region["attempt"] + 1, since=now.isoformat(), progress=0)
 
 
 def _observed_for(observed: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:

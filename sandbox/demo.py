@@ -70,6 +70,7 @@ def seed(stack: Stack) -> DemoIds:
                 },
             },
         )
+        stack.advance_clock(DAY)  # one replication per source (docs/azure-facts.md#q2)
     stack.advance_clock(60 * DAY)
     stack.add_fault(
         kind="replication_failure",

@@ -255,6 +255,7 @@ def test_prune_dry_run_then_apply(sandbox_stack: Stack, ids: DemoIds) -> None:
                 },
             },
         )
+        sandbox_stack.advance_clock(DAY)  # one replication per source (azure-facts.md#q2)
     sandbox_stack.advance_clock(60 * DAY)  # replicated, and old enough to go
     policy = ["--keep-last", "1", "--keep-newer-than-days", "30", "--min-good-versions", "1"]
 

@@ -307,7 +307,8 @@ def test_list_and_delete_versions(arm):
     compute.deallocate_vm(VM_ID)
     for name in ("1.10.0", "1.0.0", "1.9.1"):
         _create(name, tag=f"run-{name}")
-    _replicate(arm)
+        # one source feeds one replication at a time (docs/azure-facts.md#q2)
+        _replicate(arm)
     listed = compute.list_versions(GALLERY, "ubuntu")
     assert [v["name"] for v in listed] == ["1.0.0", "1.9.1", "1.10.0"]
     assert all(r["state"] == "Completed" for v in listed for r in v["regions"])
@@ -416,6 +417,8 @@ def test_each_function_performs_only_its_declared_actions(arm):
     ]
     seen: set[str] = set()
     for func, args in calls:
+        if func is compute.get_replication:
+            _replicate(arm)  # updates wait for the create to end (docs/azure-facts.md#q1)
         before = arm.control("GET", "requests")["requests"]
         since = before[-1]["seq"] if before else 0
         func(*args)

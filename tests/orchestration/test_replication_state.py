@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from orchestrators.polling import MAX_DELAY_SECONDS, next_delay
-from orchestrators.replication_state import advance, all_terminal, initial_state
+from orchestrators.replication_state import advance, all_terminal, initial_state, mark_retry
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TARGET = {
@@ -51,8 +51,9 @@ def test_failure_is_retried_then_final() -> None:
     state, retry, _ = advance(
         _state(retries=1), {"eastus": {"state": "Failed", "details": "boom"}}, T0
     )
-    assert retry == ["eastus"]
-    assert state["regions"]["eastus"]["attempt"] == 2 and state["delay"] is None
+    assert retry == ["eastus"] and state["delay"] is None
+    mark_retry(state["regions"]["eastus"], deferred=False, now=T0)  # ARM took it
+    assert state["regions"]["eastus"]["attempt"] == 2
     state, retry, _ = advance(state, {"eastus": {"state": "Failed", "details": "boom"}}, T0)
     assert retry == []
     assert state["regions"]["eastus"]["state"] == "Failed"
@@ -93,3 +94,35 @@ def test_home_region_failure_is_final() -> None:
     )
     assert retry == ["eastus"]
     assert state["regions"]["westeurope"]["state"] == "Failed"
+
+
+def test_retry_is_asked_again_while_arm_defers_it() -> None:
+    """docs/azure-facts.md#q1: no update while another region still replicates."""
+    busy = {
+        "eastus": {"state": "Failed", "details": "boom"},
+        "westeurope": {"state": "Replicating"},
+    }
+    state, retry, _ = advance(_state(retries=1), busy, T0)
+    assert retry == ["eastus"]
+    mark_retry(state["regions"]["eastus"], deferred=True, now=T0)
+    assert state["regions"]["eastus"]["attempt"] == 1  # not taken: no attempt spent
+    state, retry, _ = advance(state, busy, T0 + timedelta(minutes=5))
+    assert retry == ["eastus"]  # asked again at the next poll
+    mark_retry(state["regions"]["eastus"], deferred=False, now=T0 + timedelta(minutes=9))
+    assert state["regions"]["eastus"]["attempt"] == 2
+    assert "retry_pending" not in state["regions"]["eastus"]
+
+
+def test_a_deferred_timed_out_region_that_completes_is_completed() -> None:
+    slow = {
+        "eastus": {"state": "Replicating", "progress": 40},
+        "westeurope": {"state": "Completed"},
+    }
+    state, retry, _ = advance(_state(retries=1, timeout=30), slow, T0 + timedelta(minutes=31))
+    assert retry == ["eastus"]
+    mark_retry(state["regions"]["eastus"], deferred=True, now=T0 + timedelta(minutes=31))
+    state, retry, changed = advance(state, {"eastus": {"state": "Completed"}}, T0)
+    assert retry == [] and changed
+    assert state["regions"]["eastus"]["state"] == "Completed"
+    assert state["regions"]["eastus"]["attempt"] == 1
+    assert all_terminal(state)
