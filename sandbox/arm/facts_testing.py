@@ -79,5 +79,12 @@ def region_states(props: Any) -> dict[str, str]:
     return {s.region: s.state for s in props.replication_status.summary}
 
 
+def fail_once(emulator: Any, region: str) -> None:
+    """The next replication attempt to `region` fails half way."""
+    emulator.control(
+        "POST", "faults", {"kind": "replication_failure", "region": region, "times": 1}
+    )
+
+
 def advance(emulator: Any, seconds: float) -> None:
     emulator.control("POST", "clock", {"advance_seconds": seconds})

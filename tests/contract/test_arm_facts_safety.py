@@ -48,9 +48,7 @@ def test_q3_flag_blocks_removing_a_failed_region_too_unless_set_in_the_same_requ
 ) -> None:
     """azure-facts Q3 (choice): any region, whatever its state; the same request may lift it."""
     client, vm_id = f.captured(arm_emulator, SUB)
-    arm_emulator.control(
-        "POST", "faults", {"kind": "replication_failure", "region": "northeurope", "times": 1}
-    )
+    f.fail_once(arm_emulator, "northeurope")
     f.create(client, "1.0.0", f.body({"virtualMachineId": vm_id}, ["westeurope", "northeurope"]))
     f.advance(arm_emulator, DAY)
     assert f.region_states(f.status(client, "1.0.0"))["North Europe"] == "Failed"

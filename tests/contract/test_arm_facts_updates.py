@@ -66,9 +66,7 @@ def test_q1b_failed_region_keeps_version_creating_until_every_region_ends(
 ) -> None:
     """azure-facts Q1 (Q1b): Failed only once all regions are terminal; then a re-PUT retries."""
     client, vm_id = f.captured(arm_emulator, SUB)
-    arm_emulator.control(
-        "POST", "faults", {"kind": "replication_failure", "region": "northeurope", "times": 1}
-    )
+    f.fail_once(arm_emulator, "northeurope")
     arm_emulator.control(
         "POST", "faults", {"kind": "slow_region", "region": "eastus", "factor": 20}
     )
