@@ -226,7 +226,7 @@ def generate_scale_set(
     name = ss_id.rsplit("/", 1)[1]
     rg = ids.parent(ss_id, 4)
     os_type = spec.get("os_type") or "Linux"
-    if os_type not in MARKETPLACE:
+    if not isinstance(os_type, str) or os_type not in MARKETPLACE:  # a list is unhashable
         raise ControlError("Field 'os_type' must be 'Linux' or 'Windows'.")
     image_ref = _optional_str(spec, "image_reference_id")
     config_name, config = os_configuration(os_type)
