@@ -16,7 +16,8 @@ from activities.quota import quota_check
 from galleryflow.azure import compute
 from galleryflow.domain.compatibility import source_mismatches
 from galleryflow.domain.regions import normalise_region
-from galleryflow.domain.request import PublishRequest, RequestValidationError, RolloutMode
+from galleryflow.domain.request import PublishRequest, RequestValidationError
+from galleryflow.domain.rollout import promotion_waves
 from galleryflow.domain.versions import VersionError, next_version
 from galleryflow.durable.names import Activity
 
@@ -83,16 +84,15 @@ def _preflight(payload: Payload) -> Payload:
             "location": normalise_region(str(vm.get("location") or "")),
         },
         "target_regions": regions,
-        "waves": _waves(request),
+        "waves": promotion_waves(
+            request.rollout.mode.value,
+            [[normalise_region(r) for r in wave] for wave in request.rollout.waves],
+            list(request.region_names),
+            home,
+        ),
         "quota": quota,
         "warnings": warnings,
     }
-
-
-def _waves(request: PublishRequest) -> list[list[str]]:
-    if request.rollout.mode is RolloutMode.WAVES:
-        return [[normalise_region(r) for r in wave] for wave in request.rollout.waves]
-    return [list(request.region_names)]
 
 
 @bp.activity_trigger(input_name="payload", activity=Activity.PREFLIGHT)

@@ -1,8 +1,4 @@
-"""Replication: read per-region replication state; retry a failed region (remove, re-add).
-
-ARM refuses an update while the version is Creating/Updating (docs/azure-facts.md#q1), and a
-version stays so until every region has ended: a retry asked for meanwhile is answered
-`{"deferred": True}` and the monitor asks again at a later poll."""
+"""Replication: read per-region replication state; retry a failed region (remove, re-add)."""
 
 from __future__ import annotations
 
@@ -36,38 +32,48 @@ def read_replication(payload: Payload) -> Payload:
 
 
 @guarded
-def _retry_region(payload: Payload) -> Payload:
-    target, version, spec = payload["target"], payload["version"], payload["region"]
+def _retry_regions(payload: Payload) -> Payload:
+    """Remove every failed region in one update, then add them all back in one more. ARM
+    refuses an update while the version is Creating/Updating (docs/azure-facts.md#q1): then
+    nothing is changed and the answer is `deferred` (the monitor asks again later)."""
+    target, version = payload["target"], payload["version"]
+    specs = payload.get("regions") or [payload["region"]]
+    names = {spec["name"] for spec in specs}
     gallery, definition = target["gallery"], target["definition"]
     found = compute.get_version(gallery, definition, version)
-    deferred = {"region": spec["name"], "re_added": False, "deferred": True}
+    deferred = {"regions": sorted(names), "re_added": False, "deferred": True}
     current = found["regions"]
-    state = next((r.get("state") for r in current if r["name"] == spec["name"]), None)
-    if found.get("provisioning_state") in BUSY_STATES or state == "Completed":
-        return deferred  # busy; or it finished after all: the next reading shows it
-    others = [r for r in current if r["name"] != spec["name"]]
-    wanted = {
-        "name": spec["name"],
-        "replica_count": spec.get("replica_count"),
-        "storage_account_type": spec.get("storage_account_type"),
-        "exclude_from_latest": True,  # never latest before promotion
-    }
-    # Idempotent: when a previous attempt already removed the region, only add it back.
+    done = any(r.get("state") == "Completed" for r in current if r["name"] in names)
+    if found.get("provisioning_state") in BUSY_STATES or done:
+        return deferred  # busy; or one finished after all: the next reading shows it
+    others = [r for r in current if r["name"] not in names]
+    wanted = [
+        {
+            "name": spec["name"],
+            "replica_count": spec.get("replica_count"),
+            "storage_account_type": spec.get("storage_account_type"),
+            "exclude_from_latest": True,  # never latest before promotion
+        }
+        for spec in specs
+    ]
     try:
+        # Idempotent: when a previous attempt already removed the regions, only add them back.
         if len(others) < len(current):
             compute.set_target_regions(gallery, definition, version, others)
-        compute.set_target_regions(gallery, definition, version, [*others, wanted])
+        compute.set_target_regions(gallery, definition, version, [*others, *wanted])
     except Conflict as busy:
         if not busy.retryable:  # a safety profile or another final refusal
             raise
         return deferred  # another update started in between: ask again later
-    return {"region": spec["name"], "re_added": True}
+    return {"regions": sorted(names), "re_added": True}
 
 
 @bp.activity_trigger(input_name="payload", activity=Activity.RETRY_REGION)
 def retry_region_replication(payload: Payload) -> Payload:
-    """{"target", "version", "region": target region spec} -> {"region", "re_added",
-    "deferred"?} (deferred: the version is still busy, nothing was changed)."""
-    if not payload.get("region", {}).get("name"):
-        return refuse("InvalidRegion", "region spec needs a name")
-    return _retry_region(payload)
+    """{"target", "version", "regions": [target region spec]} (or one "region") ->
+    {"regions", "re_added", "deferred"?} (deferred: the version is still busy, nothing was
+    changed)."""
+    specs = payload.get("regions") or ([payload["region"]] if payload.get("region") else [])
+    if not specs or not all(isinstance(s, dict) and s.get("name") for s in specs):
+        return refuse("InvalidRegion", "region specs need a name")
+    return _retry_regions(payload)

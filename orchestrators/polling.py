@@ -1,14 +1,83 @@
-"""Adaptive polling for replication: poll soon, back off, cap. Pure."""
+"""When to read replication next: at the predicted completion that changes a decision. Pure.
+
+A *decision* is a group of regions whose completion makes something happen (a wave's
+regions go live together; with `as_ready` each region is its own group): the group is due
+when its last region is due. A region is due at the earliest completion its readings allow
+(galleryflow/domain/eta.py); once that has passed without completion, a quarter of the way to the
+latest possible completion (a few polls land within seconds of it). The next poll is
+the earliest due group, never sooner than `FIRST_DELAY_SECONDS` after the previous poll and
+never later than `MAX_DELAY_SECONDS` (the cap also bounds how late a failure, a stall or a
+wrong prediction is seen), nor than half the age of the youngest replicating attempt.
+When a group's progress says nothing yet (no reading rose), the
+old backoff (15 s, doubling, capped) applies to it.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
+from galleryflow.domain.eta import Sample, completion_bracket
+
 FIRST_DELAY_SECONDS = 15
-MAX_DELAY_SECONDS = 600
+MAX_DELAY_SECONDS = 1200
 BACKOFF_FACTOR = 2
+# once the earliest completion has passed, read again after this fraction of what is left of
+# the bracket: a few more reads, each landing closer (a 30 s poller must not be quicker)
+ENDGAME_STEPS = 4
 
 
 def next_delay(previous_seconds: int | None) -> int:
-    """The wait before the next poll, given the wait before the previous one (None: first)."""
+    """The backoff wait before the next poll, given the previous one (None: first)."""
     if not previous_seconds:
         return FIRST_DELAY_SECONDS
     return min(previous_seconds * BACKOFF_FACTOR, MAX_DELAY_SECONDS)
+
+
+def region_due(samples: Sequence[Sample], now: float) -> float | None:
+    """When this region should next be read to catch its completion (None: no idea yet)."""
+    bracket = completion_bracket(samples)
+    if bracket is None:
+        return None
+    earliest, latest = bracket
+    if earliest > now + 1:
+        return earliest + 1
+    if math.isfinite(latest):
+        return now + max(FIRST_DELAY_SECONDS, (latest - now) / ENDGAME_STEPS)
+    return None
+
+
+def young_cap(age_seconds: float) -> float:
+    """A young attempt is read again within half its age (at least a minute): its progress
+    says little yet and may speed up (a crawl, then fast) before a full cap has passed."""
+    return min(float(MAX_DELAY_SECONDS), max(60.0, age_seconds / 2))
+
+
+def plan_poll(
+    groups: Sequence[Sequence[Sequence[Sample]]],
+    now: float,
+    backoff: int | None,
+    cap: float = MAX_DELAY_SECONDS,
+) -> tuple[int, int | None]:
+    """(seconds until the next poll, backoff to carry) for the pending regions' readings,
+    grouped by decision, never later than `cap` (at most the global cap). Groups without
+    pending regions are ignored; no group at all: the cap."""
+    cap = min(cap, MAX_DELAY_SECONDS)
+    due: list[float] = []
+    unknown = False
+    for group in groups:
+        if not group:
+            continue
+        times = [region_due(samples, now) for samples in group]
+        known = [t for t in times if t is not None]
+        if len(known) < len(times):
+            unknown = True
+        else:
+            due.append(max(known))
+    if unknown:
+        backoff = next_delay(backoff)
+        due.append(now + backoff)
+    else:
+        backoff = None
+    wait = min(due) - now if due else cap
+    return math.ceil(max(min(wait, cap), FIRST_DELAY_SECONDS)), backoff

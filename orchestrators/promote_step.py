@@ -1,76 +1,122 @@
-"""Promote step: flip regional excludeFromLatest wave by wave (soak, approval between
-waves), then globally; revert it all on rejection, cancel or failure.
+"""Rollout step: replicate and promote wave by wave, each wave live as soon as it can be.
 
-`rollout.approval` asks before every wave but the first (the first wave is the canary);
-with a single wave (all at once) it asks before that wave, so approval is never ignored."""
+ARM refuses updates while a version replicates (docs/azure-facts.md Q1), so the rollout is
+progressive (galleryflow/domain/rollout.py): the version was created with the first stage's
+regions; when they are all terminal, the previous wave's soak is over and (with
+`rollout.approval`) the wave is approved, ONE update makes the wave live and adds the next
+wave's regions, excluded from latest; the last wave's update also clears the global flag
+when every region replicated. `rollout.approval` asks before every wave but the first (the
+first wave is the canary); with a single wave (all at once) it asks before that wave.
+
+Failures (docs/pipeline.md): before any region is live a failure reverts nothing live; after,
+a later wave's replication failure keeps earlier waves live (partially_succeeded); a human
+`reject` (and `cancel`) reverts every promoted wave.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from galleryflow.domain.request import Rollout
+from galleryflow.domain.rollout import Stage, stages
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
-from orchestrators.run import Gen, RunBase, RunCancelled
+from orchestrators.failure_rule import FailureRule
+from orchestrators.replicate_step import ReplicateSteps
+from orchestrators.replication_state import add_regions
+from orchestrators.run import Gen, RunCancelled
 
 
-class PromoteSteps(RunBase):
-    def promote(self, plan: dict[str, Any], replication: dict[str, Any]) -> Gen:
-        completed = {n for n, r in replication["regions"].items() if r["state"] == "Completed"}
-        keep_excluded = {s["name"] for s in plan["target_regions"] if s.get("exclude_from_latest")}
-        waves = [
-            [r for r in wave if r in completed and r not in keep_excluded] for wave in plan["waves"]
-        ]
-        waves = [w for w in waves if w]
+def rollout_stages(plan: dict[str, Any]) -> list[Stage]:
+    home = next((s["name"] for s in plan["target_regions"] if s.get("home_region")), None)
+    return stages(plan["waves"], home)
+
+
+class PromoteSteps(ReplicateSteps, FailureRule):
+    def rollout(self, plan: dict[str, Any], steps: list[Stage]) -> Gen:
+        """Replicate and promote every stage; returns the final replication state."""
         rollout = self.request.rollout
-        self.status.at("promote", f"promoting in {len(waves)} wave(s)")
-        self.status.waves = {"current": 0, "total": len(waves), "awaiting_approval": False}
-        self.publish_status()
-        for index, wave in enumerate(waves):
-            if index > 0:
-                yield from self.soak(rollout, index)
-            if rollout.approval and (index > 0 or len(waves) == 1):
-                yield from self.await_approval(index, waves)
-            self.status.waves["current"] = index + 1
-            yield from self.activity(
-                Activity.SET_EXCLUDE_FROM_LATEST,
-                {
-                    "target": self.target,
-                    "version": self.version,
-                    "regions": dict.fromkeys(wave, False),
-                    "global": None,
-                },
-                "promote",
-            )
-            self.promoted_regions.extend(wave)
-            live_at = self.context.current_utc_datetime.isoformat()
-            for name in wave:
-                self.status.set_region(name, state="Promoted", went_live=live_at)
-            self.status.say(f"wave {index + 1}/{len(waves)} promoted: {', '.join(wave)}")
-            self.publish_status()
-            yield from self.emit("promoted", {"wave": index + 1, "regions": wave})
-        if not waves:
-            return
-        if len(completed) == len(replication["regions"]):
-            # Every region is good: make the version a normal one (regional flags still rule).
-            yield from self.activity(
-                Activity.SET_EXCLUDE_FROM_LATEST,
-                {"target": self.target, "version": self.version, "regions": {}, "global": False},
-                "promote",
-            )
+        specs = {s["name"]: s for s in plan["target_regions"]}
+        keep_excluded = {n for n, s in specs.items() if s.get("exclude_from_latest")}
+        state = self.replication_state(plan, list(steps[0].adds))
+        self.status.waves = {"current": 0, "total": len(steps), "awaiting_approval": False}
+        live_at: datetime | None = None
+        for index, stage in enumerate(steps):
+            label = f"wave {index + 1}/{len(steps)}: " if len(steps) > 1 else ""
+            if self.promoted_regions:  # failure rule: a later wave never takes live ones down
+                replicated = yield from self.after_live(
+                    "replicate", self.replicate_until_idle(state, label)
+                )
+                if replicated is None:
+                    break
+                state = replicated
+            else:
+                state = yield from self.replicate_until_idle(state, label)
+            regions = state["regions"]
+            failed = [n for n in stage.adds if regions[n]["state"] == "Failed"]
+            stop = bool(failed) and self.region_failures(state, failed)
+            done = {n for n, r in regions.items() if r["state"] == "Completed"}
+            # a wave that failed under `fail` is not promoted at all (earlier ones stay live)
+            wave = [] if stop else [n for n in stage.wave if n in done and n not in keep_excluded]
+            adds = [] if stop or index + 1 == len(steps) else list(steps[index + 1].adds)
+            if not wave and not adds:
+                break
+            self.status.at("promote")
+            if wave and index > 0 and live_at is not None:
+                yield from self.soak(rollout, index, live_at)
+            if wave and rollout.approval and (index > 0 or len(steps) == 1):
+                yield from self.await_approval(index, wave)
+            everything = not adds and all(r["state"] == "Completed" for r in regions.values())
+            yield from self.go_live(wave, [specs[n] for n in adds], everything)
+            live_at = self.context.current_utc_datetime
+            if wave:
+                yield from self.announce(index, len(steps), wave)
+            if adds:
+                state = add_regions(state, adds, live_at)
+            if stop:
+                break
+        return state
 
-    def soak(self, rollout: Rollout, index: int) -> Gen:
+    def go_live(self, wave: list[str], adds: list[dict[str, Any]], everything: bool) -> Gen:
+        """One update: `wave` serves latest, `adds` start replicating (excluded); with
+        `everything` the version also stops being excluded globally."""
+        payload: dict[str, Any]
+        if adds:
+            payload = {"target": self.target, "version": self.version, "live": wave, "add": adds}
+            yield from self.activity(Activity.PROMOTE_AND_ADD_REGIONS, payload, "promote")
+        elif wave or everything:
+            payload = {
+                "target": self.target,
+                "version": self.version,
+                "regions": dict.fromkeys(wave, False),
+                "global": False if everything else None,
+            }
+            yield from self.activity(Activity.SET_EXCLUDE_FROM_LATEST, payload, "promote")
+        self.promoted_regions.extend(wave)
+
+    def announce(self, index: int, total: int, wave: list[str]) -> Gen:
+        self.status.waves["current"] = index + 1
+        live_at = self.context.current_utc_datetime.isoformat()
+        for name in wave:
+            self.status.set_region(name, state="Promoted", went_live=live_at)
+        self.status.say(f"wave {index + 1}/{total} promoted: {', '.join(wave)}")
+        self.publish_status()
+        yield from self.emit("promoted", {"wave": index + 1, "regions": wave})
+
+    def soak(self, rollout: Rollout, index: int, live_at: datetime) -> Gen:
+        """Wait until the previous wave has been live for `soak_minutes` (the next wave
+        replicated meanwhile, so only the rest of the soak is left, if any)."""
         soak = rollout.soak_minutes
-        if soak:
+        fire_at = live_at + timedelta(minutes=soak)
+        if soak and fire_at > self.context.current_utc_datetime:
             self.status.say(f"soaking {soak} min before wave {index + 1}")
             self.publish_status()
-            fire_at = self.context.current_utc_datetime + timedelta(minutes=soak)
             yield from self.unless_cancelled(self.context.create_timer(fire_at))
 
-    def await_approval(self, index: int, waves: list[list[str]]) -> Gen:
+    def await_approval(self, index: int, wave: list[str]) -> Gen:
         self.status.waves["awaiting_approval"] = True
-        self.status.say(f"waiting for approval of wave {index + 1}: {', '.join(waves[index])}")
+        self.status.say(f"waiting for approval of wave {index + 1}: {', '.join(wave)}")
         self.publish_status()
         approve = self.context.wait_for_external_event(Event.APPROVE)
         reject = self.context.wait_for_external_event(Event.REJECT)

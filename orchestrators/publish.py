@@ -27,9 +27,8 @@ from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
 from orchestrators.failure_rule import FailureRule
 from orchestrators.patch_step import PatchSteps
-from orchestrators.promote_step import PromoteSteps
+from orchestrators.promote_step import PromoteSteps, rollout_stages
 from orchestrators.prune_step import PruneSteps
-from orchestrators.replicate_step import ReplicateSteps
 from orchestrators.replication_state import region_summary
 from orchestrators.resource_lock import Locks
 from orchestrators.run import Gen, RunCancelled
@@ -56,7 +55,7 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         raise stopped from None
 
 
-class PublishRun(PatchSteps, CaptureSteps, ReplicateSteps, PromoteSteps, PruneSteps, FailureRule):
+class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
     def __init__(
@@ -75,15 +74,20 @@ class PublishRun(PatchSteps, CaptureSteps, ReplicateSteps, PromoteSteps, PruneSt
             {"regions": [r["name"] for r in plan["target_regions"]], "started_by": self.started_by},
         )
         yield from self.patch(plan)
-        yield from self.capture(plan)
-        replication = yield from self.replicate(plan)
-        yield from self.promote(plan, replication)
+        steps = rollout_stages(plan)
+        first = set(steps[0].adds)  # progressive: created with the first stage's regions
+        yield from self.capture(
+            {**plan, "target_regions": [s for s in plan["target_regions"] if s["name"] in first]}
+        )
+        replication = yield from self.rollout(plan, steps)
         # Rule 1: from here on the version is live; housekeeping never undoes it.
         yield from self.after_live("prune", self.prune())
         latest = (yield from self.after_live("notify", self.resolve_latest())) or {}
         regions = region_summary(replication)
         for name in regions:
             regions[name]["promoted"] = name in self.promoted_regions
+            if regions[name]["promoted"]:
+                regions[name]["state"] = "Completed"
         failed = [n for n, r in regions.items() if r["state"] != "Completed"]
         result = {
             "status": result_status(failed_regions=failed, warnings_from_rule=len(self.kept_live)),

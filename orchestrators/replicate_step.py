@@ -1,10 +1,11 @@
-"""Replicate step: drive the replication monitor chunk by chunk, report per region, and
-apply the region failure policy."""
+"""Replicate step: drive the replication monitor chunk by chunk until every region added so
+far is terminal, report per region, and decide what a failed region means for the run."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from galleryflow.domain.failure_rule import on_failure
 from galleryflow.domain.request import RegionFailureMode
 from galleryflow.durable.failures import StepFailed, error_from_failure
 from galleryflow.durable.names import Orchestration
@@ -13,27 +14,35 @@ from orchestrators.run import Gen, RunBase, RunCancelled
 
 
 class ReplicateSteps(RunBase):
-    def replicate(self, plan: dict[str, Any]) -> Gen:
-        replication_policy = self.request.replication
-        state = initial_state(
+    monitor_chunks = 0
+    reported: frozenset[str] = frozenset()
+    attempts: dict[str, int] = {}  # replaced, never mutated in place
+
+    def replication_state(self, plan: dict[str, Any], first: list[str]) -> dict[str, Any]:
+        policy = self.request.replication
+        return initial_state(
             target=self.target,
             version=str(self.version),
             target_regions=plan["target_regions"],
-            max_region_retries=replication_policy.max_region_retries,
-            region_timeout_minutes=replication_policy.region_timeout_minutes,
+            max_region_retries=policy.max_region_retries,
+            stall_minutes=policy.stall_minutes,
+            region_timeout_minutes=policy.region_timeout_minutes,
             now=self.context.current_utc_datetime,
+            added=first,
         )
-        self.status.at("replicate", f"replicating to {len(state['regions'])} region(s)")
+
+    def replicate_until_idle(self, state: dict[str, Any], wave: str = "") -> Gen:
+        """Run the monitor until no added region replicates any more; returns the state."""
+        count = sum(1 for r in state["regions"].values() if r["state"] == "Replicating")
+        self.status.at("replicate", f"{wave}replicating to {count} region(s)")
         self.report_regions(state)
         self.publish_status()
-        reported: set[str] = set()
-        chunk = 0
         while not all_terminal(state):
-            chunk += 1
+            self.monitor_chunks += 1
             monitor = self.context.call_sub_orchestrator(
                 Orchestration.REPLICATION_MONITOR,
                 state,
-                instance_id=f"{self.context.instance_id}-rep-{chunk}",
+                instance_id=f"{self.context.instance_id}-rep-{self.monitor_chunks}",
             )
             try:
                 state = yield from self.unless_cancelled(monitor)
@@ -41,40 +50,71 @@ class ReplicateSteps(RunBase):
                 raise
             except Exception as exc:
                 raise _from_child(exc, self.version_resource()) from None
-            self.report_regions(state)
-            for name, region in state["regions"].items():
-                if region["state"] == "Completed" and name not in reported:
-                    reported.add(name)
-                    self.status.say(f"{name}: replicated")
-                    yield from self.emit(
-                        "region-replicated", {"region": name, "attempt": region["attempt"]}
-                    )
-                elif region["state"] == "Failed" and name not in reported:
-                    reported.add(name)
-                    self.status.say(f"{name}: failed after {region['attempt']} attempt(s)")
-            self.publish_status()
-        failed = {n: r for n, r in state["regions"].items() if r["state"] != "Completed"}
-        if failed:
-            name, region = sorted(failed.items())[0]
-            policy = replication_policy.on_region_failure
-            completed = len(state["regions"]) - len(failed)
-            if policy is not RegionFailureMode.PROMOTE_COMPLETED or completed == 0:
-                raise StepFailed(
-                    "replicate",
-                    f"{self.version_resource()} in {name}",
-                    "ReplicationFailed",
-                    region["details"] or "replication failed",
-                )
-            self.warnings.append(
-                f"not promoted in {', '.join(sorted(failed))}: replication failed "
-                f"after {max(r['attempt'] for r in failed.values())} attempt(s)"
-            )
+            yield from self.report(state)
         return state
 
+    def report(self, state: dict[str, Any]) -> Gen:
+        self.report_regions(state)
+        for name, region in state["regions"].items():
+            if region["attempt"] > self.attempts.get(name, 1):
+                self.attempts = {**self.attempts, name: region["attempt"]}
+                self.status.say(f"{name}: attempt {region['attempt']}, {region['details']}")
+            if name in self.reported or region["state"] not in ("Completed", "Failed"):
+                continue
+            self.reported = self.reported | {name}
+            if region["state"] == "Completed":
+                self.status.say(f"{name}: replicated")
+                yield from self.emit(
+                    "region-replicated", {"region": name, "attempt": region["attempt"]}
+                )
+            else:
+                self.status.say(f"{name}: failed after {region['attempt']} attempt(s)")
+        self.publish_status()
+
     def report_regions(self, state: dict[str, Any]) -> None:
-        """Merge the monitor's per-region view into the status (keeps each region's wave)."""
+        """Merge the monitor's per-region view into the status (keeps each region's wave);
+        a live region keeps its Promoted state and went_live."""
         for name, region in region_summary(state).items():
+            if name in self.promoted_regions:
+                region = {k: v for k, v in region.items() if k != "state"}
             self.status.set_region(name, **region)
+
+    def region_failures(self, state: dict[str, Any], failed: list[str]) -> bool:
+        """Apply `on_region_failure` to regions that failed for good; True: stop the rollout.
+
+        Before any region is live, `fail` (or nothing completed at all) fails the run. After a
+        region is live (docs/pipeline.md, failure rule), a replication failure never takes
+        live regions down: the run ends partially_succeeded with a warning, and with `fail`
+        no further wave is started."""
+        policy = self.request.replication.on_region_failure
+        completed = [n for n, r in state["regions"].items() if r["state"] == "Completed"]
+        attempts = max(state["regions"][n]["attempt"] for n in failed)
+        promote_completed = policy is RegionFailureMode.PROMOTE_COMPLETED
+        if not self.promoted_regions and (not promote_completed or not completed):
+            name = sorted(failed)[0]
+            raise StepFailed(
+                "replicate",
+                f"{self.version_resource()} in {name}",
+                "ReplicationFailed",
+                state["regions"][name]["details"] or "replication failed",
+            )
+        left_out = f"not promoted in {', '.join(sorted(failed))}: replication failed"
+        if promote_completed:
+            self.warnings.append(f"{left_out} after {attempts} attempt(s)")
+            return False
+        pending = sorted(n for n, r in state["regions"].items() if r["state"] == "Pending")
+        stopped = f"; not started: {', '.join(pending)}" if pending else ""
+        decision = on_failure(
+            live_regions=self.promoted_regions,
+            step="replicate",
+            code="ReplicationFailed",
+            message=f"{left_out} after {attempts} attempt(s){stopped}",
+        )
+        if decision.warning:
+            self.kept_live.append(decision.warning)
+            self.warnings.append(decision.warning)
+            self.status.say(decision.warning)
+        return True
 
 
 def _from_child(exc: Exception, resource: str) -> StepFailed:

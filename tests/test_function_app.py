@@ -30,6 +30,7 @@ EXPECTED = {
     "read_replication": "activityTrigger",
     "retry_region_replication": "activityTrigger",
     "set_exclude_from_latest": "activityTrigger",
+    "promote_and_add_regions": "activityTrigger",
     "resolve_latest": "activityTrigger",
     "prune_versions": "activityTrigger",
     "delete_image_version": "activityTrigger",

@@ -91,7 +91,7 @@ class PublishRequest:
     version: VersionSpec
     target_regions: tuple[TargetRegion, ...]
     production: bool = True
-    rollout: Rollout = field(default_factory=Rollout)
+    rollout: Rollout = field(default_factory=lambda: Rollout(RolloutMode.CANARY))
     end_of_life: datetime | None = None
     block_deletion_before_end_of_life: bool = False
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
@@ -210,6 +210,7 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
         replication=ReplicationPolicy(
             replication["max_region_retries"],
             RegionFailureMode(replication["on_region_failure"]),
+            replication["stall_minutes"],
             replication["region_timeout_minutes"],
         ),
         generalize=clean["generalize"],
@@ -336,7 +337,7 @@ def _target_names(targets: object) -> list[str] | None:
 def _check_rollout(rollout: Any, targets: list[str] | None, problems: list[Problem]) -> None:
     if not is_valid(rollout):
         return
-    if rollout["mode"] == RolloutMode.ALL_AT_ONCE and rollout["waves"]:
+    if rollout["mode"] != RolloutMode.WAVES and rollout["waves"]:
         problems.append(
             Problem(
                 "$.rollout.waves",
@@ -344,5 +345,16 @@ def _check_rollout(rollout: Any, targets: list[str] | None, problems: list[Probl
                 "set mode to 'waves', or remove waves",
             )
         )
+    if rollout["mode"] == RolloutMode.CANARY:
+        for name in ("soak_minutes", "approval"):
+            if rollout[name]:
+                problems.append(
+                    Problem(
+                        f"$.rollout.{name}",
+                        f"{name} needs explicit waves; the canary rollout has none",
+                        "set mode to 'waves' and list the waves, e.g. "
+                        '[["westeurope"], ["northeurope", "eastus"]], or remove it',
+                    )
+                )
     if rollout["mode"] == RolloutMode.WAVES and targets is not None:
         problems.extend(wave_problems(rollout["waves"], targets))

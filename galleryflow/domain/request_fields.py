@@ -169,9 +169,18 @@ TARGET_REGION_SPEC = Obj(
 )
 
 ROLLOUT_SPEC = Obj(
-    description="promote everywhere at once, or in waves of regions",
+    description=(
+        "when regions go live: canary (the default without `rollout`: the version's home "
+        "region first, then all others, each wave live as soon as its regions replicated), "
+        "waves (listed waves, optional soak and approval between them) or all_at_once "
+        "(the default when `rollout` is given without a mode)"
+    ),
     fields=(
-        Field("mode", Choice(("all_at_once", "waves"), "all_at_once or waves"), "all_at_once"),
+        Field(
+            "mode",
+            Choice(("all_at_once", "waves", "canary"), "all_at_once, waves or canary"),
+            "all_at_once",
+        ),
         Field(
             "waves",
             ListOf(
@@ -226,9 +235,25 @@ REPLICATION_SPEC = Obj(
             "fail",
         ),
         Field(
+            "stall_minutes",
+            Int(
+                "retry a region whose progress has not moved for this long",
+                minimum=1,
+                maximum=10_080,
+            ),
+            240,
+        ),
+        Field(
             "region_timeout_minutes",
-            Int("give up on a region after this long", minimum=1, maximum=10_080),
-            720,
+            Nullable(
+                Int(
+                    "hard ceiling per replication attempt, however it progresses "
+                    "(null: none, a progressing region is never given up)",
+                    minimum=1,
+                    maximum=10_080,
+                )
+            ),
+            None,
         ),
     ),
 )
@@ -267,7 +292,7 @@ PUBLISH_SPEC = Obj(
         Field("version", VERSION_SPEC, {"strategy": "next_patch"}),
         Field("target_regions", ListOf(TARGET_REGION_SPEC, "regions to replicate to", min_items=1)),
         Field("production", Bool("production image: at least 3 replicas per region"), True),
-        Field("rollout", ROLLOUT_SPEC, {}),
+        Field("rollout", ROLLOUT_SPEC, {"mode": "canary"}),
         Field("end_of_life", Nullable(DateTime("end-of-life date of the version")), None),
         Field(
             "block_deletion_before_end_of_life",

@@ -17,6 +17,7 @@ from galleryflow.domain.versions import VersionStrategy
 class RolloutMode(StrEnum):
     ALL_AT_ONCE = "all_at_once"
     WAVES = "waves"
+    CANARY = "canary"
 
 
 class RegionFailureMode(StrEnum):
@@ -105,11 +106,13 @@ _ON_REGION_FAILURE = RegionFailureMode(_REPLICATION_DEFAULTS["on_region_failure"
 class ReplicationPolicy:
     max_region_retries: int = _REPLICATION_DEFAULTS["max_region_retries"]
     on_region_failure: RegionFailureMode = _ON_REGION_FAILURE
-    region_timeout_minutes: int = _REPLICATION_DEFAULTS["region_timeout_minutes"]
+    stall_minutes: int = _REPLICATION_DEFAULTS["stall_minutes"]
+    region_timeout_minutes: int | None = _REPLICATION_DEFAULTS["region_timeout_minutes"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "max_region_retries": self.max_region_retries,
             "on_region_failure": self.on_region_failure.value,
+            "stall_minutes": self.stall_minutes,
             "region_timeout_minutes": self.region_timeout_minutes,
         }

@@ -31,6 +31,7 @@ class Activity:
     READ_REPLICATION: Final = "read_replication"
     RETRY_REGION: Final = "retry_region_replication"
     SET_EXCLUDE_FROM_LATEST: Final = "set_exclude_from_latest"
+    PROMOTE_AND_ADD_REGIONS: Final = "promote_and_add_regions"
     RESOLVE_LATEST: Final = "resolve_latest"
     PRUNE_VERSIONS: Final = "prune_versions"
     DELETE_VERSION: Final = "delete_image_version"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sandbox.arm import faults, regions
+from sandbox.arm import faults, progress, regions
 from sandbox.arm.settings import REGION_RATES
 from sandbox.arm.store import Store
 
@@ -44,6 +44,7 @@ def start(store: Store, record: dict[str, Any], region: str, *, shallow: bool = 
         "duration": duration,
         "fail_at": float(settings["replication_failure_point"]) if details else None,
         "details": details or "",
+        "shape": progress.shape_for(settings, region, attempts[region]),
     }
 
 
@@ -53,9 +54,14 @@ def region_status(store: Store, entry: dict[str, Any]) -> tuple[str, int, str]:
     duration = entry["duration"]
     if entry["fail_at"] is not None and elapsed >= duration * entry["fail_at"]:
         return "Failed", int(entry["fail_at"] * 100), entry["details"]
-    if elapsed >= duration:
+    shape = entry.get("shape", "linear")
+    if progress.never_completes(shape):
+        if elapsed >= duration * progress.STUCK_FAILS_AFTER:
+            return "Failed", int(progress.STUCK_AT * 100), progress.STUCK_DETAILS
+    elif elapsed >= duration:
         return "Completed", 100, ""
-    return "Replicating", max(0, min(99, int(elapsed * 100 / duration))), ""
+    done = progress.fraction_done(shape, elapsed / duration if duration > 0 else 1.0)
+    return "Replicating", max(0, min(99, int(done * 100))), ""
 
 
 def summary(store: Store, record: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.arm import regions
+from sandbox.arm import progress, regions
 from sandbox.arm.errors import ControlError
 from sandbox.arm.store import DEFAULT_SETTINGS
 
@@ -71,6 +71,22 @@ def _region_rates(value: Any) -> dict[str, float]:
     return rates
 
 
+def _shape_setting(name: str, value: Any) -> Any:
+    try:
+        if name == progress.SHAPE:
+            return progress.checked_shape(name, value)
+        if not isinstance(value, dict):
+            raise ValueError("send an object of region name -> shape (or list of shapes)")
+        shapes: dict[str, Any] = {}
+        for region, shape in value.items():
+            if regions.lookup(region) is None:
+                raise ValueError(f"{region!r} is not a known region")
+            shapes[regions.normalize(region)] = progress.checked_shape(name, shape)
+        return shapes
+    except ValueError as exc:
+        raise ControlError(f"Setting {name!r}: {exc}.") from None
+
+
 def checked(spec: Any) -> dict[str, Any]:
     """The settings update in `spec`, validated; raises ControlError saying the allowed range."""
     if not isinstance(spec, dict):
@@ -79,6 +95,9 @@ def checked(spec: Any) -> dict[str, Any]:
     for name, value in spec.items():
         if name == REGION_RATES:
             update[name] = _region_rates(value)
+            continue
+        if name in (progress.SHAPE, progress.SHAPE_BY_REGION):
+            update[name] = _shape_setting(name, value)
             continue
         bounds = BOUNDS.get(name)
         if bounds is None:

@@ -36,6 +36,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "replication_min_seconds": 60,
     # fraction of a failing replication attempt after which it is reported Failed
     "replication_failure_point": 0.5,
+    # how reported progress rises over an attempt (sandbox/arm/progress.py): linear, stepped,
+    # stall_then_fast or stuck; per region a shape or a list of shapes by attempt
+    "replication_progress_shape": "linear",
+    "replication_progress_shape_by_region": {},
     # Retry-After (integer seconds) on operation status answers; 0 suits a simulated clock
     "retry_after_seconds": 0,
     # items per page of a list answer (ARM pages with nextLink)

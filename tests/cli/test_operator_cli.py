@@ -149,6 +149,7 @@ def test_a_partially_succeeded_run_exits_2(
     body = target.request(
         ["westeurope", "northeurope"],
         replication={"max_region_retries": 0, "on_region_failure": "promote_completed"},
+        rollout={"mode": "all_at_once"},
     )
 
     result = ops(sandbox_stack, "publish", request_file(tmp_path, body), "--watch", *WATCH)

@@ -27,7 +27,7 @@ def _replicate_for(stack: Stack, ids: DemoIds, hours: float) -> dict[str, Any]:
         "settings",
         {"replication_mb_per_second": size_mb / (hours * 3600), "replication_jitter": 0.0},
     )
-    request = ids.request(TEN_REGIONS, replication={"region_timeout_minutes": 48 * 60})
+    request = ids.request(TEN_REGIONS)  # the default rollout: canary, then the others
     run = stack.start_orchestration("publish_image", request)
     status = stack.wait_for_run(run, timeout=120)
     assert status["runtimeStatus"] == "Completed", status.get("output")
@@ -48,7 +48,7 @@ def test_history_grows_with_regions_not_with_replication_time(sandbox_stack: Sta
     short_events, long_events = len(short["historyEvents"]), len(long["historyEvents"])
     # 24x the replication time, about the same history (polls live in the monitor, which
     # continues as new after every poll and reports back only on change)
-    assert long_events <= short_events * 1.3, (short_events, long_events)
+    assert long_events <= short_events * 1.1, (short_events, long_events)
     created = [
         e
         for e in long["historyEvents"]
@@ -73,10 +73,11 @@ def test_demo_exits_zero_within_two_minutes(tmp_path: Path) -> None:
     assert re.search(r"│\s*eastus\s*│\s*Promoted\s*│\s*2\s*│", text), text[-3000:]
     for region in ("westeurope", "westus3", "northeurope"):
         assert re.search(rf"│\s*{region}\s*│\s*Promoted\s*│\s*1\s*│", text), region
-    # Two waves, promoted one after the other with the soak in between.
-    wave_1 = text.index("wave 1/2 promoted: westeurope, westus3")
-    soak = text.index("soaking 30 min before wave 2")
-    assert wave_1 < soak < text.index("wave 2/2 promoted: eastus, northeurope")
+    # Two waves (the final log shows the second; the first is in tests/orchestration/
+    # test_rollout.py): the 30-minute soak ran while wave 2 replicated (progressive rollout:
+    # wave 2's regions are added when wave 1 goes live), and eastus's retry is logged.
+    assert "eastus: attempt 2, retrying after:" in text
+    assert "wave 2/2 promoted: eastus, northeurope" in text
     # The versions table starts on its own line, not on the progress panel's bottom border.
     assert re.search(r"╯\n\s*image versions of ubuntu-golden \(final\)", text), text[-3000:]
     # The final latest-per-region table names the new version in every region.

@@ -87,7 +87,9 @@ def test_region_failing_for_good_fails_the_run(sandbox_stack: Stack) -> None:
         details="storage account unavailable",
     )
     request = ids.request(
-        ["westeurope", "eastus"], replication={"max_region_retries": 1, "on_region_failure": "fail"}
+        ["westeurope", "eastus"],
+        replication={"max_region_retries": 1, "on_region_failure": "fail"},
+        rollout={"mode": "all_at_once"},  # nothing live before the failure
     )
     run = sandbox_stack.start_orchestration("publish_image", request)
     status = sandbox_stack.wait_for_run(run)
@@ -100,6 +102,26 @@ def test_region_failing_for_good_fails_the_run(sandbox_stack: Stack) -> None:
     version = sandbox_stack.versions(ids)["1.0.0"]
     assert _flags(version) == (True, {"westeurope": True, "eastus": True})
     assert sandbox_stack.vm_power_state(ids.vm_id) == "running"
+
+
+def test_a_later_wave_failing_leaves_earlier_waves_live(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "later")
+    sandbox_stack.add_fault(kind="replication_failure", region="eastus", version="later")
+    request = ids.request(  # default rollout: canary westeurope (home), then the others
+        ["westeurope", "eastus", "westus3"], replication={"max_region_retries": 1}
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    assert result["regions"]["eastus"] == {**result["regions"]["eastus"], "state": "Failed"}
+    assert result["latest"]["westeurope"] == "1.0.0" and result["latest"]["eastus"] is None
+    assert any("eastus" in w and "replication failed" in w for w in result["warnings"])
+    version = sandbox_stack.versions(ids)["1.0.0"]
+    # the canary stays live; wave 2 (which failed) is not promoted, not even westus3
+    assert _flags(version) == (True, {"westeurope": False, "eastus": True, "westus3": True})
 
 
 def test_region_failing_for_good_with_promote_completed(sandbox_stack: Stack) -> None:
@@ -131,6 +153,7 @@ def test_cleanup_on_failure_deletes_the_unpromoted_version(sandbox_stack: Stack)
         ["westeurope", "westus3"],
         cleanup_on_failure=True,
         replication={"max_region_retries": 0, "on_region_failure": "fail"},
+        rollout={"mode": "all_at_once"},  # nothing live before the failure
     )
     run = sandbox_stack.start_orchestration("publish_image", request)
     status = sandbox_stack.wait_for_run(run)

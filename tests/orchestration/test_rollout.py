@@ -164,3 +164,60 @@ def test_all_at_once_with_approval_waits_before_promoting(sandbox_stack: Stack) 
     status = sandbox_stack.wait_for_run(run)
     assert status["runtimeStatus"] == "Completed", status.get("output")
     assert status["output"]["latest"] == {"westeurope": "1.0.0", "eastus": "1.0.0"}
+
+
+def _version_path(ids: DemoIds) -> str:
+    return f"/images/{ids.definition}/versions/1.0.0"
+
+
+def test_the_canary_is_live_while_the_other_regions_replicate(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "pipelined")
+    seq0 = len(sandbox_stack.arm_control("GET", "requests")["requests"])
+    # the canary copies fast, the others slowly (30 GB at 0.5 MB/s: about 17 h)
+    rates = {"westeurope": 80, "eastus": 0.5, "westus3": 0.5}
+    sandbox_stack.arm_control("POST", "settings", {"replication_mb_per_second_by_region": rates})
+    try:
+        run = sandbox_stack.start_orchestration(  # no rollout: canary westeurope, then the rest
+            "publish_image", ids.request(["westeurope", "eastus", "westus3"])
+        )
+
+        def canary_live(status: dict[str, Any]) -> bool:
+            return ((status.get("customStatus") or {}).get("waves") or {}).get("current") == 1
+
+        sandbox_stack.wait_for_run(run, until=canary_live)
+        sandbox_stack.hold_clock(True)  # look at the emulator while wave 2 replicates
+        version = sandbox_stack.versions(ids)["1.0.0"]
+        replication = {
+            s["region"].replace(" ", "").lower(): s["state"]
+            for s in version["properties"]["replicationStatus"]["summary"]
+        }
+        assert replication == {
+            "westeurope": "Completed", "eastus": "Replicating", "westus3": "Replicating"
+        }  # fmt: skip
+        assert _flags(sandbox_stack, ids) == (
+            True,
+            {"westeurope": False, "eastus": True, "westus3": True},
+        )
+    finally:
+        sandbox_stack.hold_clock(False)
+        sandbox_stack.arm_control("POST", "settings", {"replication_mb_per_second_by_region": {}})
+    status = sandbox_stack.wait_for_run(run)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert _flags(sandbox_stack, ids) == (
+        False,
+        {"westeurope": False, "eastus": False, "westus3": False},
+    )
+    # request log: PUT (canary only) ... one PATCH makes it live and adds the others ...
+    # the last PATCH makes them live; every other call on the version is a single GET
+    log = [
+        r
+        for r in sandbox_stack.arm_control("GET", "requests")["requests"][seq0:]
+        if _version_path(ids) in r["path"] and "/subscriptions/" in r["path"]
+    ]
+    writes = [r["method"] for r in log if r["method"] != "GET"]
+    assert writes == ["PUT", "PATCH", "PATCH"], writes
+    # one GET per poll: apart from the reads that go with a write (adoption check before the
+    # PUT, read-backs around a PATCH), no two reads of the version at the same moment
+    write_times = {r["time"] for r in log if r["method"] != "GET"}
+    reads = [r["time"] for r in log if r["method"] == "GET" and r["time"] not in write_times]
+    assert len(reads) == len(set(reads)) >= 3, reads

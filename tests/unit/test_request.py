@@ -76,6 +76,7 @@ def test_contract_example_parses_and_is_already_canonical() -> None:
         "replication": {
             "max_region_retries": 2,
             "on_region_failure": "fail",
+            "stall_minutes": 240,
             "region_timeout_minutes": 720,
         },
         "generalize": False,
@@ -103,7 +104,7 @@ def test_minimal_request_gets_every_default_filled_in() -> None:
             "exclude_from_latest": False,
         }
     ]
-    assert canonical["rollout"]["mode"] == "all_at_once"
+    assert canonical["rollout"]["mode"] == "canary"  # the default without `rollout`
     assert canonical["retention"]["dry_run"] is True
     assert canonical["replication"]["on_region_failure"] == "fail"
     assert canonical["idempotency_key"] is None
