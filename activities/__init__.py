@@ -1,7 +1,8 @@
 """Activities blueprint: modules in this package register their functions on `bp`.
 
-One module per job: vm_power, patching, capture, replication, promote, prune, inventory, preflight,
-run_lock, rollback, notify, devops (the DevOps callback watcher's reads and deliveries).
+One module per job: vm_power, patching, capture, replication, promote, prune, inventory,
+preflight, run_lock, rollback, notify, version_change, devops (the DevOps callback watcher's
+reads and deliveries).
 Each activity takes one dict and returns one dict.
 """
 
@@ -22,5 +23,6 @@ from activities import (  # noqa: E402, F401
     replication,
     rollback,
     run_lock,
+    version_change,
     vm_power,
 )

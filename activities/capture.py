@@ -19,9 +19,11 @@ def _capture(payload: Payload) -> Payload:
         payload["target_regions"],
         payload.get("end_of_life"),
         {
-            # galleryflow retries a failed region by removing and re-adding it, and the
-            # pruner shrinks old versions: both need regions to be removable.
-            "allow_deletion_of_replicated_locations": True,
+            # false (the request's default) protects replicated regions; galleryflow's own
+            # region removals (retry, shrink) lift it in their PATCH and restore it after.
+            "allow_deletion_of_replicated_locations": bool(
+                payload.get("allow_replicated_location_deletion")
+            ),
             "block_deletion_before_end_of_life": bool(
                 payload.get("block_deletion_before_end_of_life")
             ),
@@ -29,6 +31,7 @@ def _capture(payload: Payload) -> Payload:
         payload.get("tags") or {},
         # The run id tags the version: a retried activity or a resumed run adopts it.
         idempotency_tag=payload["run_id"],
+        replication_mode=payload.get("replication_mode") or "Full",
     )
     return {
         "id": created["id"],
@@ -40,6 +43,7 @@ def _capture(payload: Payload) -> Payload:
 @bp.activity_trigger(input_name="payload", activity=Activity.CAPTURE)
 def capture_image_version(payload: Payload) -> Payload:
     """{"target": {"gallery", "definition"}, "version", "vm_id", "target_regions",
-    "end_of_life", "block_deletion_before_end_of_life", "run_id", "tags"}
+    "end_of_life", "block_deletion_before_end_of_life", "allow_replicated_location_deletion",
+    "replication_mode", "run_id", "tags"}
     -> {"id", "adopted", "provisioning_state"}. Excluded from latest everywhere."""
     return _capture(payload)

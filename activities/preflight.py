@@ -18,6 +18,7 @@ from galleryflow.domain.compatibility import source_mismatches
 from galleryflow.domain.regions import normalise_region
 from galleryflow.domain.request import PublishRequest, RequestValidationError
 from galleryflow.domain.rollout import promotion_waves
+from galleryflow.domain.replication_modes import ReplicationMode
 from galleryflow.domain.versions import VersionError, next_version
 from galleryflow.durable.names import Activity
 
@@ -32,6 +33,9 @@ def _preflight(payload: Payload) -> Payload:
         details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
         return refuse("InvalidRequest", details, "$")
     vm = compute.get_vm(request.source_vm_id)
+    if vm.get("os_disk_id"):
+        # The architecture (x64/Arm64) is only on the OS disk (docs/azure-facts.md#q8).
+        vm = {**vm, "architecture": compute.get_disk(str(vm["os_disk_id"]))["architecture"]}
     gallery = request.gallery.to_dict()
     compute.get_gallery(gallery)
     definition = compute.get_image_definition(gallery, request.image_definition)
@@ -41,6 +45,14 @@ def _preflight(payload: Payload) -> Payload:
         return refuse(mismatches[0].code, message, request.source_vm_id)
     warnings: list[str] = []
     request, added = request.with_source_region(str(vm.get("location") or ""))
+    if added and request.replication_mode is ReplicationMode.SHALLOW:
+        return refuse(
+            "ShallowOutsideSourceRegion",
+            f"a Shallow version lives in its source region only, and the source VM is in "
+            f"{normalise_region(str(vm.get('location') or ''))}: target that region, or use "
+            "replication_mode Full",
+            request.source_vm_id,
+        )
     if added:
         warnings.append(added)
 

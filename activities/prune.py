@@ -51,12 +51,19 @@ def _prune(payload: Payload) -> Payload:
         warnings.append(plan.message)
     if payload.get("apply"):
         by_name = {v["name"]: v for v in versions}
+        # A previous attempt that died between a lift and its restore: restore first.
+        for version in versions:
+            if compute.SAFETY_LIFTED_TAG in (version.get("tags") or {}):
+                compute.restore_safety(gallery, target["definition"], version["name"])
         oldest_first = [d for d in reversed(plan.decisions)]
         for decision in oldest_first:
             if decision.action is RetentionAction.SHRINK:
                 gone = set(decision.remove_regions)
                 keep = [r for r in by_name[decision.name]["regions"] if r["name"] not in gone]
+                # Lifts a protected version's flag in the removal PATCH (ARM cannot restore
+                # it in that same request), then puts it back in the next one.
                 compute.set_target_regions(gallery, target["definition"], decision.name, keep)
+                compute.restore_safety(gallery, target["definition"], decision.name)
                 shrunk.append(decision.name)
         for decision in oldest_first:
             if decision.action is RetentionAction.DELETE:

@@ -53,16 +53,22 @@ def _retry_regions(payload: Payload) -> Payload:
             "replica_count": spec.get("replica_count"),
             "storage_account_type": spec.get("storage_account_type"),
             "exclude_from_latest": True,  # never latest before promotion
+            "encryption": spec.get("encryption"),
         }
         for spec in specs
     ]
+    # The removal lifts a protected version's safety profile in the same PATCH (ARM refuses
+    # removing any region while allowDeletionOfReplicatedLocations is false,
+    # docs/azure-facts.md#q3); the re-add restores it in the same PATCH as its own change.
     try:
         # Idempotent: when a previous attempt already removed the regions, only add them back.
         if len(others) < len(current):
             compute.set_target_regions(gallery, definition, version, others)
-        compute.set_target_regions(gallery, definition, version, [*others, *wanted])
+        compute.set_target_regions(
+            gallery, definition, version, [*others, *wanted], restore_safety=True
+        )
     except Conflict as busy:
-        if not busy.retryable:  # a safety profile or another final refusal
+        if not busy.retryable:  # a final refusal
             raise
         return deferred  # another update started in between: ask again later
     return {"regions": sorted(names), "re_added": True}

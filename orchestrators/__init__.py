@@ -6,6 +6,7 @@ bp = df.Blueprint()
 
 # Importing the modules registers their orchestrators on `bp` (after bp exists).
 from orchestrators import (  # noqa: E402, F401
+    change_version,
     devops_callback,
     prune,
     publish,

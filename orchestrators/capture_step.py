@@ -50,6 +50,10 @@ class CaptureSteps(RunBase):
                 "block_deletion_before_end_of_life": (
                     self.request.block_deletion_before_end_of_life
                 ),
+                "allow_replicated_location_deletion": (
+                    self.request.allow_replicated_location_deletion
+                ),
+                "replication_mode": self.request.replication_mode.value,
                 "run_id": self.context.instance_id,
                 "tags": dict(self.request.tags),
             },

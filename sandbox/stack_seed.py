@@ -106,9 +106,12 @@ class SeedSide(ArmSide):
         )
         return self.add_definition(seeded, definition, os_state=os_state)
 
-    def add_definition(self, ids: DemoIds, name: str, *, os_state: str = "Specialized") -> DemoIds:
+    def add_definition(
+        self, ids: DemoIds, name: str, *, os_state: str = "Specialized", **image_extra: Any
+    ) -> DemoIds:
         """A Linux Gen2 image definition `name` in the seeded gallery; ids that point at it
-        (tests use one per test so their runs never share a definition)."""
+        (tests use one per test so their runs never share a definition). `image_extra`:
+        more seeding fields, e.g. `features={"SecurityType": ...}`, `architecture`."""
         gallery = ids.gallery
         self.arm_control(
             "POST",
@@ -121,6 +124,7 @@ class SeedSide(ArmSide):
                 "os_type": "Linux",
                 "os_state": os_state,
                 "hyper_v_generation": "V2",
+                **image_extra,
             },
         )
         return replace(ids, gallery=dict(gallery), definition=name)

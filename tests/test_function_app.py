@@ -16,6 +16,7 @@ EXPECTED = {
     "rollback_image": "orchestrationTrigger",
     "prune_image": "orchestrationTrigger",
     "devops_callback": "orchestrationTrigger",
+    "change_version": "orchestrationTrigger",
     # activities
     "preflight_publish": "activityTrigger",
     "run_liveness": "activityTrigger",
@@ -38,6 +39,8 @@ EXPECTED = {
     "emit_event": "activityTrigger",
     "devops_run_snapshot": "activityTrigger",
     "devops_send": "activityTrigger",
+    "plan_version_change": "activityTrigger",
+    "apply_version_change": "activityTrigger",
     # HTTP API
     "api_publish": "httpTrigger",
     "api_run_get": "httpTrigger",
@@ -48,6 +51,11 @@ EXPECTED = {
     "api_rollback": "httpTrigger",
     "api_rollback_preview": "httpTrigger",
     "api_prune": "httpTrigger",
+    "api_add_regions": "httpTrigger",
+    "api_remove_regions": "httpTrigger",
+    "api_set_replicas": "httpTrigger",
+    "api_set_end_of_life": "httpTrigger",
+    "api_undo_rollback": "httpTrigger",
     "api_versions": "httpTrigger",
     "api_openapi": "httpTrigger",
     "api_health": "httpTrigger",

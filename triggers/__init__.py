@@ -7,6 +7,7 @@ import azure.durable_functions as df
 
 bp = df.Blueprint()
 
+import triggers.api_changes  # noqa: E402
 import triggers.api_events  # noqa: E402
 import triggers.api_maintenance  # noqa: E402
 import triggers.api_meta  # noqa: E402  (each import registers its functions on bp)

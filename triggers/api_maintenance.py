@@ -65,7 +65,8 @@ async def _start_maintenance(
     if running is not None:
         raise run_in_progress(
             running,
-            f"Run {running} is working on this image definition (publish, rollback or prune); "
+            f"Run {running} is working on this image definition (publish, rollback, prune or "
+            "version change); "
             "try again when it has finished.",
         )
     started_by = caller()
@@ -112,6 +113,8 @@ async def _answer(
     if status is None:
         return accepted(run_id, kind, False)
     refusal = refusal_of(status)
+    if refusal is not None and kind == "change":
+        raise rollback_refused(run_id, refusal, code="VersionChangeRefused", what="version change")
     if refusal is not None:
         raise rollback_refused(run_id, refusal)
     summary = summarize(status, run_links(run_id, kind))

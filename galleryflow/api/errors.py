@@ -102,8 +102,11 @@ def not_found(what: str, ident: str) -> ApiError:
     return ApiError(404, "NotFound", f"No {what} with id {ident!r}.")
 
 
-def rollback_refused(run_id: str, refusal: dict[str, Any]) -> ApiError:
-    """409: the rollback run refused (nothing changed); reasons and latest per region."""
+def rollback_refused(
+    run_id: str, refusal: dict[str, Any], *, code: str = "RollbackRefused", what: str = "rollback"
+) -> ApiError:
+    """409: the rollback (or version-change) run refused (nothing changed); reasons and
+    latest per region."""
     reasons = [str(r) for r in refusal.get("reasons") or []]
     before = _mapping(refusal.get("before"))
     after = _mapping(refusal.get("after"))
@@ -122,8 +125,8 @@ def rollback_refused(run_id: str, refusal: dict[str, Any]) -> ApiError:
         )
     return ApiError(
         409,
-        "RollbackRefused",
-        f"rollback refused: nothing was changed (run {run_id}): " + "; ".join(reasons),
+        code,
+        f"{what} refused: nothing was changed (run {run_id}): " + "; ".join(reasons),
         details,
     )
 

@@ -9,9 +9,11 @@ from typing import Any
 
 from galleryflow.api import schemas
 from galleryflow.api.body import MAX_BODY_BYTES
+from galleryflow.api.changes import CHANGE_ROUTES, schema_name
 from galleryflow.api.runs import STATES
 from galleryflow.devops.hooks import HOOK_SECRET_HEADER
 from galleryflow.devops.task import TASK_HEADERS
+from galleryflow.domain.change_fields import change_request_json_schema
 from galleryflow.domain.request import (
     prune_request_json_schema,
     publish_request_json_schema,
@@ -26,7 +28,8 @@ _ERRORS = {
     "(SeparationOfDuties, NotYourRun); for versions also Azure refusing galleryflow",
     "404": "no such run",
     "409": "conflicts with a run in progress, a finished run or a run not awaiting approval, "
-    "or a refused rollback (RollbackRefused: reasons and latest per region in details)",
+    "or a refused rollback or version change (RollbackRefused, VersionChangeRefused: reasons "
+    "and latest per region in details)",
     "413": f"body larger than {MAX_BODY_BYTES} bytes (512 KiB for /api/devops/hook)",
     "415": "body is not application/json",
     "503": "Azure throttled or was unavailable after retries; wait Retry-After seconds",
@@ -143,6 +146,7 @@ def build_openapi(
         "Versions": schemas.VERSIONS_SCHEMA,
         "PipelineRef": schemas.PIPELINE_REF_SCHEMA,
         "RollbackPreview": schemas.ROLLBACK_PREVIEW_SCHEMA,
+        **{schema_name(k): _component(change_request_json_schema(k)) for k in CHANGE_ROUTES},
     }
     idempotency_header = {
         "name": "Idempotency-Key",
@@ -340,6 +344,19 @@ def build_openapi(
             }
         },
     }
+    for kind, change in CHANGE_ROUTES.items():
+        paths[f"/api/{change.route}"] = {
+            "post": {
+                "operationId": change.operation_id,
+                "summary": change.summary,
+                "requestBody": _body(schema_name(kind)),
+                "responses": {
+                    "200": _json("RunSummary", "the change run finished within a few seconds"),
+                    "202": _json("RunAccepted", "the change run was started and is still running"),
+                    **_errors("400", "401", "409", "413", "415"),
+                },
+            }
+        }
     _with_access(paths, roles or {}, easy_auth)
     schemes: dict[str, Any] = {
         "functionKeyHeader": {"type": "apiKey", "in": "header", "name": "x-functions-key"},

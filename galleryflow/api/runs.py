@@ -19,6 +19,7 @@ RUN_KINDS = {
     Orchestration.PUBLISH: "publish",
     Orchestration.ROLLBACK: "rollback",
     Orchestration.PRUNE: "prune",
+    Orchestration.CHANGE_VERSION: "change",
 }
 
 FINISHED_STATES = ("succeeded", "partially_succeeded", "failed", "canceled")

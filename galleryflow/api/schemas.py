@@ -82,7 +82,7 @@ RUN_ACCEPTED_SCHEMA: dict[str, Any] = {
     "required": ["id", "kind", "existing", "links"],
     "properties": {
         "id": _STR,
-        "kind": {"type": "string", "enum": ["publish", "rollback", "prune"]},
+        "kind": {"type": "string", "enum": ["publish", "rollback", "prune", "change"]},
         "existing": {"type": "boolean", "description": "true when an earlier request made it"},
         "links": LINKS_SCHEMA,
     },
@@ -93,7 +93,7 @@ RUN_SUMMARY_SCHEMA: dict[str, Any] = {
     "required": ["id", "kind", "state", "finished", "regions", "log", "links"],
     "properties": {
         "id": _STR,
-        "kind": {"type": "string", "enum": ["publish", "rollback", "prune", "other"]},
+        "kind": {"type": "string", "enum": ["publish", "rollback", "prune", "change", "other"]},
         "state": {"type": "string", "enum": list(STATES)},
         "finished": {"type": "boolean"},
         "step": _NULLABLE_STR,

@@ -20,6 +20,13 @@ _VM_ID_RE = re.compile(
 )
 
 
+_DISK_ID_RE = re.compile(
+    r"/subscriptions/(?P<sub>[^/\s]+)/resourceGroups/(?P<rg>[^/\s]+)"
+    r"/providers/Microsoft\.Compute/disks/(?P<name>[^/\s]+)/?",
+    re.IGNORECASE,
+)
+
+
 class GalleryRef(TypedDict):
     """`gallery` as in the publish request."""
 
@@ -28,17 +35,26 @@ class GalleryRef(TypedDict):
     name: str
 
 
-def parse_vm_id(vm_id: str) -> tuple[str, str, str]:
-    """(subscription, resource group, vm name) of a VM resource id."""
-    match = _VM_ID_RE.fullmatch(vm_id or "")
+def _parse_id(pattern: re.Pattern[str], kind: str, resource_id: str) -> tuple[str, str, str]:
+    match = pattern.fullmatch(resource_id or "")
     if not match:
         raise InvalidRequest(
             "InvalidResourceId",
             "expected /subscriptions/<sub>/resourceGroups/<rg>/providers/"
-            f"Microsoft.Compute/virtualMachines/<name>, got {vm_id!r}",
-            resource=str(vm_id),
+            f"Microsoft.Compute/{kind}/<name>, got {resource_id!r}",
+            resource=str(resource_id),
         )
     return match["sub"], match["rg"], match["name"]
+
+
+def parse_vm_id(vm_id: str) -> tuple[str, str, str]:
+    """(subscription, resource group, vm name) of a VM resource id."""
+    return _parse_id(_VM_ID_RE, "virtualMachines", vm_id)
+
+
+def parse_disk_id(disk_id: str) -> tuple[str, str, str]:
+    """(subscription, resource group, disk name) of a managed disk resource id."""
+    return _parse_id(_DISK_ID_RE, "disks", disk_id)
 
 
 def gallery_parts(gallery: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -22,6 +22,8 @@ VM_ASSESS_PATCHES = "Microsoft.Compute/virtualMachines/assessPatches/action"
 RUN_COMMAND_WRITE = "Microsoft.Compute/virtualMachines/runCommands/write"
 RUN_COMMAND_READ = "Microsoft.Compute/virtualMachines/runCommands/read"
 VMSS_READ = "Microsoft.Compute/virtualMachineScaleSets/read"
+# The source VM's OS disk: its architecture (x64/Arm64) is only there (preflight).
+DISK_READ = "Microsoft.Compute/disks/read"
 GALLERY_READ = "Microsoft.Compute/galleries/read"
 IMAGE_READ = "Microsoft.Compute/galleries/images/read"
 VERSION_READ = "Microsoft.Compute/galleries/images/versions/read"
@@ -48,6 +50,7 @@ ACTION_SCOPES: dict[str, frozenset[str]] = {
     RUN_COMMAND_WRITE: frozenset({RESOURCE_GROUP}),
     RUN_COMMAND_READ: frozenset({RESOURCE_GROUP}),
     VMSS_READ: frozenset({SUBSCRIPTION}),  # list_all (images in use)
+    DISK_READ: frozenset({RESOURCE_GROUP}),  # the source VM's OS disk
     GALLERY_READ: frozenset({RESOURCE_GROUP}),
     IMAGE_READ: frozenset({RESOURCE_GROUP}),
     VERSION_READ: frozenset({RESOURCE_GROUP}),

@@ -32,6 +32,7 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "approved",
         "rejected",
         "cancelled",
+        "version-changed",
     }
 )
 SCHEMA_VERSION = 1

@@ -20,6 +20,7 @@ from galleryflow.azure._arm import (
 )
 from galleryflow.azure.clients import compute_client
 from galleryflow.azure.errors import NotFound
+from galleryflow.azure.version_shapes import encryption_from_arm
 from galleryflow.domain.regions import normalise_region
 
 _EXPAND_REPLICATION = "ReplicationStatus"
@@ -68,6 +69,7 @@ def version_to_dict(version: Mapping[str, Any]) -> dict[str, Any]:
                 if regional_exclude is None
                 else bool(regional_exclude),
                 "state": replication.get(region, {}).get("state"),
+                "encryption": encryption_from_arm(target.get("encryption")),
             }
         )
     return {
@@ -78,6 +80,11 @@ def version_to_dict(version: Mapping[str, Any]) -> dict[str, Any]:
         "block_deletion_before_end_of_life": bool(
             safety.get("blockDeletionBeforeEndOfLife", False)
         ),
+        # Azure's default when a version was created without it is false (docs/azure-facts.md).
+        "allow_deletion_of_replicated_locations": bool(
+            safety.get("allowDeletionOfReplicatedLocations", False)
+        ),
+        "replication_mode": profile.get("replicationMode") or "Full",
         "regions": regions,
         "in_use": False,
         "provisioning_state": props.get("provisioningState"),
@@ -99,9 +106,12 @@ def get_gallery(gallery: Mapping[str, Any]) -> dict[str, Any]:
 
 @a.requires(a.IMAGE_READ)
 def get_image_definition(gallery: Mapping[str, Any], definition: str) -> dict[str, Any]:
-    """`{"id", "location", "os_type", "os_state", "hyper_v_generation"}` of a definition.
+    """`{"id", "location", "os_type", "os_state", "hyper_v_generation", "architecture",
+    "features"}` of a definition.
 
-    `hyper_v_generation` defaults to "V1" as ARM does when a definition omits it.
+    `hyper_v_generation` defaults to "V1" and `architecture` to "x64" as ARM does when a
+    definition omits them; `features` maps each feature name to its value
+    (e.g. `{"SecurityType": "TrustedLaunchSupported"}`).
     """
     sub, rg, name = gallery_parts(gallery)
     with azure_call(definition_id(gallery, definition)):
@@ -113,6 +123,12 @@ def get_image_definition(gallery: Mapping[str, Any], definition: str) -> dict[st
         "os_type": props.get("osType"),
         "os_state": props.get("osState"),
         "hyper_v_generation": props.get("hyperVGeneration") or "V1",
+        "architecture": props.get("architecture") or "x64",
+        "features": {
+            str(f.get("name")): str(f.get("value"))
+            for f in props.get("features") or []
+            if f.get("name")
+        },
     }
 
 

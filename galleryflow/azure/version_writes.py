@@ -13,21 +13,16 @@ from galleryflow.azure._arm import azure_call, gallery_parts, raw, version_id
 from galleryflow.azure.clients import compute_client
 from galleryflow.azure.errors import Conflict, InvalidRequest, NotFound
 from galleryflow.azure.gallery import get_image_definition, read_version_json, version_to_dict
+from galleryflow.azure.version_shapes import (
+    lift_patch,
+    restore_patch,
+    safety_body,
+    target_region_body,
+)
 from galleryflow.domain.regions import normalise_region
 
 # Tag that marks which request created a version; a re-sent request adopts its own version.
 IDEMPOTENCY_TAG = "galleryflow-idempotency"
-
-
-def _target_region_body(region: Mapping[str, Any], exclude: bool | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": region["name"]}
-    if region.get("replica_count") is not None:
-        body["regionalReplicaCount"] = int(region["replica_count"])
-    if region.get("storage_account_type"):
-        body["storageAccountType"] = region["storage_account_type"]
-    if exclude is not None:
-        body["excludeFromLatest"] = exclude
-    return body
 
 
 # ---------------------------------------------------------------- versions: write
@@ -45,12 +40,14 @@ def begin_create_version(
     tags: Mapping[str, str] | None,
     *,
     idempotency_tag: str | None = None,
+    replication_mode: str | None = None,
 ) -> dict[str, Any]:
     """Send the PUT that creates a version from a VM; return without waiting for replication.
 
     The version is excluded from `latest` globally and in every region. `target_regions`
-    items are `{"name", "replica_count", "storage_account_type"}`; `safety` is
-    `{"allow_deletion_of_replicated_locations", "block_deletion_before_end_of_life"}`.
+    items are `{"name", "replica_count", "storage_account_type", "encryption"}`; `safety`
+    is `{"allow_deletion_of_replicated_locations", "block_deletion_before_end_of_life"}`
+    (both default false); `replication_mode` "Full" or "Shallow" (None: ARM's default).
     With `idempotency_tag` the version is tagged; when a version of that name already
     exists with the same tag it is adopted (`"adopted": True`), with another or no tag
     this raises Conflict("VersionAlreadyExists"). Returns
@@ -68,25 +65,23 @@ def begin_create_version(
         all_tags[IDEMPOTENCY_TAG] = idempotency_tag
     safety = safety or {}
     profile: dict[str, Any] = {
-        "targetRegions": [_target_region_body(r, True) for r in target_regions],
+        "targetRegions": [target_region_body(r, True) for r in target_regions],
         "excludeFromLatest": True,
     }
     if end_of_life:
         profile["endOfLifeDate"] = end_of_life
+    if replication_mode:
+        profile["replicationMode"] = replication_mode
     body: dict[str, Any] = {
         "location": location,
         "tags": all_tags,
         "properties": {
             "publishingProfile": profile,
             "storageProfile": {"source": {"virtualMachineId": source_vm_id}},
-            "safetyProfile": {
-                "allowDeletionOfReplicatedLocations": bool(
-                    safety.get("allow_deletion_of_replicated_locations", True)
-                ),
-                "blockDeletionBeforeEndOfLife": bool(
-                    safety.get("block_deletion_before_end_of_life", False)
-                ),
-            },
+            "safetyProfile": safety_body(
+                bool(safety.get("allow_deletion_of_replicated_locations", False)),
+                bool(safety.get("block_deletion_before_end_of_life", False)),
+            ),
         },
     }
     try:
@@ -139,10 +134,23 @@ def _adopt_or_refuse(
     )
 
 
-def _patch_version(
-    gallery: Mapping[str, Any], definition: str, name: str, profile: dict[str, Any]
+def patch_version(
+    gallery: Mapping[str, Any],
+    definition: str,
+    name: str,
+    profile: dict[str, Any],
+    *,
+    safety: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """PATCH the version's publishing profile (and safety profile / tags when given)."""
     sub, rg, gal = gallery_parts(gallery)
+    properties: dict[str, Any] = {"publishingProfile": profile} if profile else {}
+    if safety is not None:
+        properties["safetyProfile"] = safety
+    body: dict[str, Any] = {"properties": properties}
+    if tags is not None:
+        body["tags"] = tags
     with azure_call(version_id(gallery, definition, name)):
         # polling=False: ARM keeps provisioningState "Updating" until (re)replication ends,
         # which takes hours in Azure; the caller watches replication instead.
@@ -151,10 +159,13 @@ def _patch_version(
             gal,
             definition,
             name,
-            GalleryImageVersionUpdate({"properties": {"publishingProfile": profile}}),
+            GalleryImageVersionUpdate(body),
             polling=False,
         ).result()
     return version_to_dict(read_version_json(gallery, definition, name))
+
+
+_KEPT = ("replica_count", "storage_account_type", "encryption")
 
 
 @a.requires(a.VERSION_READ, a.VERSION_WRITE)
@@ -163,26 +174,38 @@ def set_target_regions(
     definition: str,
     name: str,
     target_regions: list[Mapping[str, Any]],
+    *,
+    restore_safety: bool = False,
 ) -> dict[str, Any]:
     """Replace the version's target regions (PATCH) and return the updated version dict.
 
-    Used to retry a failed region (remove it, then add it back) and to shrink an old
-    version to fewer regions. Items are `{"name", "replica_count", "storage_account_type",
-    "exclude_from_latest"}`; a region without `exclude_from_latest` keeps its current
+    Used to retry a failed region (remove it, then add it back), to shrink an old version
+    to fewer regions and by the version-change runs. Items are `{"name", "replica_count",
+    "storage_account_type", "exclude_from_latest", "encryption"}`; a region without
+    `exclude_from_latest` (or replica count, storage type, encryption) keeps its current
     setting (new regions are excluded, so they never become latest by surprise).
+
+    Safety profile: a PATCH that removes a region from a protected version
+    (`allowDeletionOfReplicatedLocations=false`) lifts the flag in the same request and
+    tags the version `galleryflow-safety-lifted`; with `restore_safety` a PATCH that removes
+    nothing puts the flag back in the same request (`version_updates.restore_safety` does it
+    alone).
     """
-    current = {
-        r["name"]: r
-        for r in version_to_dict(read_version_json(gallery, definition, name))["regions"]
-    }
+    version = version_to_dict(read_version_json(gallery, definition, name))
+    current = {r["name"]: r for r in version["regions"]}
     bodies = []
     for region in target_regions:
         key = normalise_region(region["name"])
+        known = current.get(key, {})
         exclude = region.get("exclude_from_latest")
         if exclude is None:
-            exclude = current.get(key, {}).get("exclude_from_latest", True)
-        bodies.append(_target_region_body({**region, "name": key}, bool(exclude)))
-    return _patch_version(gallery, definition, name, {"targetRegions": bodies})
+            exclude = known.get("exclude_from_latest", True)
+        # What an item leaves out keeps its current value (ARM would apply defaults).
+        kept = {k: known.get(k) for k in _KEPT if k not in region}
+        bodies.append(target_region_body({**kept, **region, "name": key}, bool(exclude)))
+    removing = set(current) - {normalise_region(r["name"]) for r in target_regions}
+    extra = lift_patch(version) if removing else (restore_patch(version) if restore_safety else {})
+    return patch_version(gallery, definition, name, {"targetRegions": bodies}, **extra)
 
 
 @a.requires(a.VERSION_READ, a.VERSION_WRITE)
@@ -218,7 +241,7 @@ def set_exclude_from_latest(
     patch: dict[str, Any] = {"targetRegions": targets}
     if global_value is not None:
         patch["excludeFromLatest"] = global_value
-    return _patch_version(gallery, definition, name, patch)
+    return patch_version(gallery, definition, name, patch)
 
 
 @a.requires(a.VERSION_DELETE, a.LRO_POLL)

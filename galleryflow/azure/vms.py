@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from galleryflow.azure import actions as a
-from galleryflow.azure._arm import azure_call, parse_vm_id, raw
+from galleryflow.azure._arm import azure_call, parse_disk_id, parse_vm_id, raw
 from galleryflow.azure.clients import compute_client
 
 _CODE_PREFIX_POWER = "powerstate/"
@@ -49,6 +49,10 @@ def vm_to_dict(vm: dict[str, Any]) -> dict[str, Any]:
         "disks": [_disk(os_disk, None)]
         + [_disk(d, d.get("lun")) for d in storage.get("dataDisks") or []],
         "zones": list(vm.get("zones") or []),
+        # ARM leaves securityProfile.securityType out for a standard VM.
+        "security_type": (props.get("securityProfile") or {}).get("securityType") or "Standard",
+        "disk_controller_type": storage.get("diskControllerType") or "SCSI",
+        "os_disk_id": (os_disk.get("managedDisk") or {}).get("id"),
     }
 
 
@@ -62,6 +66,26 @@ def get_vm(vm_id: str) -> dict[str, Any]:
     with azure_call(vm_id):
         vm = compute_client(sub).virtual_machines.get(rg, name, expand="instanceView")
     return vm_to_dict(raw(vm))
+
+
+@a.requires(a.DISK_READ)
+def get_disk(disk_id: str) -> dict[str, Any]:
+    """A managed disk: `{"id", "name", "os_type", "size_gb", "architecture",
+    "hyper_v_generation", "security_type"}`. The architecture (x64 or Arm64) of a VM is
+    only on its OS disk (`supportedCapabilities.architecture`); None when ARM omits it."""
+    sub, rg, name = parse_disk_id(disk_id)
+    with azure_call(disk_id):
+        disk = raw(compute_client(sub).disks.get(rg, name))
+    props = disk.get("properties") or {}
+    return {
+        "id": disk.get("id") or disk_id,
+        "name": disk.get("name") or name,
+        "os_type": props.get("osType"),
+        "size_gb": props.get("diskSizeGB"),
+        "architecture": (props.get("supportedCapabilities") or {}).get("architecture"),
+        "hyper_v_generation": props.get("hyperVGeneration"),
+        "security_type": (props.get("securityProfile") or {}).get("securityType"),
+    }
 
 
 @a.requires(a.VM_DEALLOCATE, a.LRO_POLL)

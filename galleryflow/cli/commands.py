@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from galleryflow.cli import maintenance_commands, run_commands, ui_command
+from galleryflow.cli import change_commands, maintenance_commands, run_commands, ui_command
 from galleryflow.cli.auth import CURRENT
 
 HELP = (
@@ -63,6 +63,11 @@ def build_app(*, completion: bool) -> typer.Typer:
     root.command("rollback")(maintenance_commands.rollback)
     root.command("prune")(maintenance_commands.prune)
     root.command("versions")(maintenance_commands.versions)
+    root.command("add-regions")(change_commands.add_regions)
+    root.command("remove-regions")(change_commands.remove_regions)
+    root.command("set-replicas")(change_commands.set_replicas)
+    root.command("end-of-life")(change_commands.end_of_life)
+    root.command("undo-rollback")(change_commands.undo_rollback)
     root.command("ui")(ui_command.ui)
     return root
 

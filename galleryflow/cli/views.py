@@ -105,7 +105,16 @@ def versions_view(answer: dict[str, Any]) -> Group:
     """The versions route: every version with its regions, plus `latest` per region."""
     latest = answer.get("latest") or {}
     table = Table(title=f"versions of {answer.get('image_definition')}")
-    for column in ("version", "published", "exclude", "regions", "in use", "end of life"):
+    for column in (
+        "version",
+        "published",
+        "exclude",
+        "regions",
+        "in use",
+        "end of life",
+        "mode",
+        "protected",
+    ):
         table.add_column(column, overflow="fold")
     for version in answer.get("versions") or []:
         regions = []
@@ -114,6 +123,8 @@ def versions_view(answer: dict[str, Any]) -> Group:
             marks = ["latest"] if latest.get(name) == version.get("name") else []
             if region.get("exclude_from_latest"):
                 marks.append("excluded")
+            if region.get("encryption"):
+                marks.append("encrypted")
             regions.append(
                 f"{name}: {region.get('state') or '?'} x{region.get('replica_count') or '?'}"
                 + (f" ({', '.join(marks)})" if marks else "")
@@ -125,6 +136,8 @@ def versions_view(answer: dict[str, Any]) -> Group:
             "\n".join(regions),
             _in_use(version),
             str(version.get("end_of_life") or "")[:10],
+            str(version.get("replication_mode") or "Full"),
+            "no" if version.get("allow_deletion_of_replicated_locations") else "yes",
         )
     latest_table = Table(title="latest per region")
     latest_table.add_column("region")

@@ -1,14 +1,20 @@
 """Can a VM be captured into an image definition? Pure checks on the gateway's dicts.
 
-The VM dict carries `os_type`, `generalized`, `hyper_v_generation` and `disks`
-(`[{"name", "size_gb"}]`); the definition dict `os_type`, `os_state` and
-`hyper_v_generation`. A field that is missing or empty is not checked: ARM decides then.
+The VM dict carries `os_type`, `generalized`, `hyper_v_generation`, `disks`
+(`[{"name", "size_gb"}]`), `security_type` (Standard, TrustedLaunch, ConfidentialVM),
+`disk_controller_type` (SCSI, NVMe) and `architecture` (x64, Arm64: read from the OS disk,
+the only place ARM keeps it); the definition dict `os_type`, `os_state`,
+`hyper_v_generation`, `architecture` and `features` (`{name: value}`). A field that is
+missing or empty is not checked: ARM decides then. Security types and features:
+docs/azure-facts.md#q8.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+
+from galleryflow.domain.security import security_mismatches
 
 MAX_DISK_GB = 2048  # every disk of a gallery image must be <= 2 TB
 
@@ -28,6 +34,7 @@ def source_mismatches(
         *_os_state(vm, definition, generalize),
         *_generation(vm, definition),
         *_disk_sizes(vm),
+        *(Mismatch(*found) for found in security_mismatches(vm, definition)),
     ]
 
 

@@ -13,6 +13,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from galleryflow.domain.region_table import AZURE_REGIONS
+
 
 def normalise_region(name: str) -> str:
     """`"West Europe"` -> `"westeurope"` (ARM compares case- and space-insensitively)."""
@@ -26,70 +28,7 @@ class RegionInfo:
     has_zones: bool
 
 
-# Public Azure regions (name, display name, availability zones). Zone support decides the
-# default replica storage type (ZRS where zones exist). Keep in step with
-# `az account list-locations`; an unknown name is reported with the closest known ones.
-_REGIONS: tuple[tuple[str, str, bool], ...] = (
-    ("australiacentral", "Australia Central", False),
-    ("australiacentral2", "Australia Central 2", False),
-    ("australiaeast", "Australia East", True),
-    ("australiasoutheast", "Australia Southeast", False),
-    ("austriaeast", "Austria East", True),
-    ("belgiumcentral", "Belgium Central", True),
-    ("brazilsouth", "Brazil South", True),
-    ("brazilsoutheast", "Brazil Southeast", False),
-    ("canadacentral", "Canada Central", True),
-    ("canadaeast", "Canada East", False),
-    ("centralindia", "Central India", True),
-    ("centralus", "Central US", True),
-    ("chilecentral", "Chile Central", True),
-    ("eastasia", "East Asia", True),
-    ("eastus", "East US", True),
-    ("eastus2", "East US 2", True),
-    ("francecentral", "France Central", True),
-    ("francesouth", "France South", False),
-    ("germanynorth", "Germany North", False),
-    ("germanywestcentral", "Germany West Central", True),
-    ("indonesiacentral", "Indonesia Central", True),
-    ("israelcentral", "Israel Central", True),
-    ("italynorth", "Italy North", True),
-    ("japaneast", "Japan East", True),
-    ("japanwest", "Japan West", True),
-    ("jioindiacentral", "Jio India Central", False),
-    ("jioindiawest", "Jio India West", False),
-    ("koreacentral", "Korea Central", True),
-    ("koreasouth", "Korea South", False),
-    ("malaysiawest", "Malaysia West", True),
-    ("mexicocentral", "Mexico Central", True),
-    ("newzealandnorth", "New Zealand North", True),
-    ("northcentralus", "North Central US", False),
-    ("northeurope", "North Europe", True),
-    ("norwayeast", "Norway East", True),
-    ("norwaywest", "Norway West", False),
-    ("polandcentral", "Poland Central", True),
-    ("qatarcentral", "Qatar Central", True),
-    ("southafricanorth", "South Africa North", True),
-    ("southafricawest", "South Africa West", False),
-    ("southcentralus", "South Central US", True),
-    ("southeastasia", "Southeast Asia", True),
-    ("southindia", "South India", False),
-    ("spaincentral", "Spain Central", True),
-    ("swedencentral", "Sweden Central", True),
-    ("switzerlandnorth", "Switzerland North", True),
-    ("switzerlandwest", "Switzerland West", False),
-    ("uaecentral", "UAE Central", False),
-    ("uaenorth", "UAE North", True),
-    ("uksouth", "UK South", True),
-    ("ukwest", "UK West", False),
-    ("westcentralus", "West Central US", False),
-    ("westeurope", "West Europe", True),
-    ("westindia", "West India", False),
-    ("westus", "West US", False),
-    ("westus2", "West US 2", True),
-    ("westus3", "West US 3", True),
-)
-
-REGIONS: dict[str, RegionInfo] = {n: RegionInfo(n, d, z) for n, d, z in _REGIONS}
+REGIONS: dict[str, RegionInfo] = {n: RegionInfo(n, d, z) for n, d, z in AZURE_REGIONS}
 
 
 def is_known_region(name: str) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from galleryflow.domain.encryption import encryption_problems
 from galleryflow.domain.fields import INVALID, format_utc, is_valid, parse_utc
 from galleryflow.domain.maintenance_requests import (
     PruneRequest,
@@ -35,6 +36,7 @@ from galleryflow.domain.replicas import (
     plan_replica_counts,
     storage_type_problem,
 )
+from galleryflow.domain.replication_modes import ReplicationMode, replication_mode_problems
 from galleryflow.domain.request_fields import (
     PUBLISH_SPEC,
     SCHEMA_VERSION,
@@ -94,6 +96,8 @@ class PublishRequest:
     rollout: Rollout = field(default_factory=lambda: Rollout(RolloutMode.CANARY))
     end_of_life: datetime | None = None
     block_deletion_before_end_of_life: bool = False
+    allow_replicated_location_deletion: bool = False
+    replication_mode: ReplicationMode = ReplicationMode.FULL
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     replication: ReplicationPolicy = field(default_factory=ReplicationPolicy)
     generalize: bool = False
@@ -120,6 +124,8 @@ class PublishRequest:
             "rollout": self.rollout.to_dict(),
             "end_of_life": format_utc(self.end_of_life) if self.end_of_life else None,
             "block_deletion_before_end_of_life": self.block_deletion_before_end_of_life,
+            "allow_replicated_location_deletion": self.allow_replicated_location_deletion,
+            "replication_mode": self.replication_mode.value,
             "retention": self.retention.to_dict(),
             "replication": self.replication.to_dict(),
             "generalize": self.generalize,
@@ -170,6 +176,7 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
     _check_version(clean["version"], problems)
     targets = _plan_targets(clean, problems)
     _check_rollout(clean["rollout"], _target_names(clean["target_regions"]), problems)
+    problems.extend(replication_mode_problems(clean))
     end_of_life = parse_utc(clean["end_of_life"]) if isinstance(clean["end_of_life"], str) else None
     if now is not None and end_of_life is not None and end_of_life <= now:
         problems.append(
@@ -206,6 +213,8 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
         ),
         end_of_life=end_of_life,
         block_deletion_before_end_of_life=clean["block_deletion_before_end_of_life"],
+        allow_replicated_location_deletion=clean["allow_replicated_location_deletion"],
+        replication_mode=ReplicationMode(clean["replication_mode"]),
         retention=RetentionPolicy.from_dict(clean["retention"]),
         replication=ReplicationPolicy(
             replication["max_region_retries"],
@@ -243,18 +252,24 @@ def _check_version(version: Any, problems: list[Problem]) -> None:
 
 def _check_target(t: Any, path: str, production: object, problems: list[Problem]) -> bool:
     """Cross-field rules of one target region; checks only the members that are valid."""
-    count, deployments = t["replica_count"], t["expected_concurrent_deployments"]
+    count = t["replica_count"]
     name, storage = t["name"], t["storage_account_type"]
     ok = True
-    if isinstance(count, int) and isinstance(deployments, int):
-        ok = False
-        problems.append(
-            Problem(
-                path,
-                "replica_count and expected_concurrent_deployments are both set",
-                "give one of them: an explicit count, or the deployments to plan from",
+    for demand in ("expected_concurrent_deployments", "concurrent_scale_sets"):
+        if isinstance(count, int) and isinstance(t[demand], int):
+            ok = False
+            problems.append(
+                Problem(
+                    path,
+                    f"replica_count and {demand} are both set",
+                    "give an explicit count, or the demand to plan from (deployments and/or "
+                    "scale sets)",
+                )
             )
-        )
+    encryption = encryption_problems(t["encryption"], child(path, "encryption"))
+    if encryption:
+        ok = False
+        problems.extend(encryption)
     if isinstance(production, bool) and isinstance(count, int):
         floor = minimum_replicas(production)
         if count < floor:
@@ -303,15 +318,19 @@ def _plan_targets(clean: Any, problems: list[Problem]) -> tuple[TargetRegion, ..
         return None
     plan = plan_replica_counts(
         [
-            ReplicaDemand(t["name"], t["replica_count"], t["expected_concurrent_deployments"])
+            ReplicaDemand(
+                t["name"],
+                t["replica_count"],
+                t["expected_concurrent_deployments"],
+                t["concurrent_scale_sets"],
+            )
             for t in targets
         ],
         production,
     )
-    if plan.problem:
-        problems.append(
-            Problem("$.target_regions", plan.problem, "lower replica_count in some regions")
-        )
+    for over in plan.problems:
+        problems.append(Problem(child("$.target_regions", over.index), over.message, over.hint))
+    if plan.problems:
         return None
     return tuple(
         TargetRegion(
@@ -321,6 +340,7 @@ def _plan_targets(clean: Any, problems: list[Problem]) -> tuple[TargetRegion, ..
             if t["storage_account_type"]
             else default_storage_type(t["name"]),
             t["exclude_from_latest"],
+            t["encryption"],
         )
         for t, count in zip(targets, plan.counts, strict=True)
     )

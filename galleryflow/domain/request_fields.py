@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from galleryflow.domain.encryption import ENCRYPTION_SPEC
 from galleryflow.domain.fields import (
     JSON_SCHEMA_DIALECT,
     Bool,
@@ -25,7 +26,7 @@ from galleryflow.domain.fields import (
 )
 from galleryflow.domain.patching import CUSTOMIZE_SPEC, PATCH_SPEC
 from galleryflow.domain.regions import normalise_region, unknown_region_problem
-from galleryflow.domain.replicas import MAX_REPLICAS_PER_VERSION, StorageAccountType
+from galleryflow.domain.replicas import MAX_REPLICAS_PER_REGION, StorageAccountType
 from galleryflow.domain.versions import (
     VERSION_HINT,
     VERSION_PATTERN,
@@ -130,7 +131,10 @@ TARGET_REGION_SPEC = Obj(
         Field("name", REGION_NAME),
         Field(
             "replica_count",
-            Nullable(Int(minimum=1, maximum=MAX_REPLICAS_PER_VERSION), "replicas in this region"),
+            Nullable(
+                Int(minimum=1, maximum=2**31 - 1),
+                f"replicas in this region (Azure allows at most {MAX_REPLICAS_PER_REGION})",
+            ),
             None,
         ),
         Field(
@@ -143,11 +147,20 @@ TARGET_REGION_SPEC = Obj(
             None,
         ),
         Field(
+            "concurrent_scale_sets",
+            Nullable(
+                Int(minimum=1, maximum=1_000_000),
+                "scale sets scaling out at once from this image here; planning adds 1 replica "
+                "per scale set (instead of replica_count)",
+            ),
+            None,
+        ),
+        Field(
             "storage_account_type",
             Nullable(
                 Choice(tuple(s.value for s in StorageAccountType)),
                 "replica storage; default Standard_ZRS where the region has zones, "
-                "else Standard_LRS",
+                "else Standard_LRS; Standard_ZRS and PremiumV2_LRS need zones",
             ),
             None,
         ),
@@ -156,14 +169,20 @@ TARGET_REGION_SPEC = Obj(
             Bool("keep this region from resolving `latest` to the new version"),
             False,
         ),
+        Field("encryption", Nullable(ENCRYPTION_SPEC), None),
     ),
     schema_extra={
         "not": {
-            "required": ["replica_count", "expected_concurrent_deployments"],
-            "properties": {
-                "replica_count": {"type": "integer"},
-                "expected_concurrent_deployments": {"type": "integer"},
-            },
+            "anyOf": [
+                {
+                    "required": ["replica_count", demand],
+                    "properties": {
+                        "replica_count": {"type": "integer"},
+                        demand: {"type": "integer"},
+                    },
+                }
+                for demand in ("expected_concurrent_deployments", "concurrent_scale_sets")
+            ]
         }
     },
 )
@@ -298,6 +317,24 @@ PUBLISH_SPEC = Obj(
             "block_deletion_before_end_of_life",
             Bool("Azure refuses to delete the version before end_of_life"),
             False,
+        ),
+        Field(
+            "allow_replicated_location_deletion",
+            Bool(
+                "safetyProfile.allowDeletionOfReplicatedLocations of the version: false (the "
+                "default, as Azure recommends) protects replicated regions from removal; "
+                "galleryflow lifts it only for its own shrink/retry and restores it"
+            ),
+            False,
+        ),
+        Field(
+            "replication_mode",
+            Choice(
+                ("Full", "Shallow"),
+                "Full copies the image to every replica; Shallow (dev/test only, refused for "
+                "production) references the source and publishes faster",
+            ),
+            "Full",
         ),
         Field("retention", RETENTION_SPEC, {}),
         Field("replication", REPLICATION_SPEC, {}),

@@ -72,6 +72,8 @@ class TargetRegion:
     replica_count: int
     storage_account_type: StorageAccountType
     exclude_from_latest: bool = False
+    # The request's `encryption` object (snake_case, see encryption.py), or None.
+    encryption: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +81,7 @@ class TargetRegion:
             "replica_count": self.replica_count,
             "storage_account_type": self.storage_account_type.value,
             "exclude_from_latest": self.exclude_from_latest,
+            "encryption": dict(self.encryption) if self.encryption else None,
         }
 
 

@@ -16,6 +16,7 @@ class Orchestration:
     ROLLBACK: Final = "rollback_image"
     PRUNE: Final = "prune_image"
     DEVOPS_WATCHER: Final = "devops_callback"
+    CHANGE_VERSION: Final = "change_version"
 
 
 class Activity:
@@ -39,6 +40,8 @@ class Activity:
     EMIT_EVENT: Final = "emit_event"
     DEVOPS_SNAPSHOT: Final = "devops_run_snapshot"
     DEVOPS_SEND: Final = "devops_send"
+    PLAN_VERSION_CHANGE: Final = "plan_version_change"
+    APPLY_VERSION_CHANGE: Final = "apply_version_change"
 
 
 class Entity:

@@ -203,6 +203,13 @@ def seed_image(store: Store, req: Request) -> Any:
     }
     if spec.get("end_of_life_date"):
         props["endOfLifeDate"] = spec["end_of_life_date"]
+    if spec.get("architecture"):
+        props["architecture"] = spec["architecture"]
+    features = spec.get("features") or {}
+    if not isinstance(features, dict):
+        raise ControlError("Field 'features' must be an object of {name: value}.")
+    if features:
+        props["features"] = [{"name": k, "value": str(v)} for k, v in features.items()]
     body = {"location": parent["location"], "properties": props}
     record, _ = galleries.put_image(store, sub, rg, gallery, _str(spec, "name"), body)
     store.save()

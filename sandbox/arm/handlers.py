@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from sandbox.arm import (
     auth,
+    disks,
     faults,
     galleries,
     ids,
@@ -230,6 +231,11 @@ for _action in vms.ACTIONS:
     route(VM + f"/{_action}", "POST", f"Microsoft.Compute/virtualMachines/{_action}/action")(
         _vm_action(_action)
     )
+
+
+@route(RG + PROV + r"/disks/(?P<disk>[^/]+)", "GET", "Microsoft.Compute/disks/read")
+def get_disk(ctx: Ctx) -> Response:
+    return _ok(disks.get_disk(ctx.store, ctx.params["sub"], ctx.params["rg"], ctx.params["disk"]))
 
 
 @route(VM + r"/generalize", "POST", "Microsoft.Compute/virtualMachines/generalize/action")
@@ -553,4 +559,7 @@ def handle(store: Store, req: Request, log: dict[str, Any]) -> Response:
             flags=re.I,
         )
         auth.authorize(principal, action, scope)
-    return handler(Ctx(store, req, api_version, params))
+    response = handler(Ctx(store, req, api_version, params))
+    if action == "Microsoft.Compute/galleries/images/versions/write":
+        versions.log_write(log, response.body)
+    return response

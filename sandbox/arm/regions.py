@@ -1,8 +1,14 @@
-"""The Azure regions the emulator knows: canonical name, display name, availability zones."""
+"""The Azure regions the emulator knows: canonical name, display name, availability zones.
+
+The table is `galleryflow/domain/region_table.py`: the emulator serves exactly the regions
+the product validates against.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from galleryflow.domain.region_table import AZURE_REGIONS
 
 
 @dataclass(frozen=True)
@@ -12,40 +18,8 @@ class Region:
     has_zones: bool
 
 
-_REGIONS = [
-    Region("eastus", "East US", True),
-    Region("eastus2", "East US 2", True),
-    Region("westus", "West US", False),
-    Region("westus2", "West US 2", True),
-    Region("westus3", "West US 3", True),
-    Region("centralus", "Central US", True),
-    Region("northcentralus", "North Central US", False),
-    Region("southcentralus", "South Central US", True),
-    Region("westcentralus", "West Central US", False),
-    Region("canadacentral", "Canada Central", True),
-    Region("brazilsouth", "Brazil South", True),
-    Region("northeurope", "North Europe", True),
-    Region("westeurope", "West Europe", True),
-    Region("uksouth", "UK South", True),
-    Region("ukwest", "UK West", False),
-    Region("francecentral", "France Central", True),
-    Region("germanywestcentral", "Germany West Central", True),
-    Region("swedencentral", "Sweden Central", True),
-    Region("norwayeast", "Norway East", True),
-    Region("switzerlandnorth", "Switzerland North", True),
-    Region("polandcentral", "Poland Central", True),
-    Region("italynorth", "Italy North", True),
-    Region("uaenorth", "UAE North", True),
-    Region("southafricanorth", "South Africa North", True),
-    Region("centralindia", "Central India", True),
-    Region("southeastasia", "Southeast Asia", True),
-    Region("eastasia", "East Asia", True),
-    Region("japaneast", "Japan East", True),
-    Region("japanwest", "Japan West", False),
-    Region("koreacentral", "Korea Central", True),
-    Region("australiaeast", "Australia East", True),
-    Region("australiasoutheast", "Australia Southeast", False),
-]
+# The same table as galleryflow's domain (one source of truth for names and zone support).
+_REGIONS = [Region(name, display, zones) for name, display, zones in AZURE_REGIONS]
 
 REGIONS: dict[str, Region] = {region.name: region for region in _REGIONS}
 

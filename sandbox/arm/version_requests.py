@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sandbox.arm import ids, quotas, regions, vms
+from sandbox.arm import encryption as encryption_rules
+from sandbox.arm import ids, image_features, quotas, regions, vms
 from sandbox.arm.errors import InvalidParameter, OperationNotAllowed
 from sandbox.arm.store import Store
 from sandbox.arm.validation import enum, field, int32, timestamp
@@ -79,7 +80,7 @@ def target_regions(
             entry["excludeFromLatest"] = regional_exclude
         encryption = field(item, "encryption", dict, path)
         if encryption is not None:
-            entry["encryption"] = encryption
+            entry["encryption"] = encryption_rules.check(encryption, path)
         result.append(entry)
     return result
 
@@ -195,6 +196,7 @@ def check_vm_matches(vm: dict[str, Any], image: dict[str, Any], location: str) -
         source_location=vm["body"]["location"],
         sizes=vms.os_disk_sizes(vm),
     )
+    image_features.check_features(vm, image["body"]["properties"])
 
 
 def check_source_matches(

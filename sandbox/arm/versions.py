@@ -239,6 +239,12 @@ def _update_regions(store: Store, record: dict[str, Any], targets: list[dict[str
                 "allowed. Remove the region and add it again, or keep its storage type.",
                 target=f"{PP}.targetRegions",
             )
+        if region in old and target.get("encryption") != old[region].get("encryption"):
+            raise PropertyChangeNotAllowed(
+                f"Changing the encryption of existing region '{target['name']}' is not allowed. "
+                "Remove the region and add it again, or send its current encryption.",
+                target=f"{PP}.targetRegions",
+            )
     restarted = False
     for region in old.keys() - new.keys():
         del record["replication"][region]
@@ -349,3 +355,17 @@ def version_operation_status(store: Store, op: dict[str, Any]) -> None:
                 "Retry a region by removing it from targetRegions and adding it again.",
             },
         )
+
+
+def log_write(log: dict[str, Any], body: Any) -> None:
+    """Add what a version write left behind to its request-log entry (tests read it): the
+    safety profile and the target regions after the request was applied."""
+    props = (body or {}).get("properties") or {}
+    safety = props.get("safetyProfile") or {}
+    log["safety_profile"] = {
+        k: safety[k]
+        for k in ("allowDeletionOfReplicatedLocations", "blockDeletionBeforeEndOfLife")
+        if k in safety
+    }
+    targets = (props.get("publishingProfile") or {}).get("targetRegions") or []
+    log["target_regions"] = [regions.normalize(str(t.get("name", ""))) for t in targets]

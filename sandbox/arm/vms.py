@@ -6,7 +6,7 @@ import copy
 import uuid
 from typing import Any
 
-from sandbox.arm import ids, instance_views, operations, regions, vm_bodies
+from sandbox.arm import ids, instance_views, operations, regions, vm_bodies, vm_security
 from sandbox.arm.errors import ControlError, OperationNotAllowed, ResourceNotFound
 from sandbox.arm.seed_fields import size_gb as _spec_int
 from sandbox.arm.seed_fields import text as _spec_str
@@ -136,6 +136,7 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
         body = vm_bodies.generate_vm(spec, vm_id, location, os_type, storage, store.now_iso())
     if os_type not in OS_TYPES:
         raise ControlError("Field 'os_type' must be 'Linux' or 'Windows'.")
+    security = vm_security.apply(spec, body, generation)
     if resource is None or "tags" in spec:
         body["tags"] = _tags(spec)
     zones = spec.get("zones")
@@ -150,6 +151,7 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
         "hyper_v_generation": generation,
         "instance_view": seeded_view,
         "transition": None,
+        **security,
     }
     with store.lock:
         store.collection("vms")[ids.key(vm_id)] = record

@@ -15,6 +15,8 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from galleryflow.api.changes import CHANGE_ROUTES
+from galleryflow.cli.change_commands import ROUTES
 from sandbox.cli import app
 from sandbox.stack import DemoIds, Stack
 
@@ -333,3 +335,88 @@ def test_an_unreachable_url_is_a_clear_error(sandbox_stack: Stack, tmp_path: Pat
     assert not_http.exit_code == 1 and "must start with http://" in not_http.output
     missing = ops(sandbox_stack, "publish", str(tmp_path / "nope.json"))
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+# ---- version changes ------------------------------------------------------------------
+
+
+def _profile(stack: Stack, ids: DemoIds, version: str) -> dict[str, Any]:
+    return dict(stack.versions(ids)[version]["properties"]["publishingProfile"])
+
+
+def test_the_command_calls_the_api_s_change_routes() -> None:
+    assert {kind.value: route.route for kind, route in CHANGE_ROUTES.items()} == ROUTES
+
+
+def test_change_commands_follow_their_runs(sandbox_stack: Stack, ids: DemoIds) -> None:
+    ids = new_definition(sandbox_stack, ids, "cli-changes")
+    on_version = [*where(ids), "--version", "1.0.0"]
+    run = sandbox_stack.start_orchestration(
+        "publish_image",
+        ids.request(["westeurope"], version={"strategy": "explicit", "value": "1.0.0"}),
+    )
+    assert sandbox_stack.wait_for_run(run)["runtimeStatus"] == "Completed"
+
+    added = ops(
+        sandbox_stack,
+        "add-regions",
+        *where(ids),
+        "--version",
+        "1.0.0",
+        "--region",
+        "eastus",
+        "--no-production",
+        *WATCH,
+    )
+    assert added.exit_code == 0, added.output
+    assert "add_regions 1.0.0" in added.output and "eastus" in added.output
+    assert len(_profile(sandbox_stack, ids, "1.0.0")["targetRegions"]) == 2
+
+    replicas = ops(
+        sandbox_stack,
+        "set-replicas",
+        *where(ids),
+        "--version",
+        "1.0.0",
+        "--replicas",
+        "eastus=4",
+        *WATCH,
+    )
+    assert replicas.exit_code == 0, replicas.output
+    counts = {
+        t["name"]: t["regionalReplicaCount"]
+        for t in _profile(sandbox_stack, ids, "1.0.0")["targetRegions"]
+    }
+    assert counts["East US"] == 4
+
+    eol = ops(
+        sandbox_stack,
+        "end-of-life",
+        *where(ids),
+        "--version",
+        "1.0.0",
+        "--date",
+        "2099-01-01T00:00:00Z",
+        *WATCH,
+    )
+    assert eol.exit_code == 0, eol.output
+    assert _profile(sandbox_stack, ids, "1.0.0")["endOfLifeDate"].startswith("2099-01-01")
+
+    home = ops(sandbox_stack, "remove-regions", *on_version, "--region", "westeurope")
+    assert home.exit_code == 1
+    assert "VersionChangeRefused" in home.output and "home region" in home.output
+
+    bad = ops(
+        sandbox_stack,
+        "set-replicas",
+        *where(ids),
+        "--version",
+        "1.0.0",
+        "--replicas",
+        "eastus=lots",
+    )
+    assert bad.exit_code != 0 and "REGION=COUNT" in bad.output
+
+    listed = ops(sandbox_stack, "versions", *where(ids))
+    assert listed.exit_code == 0, listed.output
+    assert "protected" in listed.output and "Full" in listed.output

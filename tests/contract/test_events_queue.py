@@ -76,6 +76,7 @@ def test_every_documented_event_type_is_accepted(azurite_shared):
         "approved",
         "rejected",
         "cancelled",
+        "version-changed",
     } == events.EVENT_TYPES
 
 

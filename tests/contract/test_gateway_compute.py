@@ -116,6 +116,10 @@ def test_get_vm_shape(arm):
             {"name": "vm1_DataDisk_0", "size_gb": 64, "lun": 3},
         ],
         "zones": ["1"],
+        "security_type": "Standard",
+        "disk_controller_type": "SCSI",
+        "os_disk_id": f"/subscriptions/{SUB}/resourceGroups/rg-src/providers/Microsoft.Compute"
+        "/disks/vm1_OsDisk",
     }
 
 
@@ -158,6 +162,8 @@ def test_gallery_and_definition(arm):
         "os_type": "Linux",
         "os_state": "Specialized",
         "hyper_v_generation": "V2",
+        "architecture": "x64",
+        "features": {},
     }
     with pytest.raises(NotFound):
         compute.get_image_definition(GALLERY, "nope")
@@ -204,6 +210,8 @@ def test_capture_creates_an_excluded_version_and_returns_before_replication(arm)
         "end_of_life": profile["endOfLifeDate"],
         "exclude_from_latest": True,
         "block_deletion_before_end_of_life": False,
+        "allow_deletion_of_replicated_locations": True,  # _create asks for it
+        "replication_mode": "Full",
         "regions": [
             {
                 "name": "westeurope",
@@ -211,6 +219,7 @@ def test_capture_creates_an_excluded_version_and_returns_before_replication(arm)
                 "storage_account_type": "Standard_ZRS",
                 "exclude_from_latest": True,
                 "state": "Completed",
+                "encryption": None,
             },
             {
                 "name": "eastus",
@@ -218,6 +227,7 @@ def test_capture_creates_an_excluded_version_and_returns_before_replication(arm)
                 "storage_account_type": "Standard_LRS",
                 "exclude_from_latest": True,
                 "state": "Completed",
+                "encryption": None,
             },
         ],
         "in_use": False,
@@ -399,6 +409,7 @@ def test_each_function_performs_only_its_declared_actions(arm):
     """The request log names the ARM action of every call: it must be declared."""
     calls = [
         (compute.get_vm, (VM_ID,)),
+        (compute.get_disk, (compute.get_vm(VM_ID)["os_disk_id"],)),
         (compute.deallocate_vm, (VM_ID,)),
         (compute.get_gallery, (GALLERY,)),
         (compute.get_image_definition, (GALLERY, "ubuntu")),
@@ -406,6 +417,8 @@ def test_each_function_performs_only_its_declared_actions(arm):
         (compute.get_replication, (GALLERY, "ubuntu", "1.0.0")),
         (compute.set_exclude_from_latest, (GALLERY, "ubuntu", "1.0.0", False, {})),
         (compute.set_target_regions, (GALLERY, "ubuntu", "1.0.0", REGIONS[:1])),
+        (compute.restore_safety, (GALLERY, "ubuntu", "1.0.0")),
+        (compute.set_end_of_life, (GALLERY, "ubuntu", "1.0.0", "2031-01-01T00:00:00Z")),
         (compute.list_versions, (GALLERY, "ubuntu")),
         (compute.get_usages, (SUB, "westeurope")),
         (compute.find_image_references, (SUB,)),

@@ -101,3 +101,61 @@ def test_all_mismatches_at_once_in_a_stable_order() -> None:
         "HyperVGenerationMismatch",
         "DiskTooLarge",
     ]
+
+
+# --- security type, architecture, features (docs/azure-facts.md#q8) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("vm_type", "feature", "ok"),
+    [
+        ("Standard", None, True),
+        ("Standard", "TrustedLaunchSupported", True),
+        ("Standard", "ConfidentialVM", False),
+        ("Standard", "TrustedLaunch", False),
+        ("TrustedLaunch", None, False),
+        ("TrustedLaunch", "TrustedLaunch", True),
+        ("TrustedLaunch", "trustedlaunchsupported", True),
+        ("TrustedLaunch", "TrustedLaunchAndConfidentialVmSupported", True),
+        ("TrustedLaunch", "ConfidentialVmSupported", False),
+        ("ConfidentialVM", "ConfidentialVmSupported", True),
+        ("ConfidentialVM", "TrustedLaunchSupported", False),
+        ("SomethingNew", None, True),  # unknown to galleryflow: ARM decides
+    ],
+)
+def test_security_type_against_the_definition_feature(
+    vm_type: str, feature: str | None, ok: bool
+) -> None:
+    definition = {
+        **LINUX_GEN2_GENERALIZED,
+        "features": {"SecurityType": feature} if feature else {},
+    }
+    found = source_mismatches(vm(security_type=vm_type), definition, generalize=False)
+    assert codes(found) == ([] if ok else ["SecurityTypeMismatch"])
+
+
+def test_trusted_launch_without_the_feature_names_both_values_and_the_fix() -> None:
+    [found] = source_mismatches(
+        vm(security_type="TrustedLaunch"), LINUX_GEN2_GENERALIZED, generalize=False
+    )
+    assert "security type is TrustedLaunch" in found.message
+    assert "no SecurityType feature (Standard)" in found.message
+    assert "SecurityType=TrustedLaunchSupported" in found.message
+
+
+def test_architecture_comes_from_the_os_disk_and_defaults_to_x64() -> None:
+    [found] = source_mismatches(vm(architecture="Arm64"), LINUX_GEN2_GENERALIZED, generalize=False)
+    assert found.code == "ArchitectureMismatch"
+    assert "Arm64" in found.message and "x64" in found.message
+    arm_def = {**LINUX_GEN2_GENERALIZED, "architecture": "Arm64"}
+    assert source_mismatches(vm(architecture="Arm64"), arm_def, generalize=False) == []
+    assert source_mismatches(vm(architecture=None), arm_def, generalize=False) == []
+
+
+def test_nvme_needs_the_disk_controller_feature() -> None:
+    nvme = vm(disk_controller_type="NVMe")
+    assert codes(source_mismatches(nvme, LINUX_GEN2_GENERALIZED, generalize=False)) == [
+        "DiskControllerMismatch"
+    ]
+    with_feature = {**LINUX_GEN2_GENERALIZED, "features": {"DiskControllerTypes": "SCSI, NVMe"}}
+    assert source_mismatches(nvme, with_feature, generalize=False) == []

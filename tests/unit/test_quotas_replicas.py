@@ -7,11 +7,12 @@ from hypothesis import strategies as st
 
 from galleryflow.domain.quotas import QuotaUsage, check_quota, versions_to_free
 from galleryflow.domain.replicas import (
-    MAX_REPLICAS_PER_VERSION,
+    MAX_REPLICAS_PER_REGION,
     ReplicaDemand,
     StorageAccountType,
     default_storage_type,
     plan_replica_counts,
+    replicas_for_demand,
     replicas_for_deployments,
     storage_type_problem,
 )
@@ -63,34 +64,52 @@ def test_storage_defaults_follow_zones() -> None:
     assert storage_type_problem("westus", StorageAccountType.PREMIUM_LRS) is None
 
 
-def test_cap_trims_planned_counts_largest_first_never_explicit_ones() -> None:
+def test_storage_types_that_need_zones() -> None:
+    assert storage_type_problem("westus", StorageAccountType.PREMIUM_V2_LRS) is not None
+    assert storage_type_problem("westeurope", StorageAccountType.PREMIUM_V2_LRS) is None
+
+
+def test_scale_sets_add_to_the_deployment_demand() -> None:
+    assert replicas_for_demand(120, 2, production=True) == 8  # 6 for the VMs + 2 scale sets
+    assert replicas_for_demand(None, 1, production=True) == 3  # the production floor
+    assert replicas_for_demand(None, 5, production=False) == 5
+
+
+def test_forty_production_regions_fit_no_cap_over_the_sum() -> None:
+    regions = [ReplicaDemand(f"r{i}") for i in range(40)]
+    plan = plan_replica_counts(regions, production=True)
+    assert plan.counts == (3,) * 40 and plan.total == 120 and not plan.problems
+
+
+def test_over_the_per_region_limit_names_the_region() -> None:
     plan = plan_replica_counts(
         [
-            ReplicaDemand("westeurope", replica_count=40),
-            ReplicaDemand("eastus", expected_concurrent_deployments=1000),  # 50
-            ReplicaDemand("westus", expected_concurrent_deployments=400),  # 20
+            ReplicaDemand("westeurope", replica_count=MAX_REPLICAS_PER_REGION),
+            ReplicaDemand("eastus", replica_count=51),
+            ReplicaDemand("uksouth", expected_concurrent_deployments=1001),  # 51
         ],
         production=True,
     )
-    assert plan.counts == (40, 40, 20) and plan.total == 100 and not plan.problem
-    too_many = plan_replica_counts(
-        [
-            ReplicaDemand("a", replica_count=99),
-            ReplicaDemand("b", expected_concurrent_deployments=9),
-        ],
-        production=True,
-    )
-    assert too_many.counts == (99, 3) and "at most 100" in too_many.problem
+    assert [(p.index, p.region) for p in plan.problems] == [(1, "eastus"), (2, "uksouth")]
+    assert "eastus: replica_count is 51" in plan.problems[0].message
+    assert "at most 50 replicas per region" in plan.problems[0].message
+    assert "1001 concurrent deployments" in plan.problems[1].message
 
 
 demands = st.lists(
     st.one_of(
-        st.builds(ReplicaDemand, st.just("r"), st.integers(1, 60)),
-        st.builds(ReplicaDemand, st.just("r"), st.none(), st.integers(1, 5000)),
+        st.builds(ReplicaDemand, st.just("r"), st.integers(1, 80)),
+        st.builds(
+            ReplicaDemand,
+            st.just("r"),
+            st.none(),
+            st.none() | st.integers(1, 2000),
+            st.none() | st.integers(1, 60),
+        ),
         st.builds(ReplicaDemand, st.just("r")),
     ),
     min_size=1,
-    max_size=8,
+    max_size=60,
 )
 
 
@@ -98,13 +117,14 @@ demands = st.lists(
 def test_replica_plan_properties(ds: list[ReplicaDemand], production: bool) -> None:
     plan = plan_replica_counts(ds, production)
     floor = 3 if production else 1
-    for d, count in zip(ds, plan.counts, strict=True):
+    over = {p.index for p in plan.problems}
+    for index, (d, count) in enumerate(zip(ds, plan.counts, strict=True)):
         if d.replica_count is not None:
-            assert count == d.replica_count
+            assert count == d.replica_count  # explicit counts are never changed
         else:
             assert count >= floor
-            if d.expected_concurrent_deployments is not None and not plan.problem:
-                assert count <= replicas_for_deployments(
-                    d.expected_concurrent_deployments, production
-                )
-    assert (plan.total <= MAX_REPLICAS_PER_VERSION) == (not plan.problem)
+            assert count == replicas_for_demand(
+                d.expected_concurrent_deployments, d.concurrent_scale_sets, production
+            )
+        # Refused exactly where a region is over the per-region limit, whatever the sum.
+        assert (index in over) == (count > MAX_REPLICAS_PER_REGION)

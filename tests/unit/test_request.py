@@ -19,6 +19,10 @@ from galleryflow.domain.request import (
 )
 
 SUB = "00000000-0000-0000-0000-000000000001"
+DES_ID = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-keys/providers/Microsoft.Compute"
+    "/diskEncryptionSets/des-1"
+)
 VM_ID = (
     f"/subscriptions/{SUB}/resourceGroups/rg-build/providers/Microsoft.Compute/virtualMachines/vm1"
 )
@@ -58,12 +62,15 @@ def test_contract_example_parses_and_is_already_canonical() -> None:
                 "replica_count": 3,
                 "storage_account_type": "Standard_ZRS",
                 "exclude_from_latest": False,
+                "encryption": None,
             }
         ],
         "production": True,
         "rollout": {"mode": "all_at_once", "waves": [], "soak_minutes": 0, "approval": False},
         "end_of_life": "2027-06-01T00:00:00Z",
         "block_deletion_before_end_of_life": False,
+        "allow_replicated_location_deletion": False,
+        "replication_mode": "Full",
         "retention": {
             "keep_last": 5,
             "keep_newer_than_days": 30,
@@ -102,6 +109,7 @@ def test_minimal_request_gets_every_default_filled_in() -> None:
             "replica_count": 3,
             "storage_account_type": "Standard_ZRS",
             "exclude_from_latest": False,
+            "encryption": None,
         }
     ]
     assert canonical["rollout"]["mode"] == "canary"  # the default without `rollout`
@@ -205,9 +213,78 @@ def test_not_an_object_is_one_problem() -> None:
             "both set",
         ),
         (
-            {"target_regions": [{"name": n, "replica_count": 60} for n in ("westus", "eastus")]},
+            {"target_regions": [{"name": "westus", "replica_count": 51}]},
+            "$.target_regions[0]",
+            "westus: replica_count is 51; Azure allows at most 50 replicas per region",
+        ),
+        (
+            {"target_regions": [{"name": "westus", "concurrent_scale_sets": 60}]},
+            "$.target_regions[0]",
+            "westus: 0 concurrent deployments and 60 concurrent scale sets need 60 replicas",
+        ),
+        (
+            {
+                "target_regions": [
+                    {"name": "westus", "replica_count": 3, "concurrent_scale_sets": 1}
+                ]
+            },
+            "$.target_regions[0]",
+            "replica_count and concurrent_scale_sets are both set",
+        ),
+        (
+            {"target_regions": [{"name": "westus", "storage_account_type": "PremiumV2_LRS"}]},
+            "$.target_regions[0].storage_account_type",
+            "PremiumV2_LRS is not available in westus",
+        ),
+        ({"replication_mode": "Shallow"}, "$.replication_mode", "not production"),
+        (
+            {
+                "replication_mode": "Shallow",
+                "production": False,
+                "target_regions": [{"name": "westeurope"}, {"name": "northeurope"}],
+            },
             "$.target_regions",
-            "at most 100",
+            "source region only",
+        ),
+        (
+            {
+                "replication_mode": "Shallow",
+                "production": False,
+                "target_regions": [{"name": "westeurope", "replica_count": 2}],
+            },
+            "$.target_regions[0]",
+            "exactly one replica",
+        ),
+        (
+            {
+                "replication_mode": "Shallow",
+                "production": False,
+                "target_regions": [{"name": "westeurope", "encryption": {}}],
+            },
+            "$.target_regions[0].encryption",
+            "cannot carry per-region encryption",
+        ),
+        ({"replication_mode": "Deep"}, "$.replication_mode", "not allowed"),
+        (
+            {
+                "target_regions": [
+                    {
+                        "name": "westeurope",
+                        "encryption": {"confidential_vm_encryption_type": "EncryptedWithCmk"},
+                    }
+                ]
+            },
+            "$.target_regions[0].encryption.secure_vm_disk_encryption_set_id",
+            "needs the secure VM disk encryption set",
+        ),
+        (
+            {
+                "target_regions": [
+                    {"name": "westeurope", "encryption": {"os_disk_encryption_set_id": "des-1"}}
+                ]
+            },
+            "$.target_regions[0].encryption.os_disk_encryption_set_id",
+            "format",
         ),
         ({"rollout": {"waves": [["westeurope"]]}}, "$.rollout.waves", "only used with mode"),
         ({"rollout": {"mode": "waves"}}, "$.rollout.waves", "at least one wave"),
@@ -292,6 +369,7 @@ def test_source_region_is_added_with_a_warning_when_missing() -> None:
         "replica_count": 3,
         "storage_account_type": "Standard_LRS",
         "exclude_from_latest": False,
+        "encryption": None,
     }
     assert added.rollout.waves == (("westeurope", "westus"), ("northeurope",))
     # The result is itself a valid request.
@@ -318,11 +396,20 @@ def valid_requests(draw: st.DrawFn) -> dict[str, Any]:
     targets: list[dict[str, Any]] = []
     for region in regions:
         target: dict[str, Any] = {"name": draw(st.sampled_from([region, region.upper()]))}
-        how = draw(st.sampled_from(["none", "count", "deployments"]))
+        how = draw(st.sampled_from(["none", "count", "deployments", "scale_sets"]))
         if how == "count":
-            target["replica_count"] = draw(st.integers(floor, 15))
+            target["replica_count"] = draw(st.integers(floor, 50))
         elif how == "deployments":
-            target["expected_concurrent_deployments"] = draw(st.integers(1, 5000))
+            target["expected_concurrent_deployments"] = draw(st.integers(1, 1000))
+        elif how == "scale_sets":
+            target["concurrent_scale_sets"] = draw(st.integers(1, 20))
+            if draw(st.booleans()):
+                target["expected_concurrent_deployments"] = draw(st.integers(1, 500))
+        if draw(st.booleans()):
+            target["encryption"] = {
+                "os_disk_encryption_set_id": DES_ID,
+                "data_disks": [{"lun": 0, "disk_encryption_set_id": DES_ID}],
+            }
         if draw(st.booleans()):
             target["exclude_from_latest"] = draw(st.booleans())
         targets.append(target)
@@ -349,6 +436,13 @@ def valid_requests(draw: st.DrawFn) -> dict[str, Any]:
         data["idempotency_key"] = draw(names)
     if draw(st.booleans()):
         data["end_of_life"] = "2030-01-02T03:04:05+01:00"
+    if draw(st.booleans()):
+        data["allow_replicated_location_deletion"] = draw(st.booleans())
+    demand = ("replica_count", "expected_concurrent_deployments", "concurrent_scale_sets")
+    single = len(regions) == 1 and not any(k in targets[0] for k in demand)
+    single = single and "encryption" not in targets[0]
+    if not production and single and draw(st.booleans()):
+        data["replication_mode"] = "Shallow"
     return data
 
 
@@ -361,7 +455,7 @@ def test_canonical_form_round_trips(data: dict[str, Any]) -> None:
     assert again == request
     assert again.to_dict() == canonical
     assert all(t["name"] in REGIONS for t in canonical["target_regions"])
-    assert sum(t["replica_count"] for t in canonical["target_regions"]) <= 100
+    assert all(t["replica_count"] <= 50 for t in canonical["target_regions"])
 
 
 @settings(max_examples=100, deadline=None)

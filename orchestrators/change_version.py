@@ -1,0 +1,142 @@
+"""`change_version`: change an existing image version — add regions (replicate, then promote),
+remove regions, change replica counts, set the end of life, or undo a rollback.
+
+Thin and deterministic like the others: the plan (or the refusal, with latest per region
+before/after) comes from the domain through `plan_version_change`; the PATCHes from
+`apply_version_change`; added regions are watched by the same `replication_monitor` a
+publish uses (a failed region is retried by removing and re-adding it). Custom status
+`{"step": "change|replicate|promote|done|failed", "change", "version", "log"[, "refusal"]}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity, Orchestration
+from orchestrators import bp
+from orchestrators.calls import call
+from orchestrators.replication_state import all_terminal, initial_state
+
+# The publish request's replication defaults (galleryflow/domain/request_fields.py).
+MAX_REGION_RETRIES = 2
+REGION_TIMEOUT_MINUTES = 720
+
+
+@bp.orchestration_trigger(context_name="context", orchestration=Orchestration.CHANGE_VERSION)
+def change_version(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    request: dict[str, Any] = context.get_input()
+    target = {"gallery": request["gallery"], "definition": request["image_definition"]}
+    version, kind = str(request["version"]), str(request["change"])
+    resource = f"{request['image_definition']}/versions/{version}"
+    log: list[str] = [f"{kind}: planning"]
+
+    def status(step: str, line: str, **extra: Any) -> None:
+        log.append(line)
+        context.set_custom_status(
+            {"step": step, "change": kind, "version": version, "log": log[-5:], **extra}
+        )
+
+    status("change", "reading the definition's versions")
+    plan = yield from call(
+        context,
+        Activity.PLAN_VERSION_CHANGE,
+        {"target": target, "change": request},
+        step="change",
+        resource=resource,
+    )
+    if plan["refused"]:
+        refusal = {k: plan.get(k) for k in ("reasons", "before", "after")}
+        status("failed", "; ".join(plan["reasons"]), refusal=refusal)
+        raise StepFailed("change", resource, "VersionChangeRefused", "; ".join(plan["reasons"]))
+    applied = yield from call(
+        context,
+        Activity.APPLY_VERSION_CHANGE,
+        {"target": target, "version": version, "plan": plan},
+        step="change",
+        resource=resource,
+    )
+    status("change", f"applied: regions {', '.join(applied['regions'])}")
+    warnings = list(plan.get("reasons") or [])
+    if plan.get("added"):
+        yield from _replicate(context, target, version, plan["added"], resource, status)
+        if plan.get("promote"):
+            yield from call(
+                context,
+                Activity.SET_EXCLUDE_FROM_LATEST,
+                {
+                    "target": target,
+                    "version": version,
+                    "global": None,
+                    "regions": {t["name"]: False for t in plan["added"]},
+                },
+                step="promote",
+                resource=resource,
+            )
+            status("promote", f"promoted in {', '.join(t['name'] for t in plan['added'])}")
+    latest = yield from call(
+        context, Activity.RESOLVE_LATEST, {"target": target}, step="change", resource=resource
+    )
+    scope = sorted(plan.get("before") or {})
+    result = {
+        "change": kind,
+        "version": version,
+        "regions": applied["regions"],
+        "end_of_life": applied.get("end_of_life"),
+        "before": plan.get("before") or {},
+        "after": {r: latest["latest"].get(r) for r in scope},
+        "warnings": warnings,
+    }
+    try:
+        yield from call(
+            context,
+            Activity.EMIT_EVENT,
+            {
+                "kind": "version-changed",
+                "run_id": context.instance_id,
+                "event_id": f"{context.instance_id}:version-changed",
+                "time": context.current_utc_datetime.isoformat(),
+                "data": {**result, "definition": request["image_definition"]},
+            },
+            step="notify",
+            resource="events queue",
+        )
+    except StepFailed as lost:
+        warnings.append(f"event version-changed not sent: {lost.code}: {lost.message}")
+    status("done", f"{kind} done")
+    return result
+
+
+def _replicate(
+    context: df.DurableOrchestrationContext,
+    target: dict[str, Any],
+    version: str,
+    added: list[dict[str, Any]],
+    resource: str,
+    status: Any,
+) -> Generator[Any, Any, None]:
+    state = initial_state(
+        target=target,
+        version=version,
+        target_regions=added,
+        max_region_retries=MAX_REGION_RETRIES,
+        region_timeout_minutes=REGION_TIMEOUT_MINUTES,
+        now=context.current_utc_datetime,
+    )
+    status("replicate", f"replicating to {', '.join(t['name'] for t in added)}")
+    chunk = 0
+    while not all_terminal(state):
+        chunk += 1
+        state = yield context.call_sub_orchestrator(
+            Orchestration.REPLICATION_MONITOR,
+            state,
+            instance_id=f"{context.instance_id}-rep-{chunk}",
+        )
+    failed = sorted(n for n, r in state["regions"].items() if r["state"] != "Completed")
+    if failed:
+        details = state["regions"][failed[0]].get("details") or "replication failed"
+        raise StepFailed("replicate", f"{resource} in {failed[0]}", "ReplicationFailed", details)
+    status("replicate", "replicated")
