@@ -13,6 +13,7 @@ GATEWAY_MODULES = (
     "vms",
     "gallery",
     "version_writes",
+    "version_updates",
     "usages",
     "inuse",
     "patching",
