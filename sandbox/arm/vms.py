@@ -53,7 +53,7 @@ def _generated_storage(spec: dict[str, Any], vm_id: str, os_type: str) -> dict[s
     data_disks = spec.get("data_disks", [])
     if not isinstance(data_disks, list) or not all(isinstance(d, dict) for d in data_disks):
         raise ControlError("Field 'data_disks' must be a list of {'lun': int, 'size_gb': int}.")
-    disk_prefix = f"{ids.parent(vm_id, 3)}/disks"
+    disk_prefix = f"{ids.parent(vm_id, 2)}/disks"
 
     def disk(disk_name: str, size: int, caching: str, create: str) -> dict[str, Any]:
         return {
