@@ -1,5 +1,5 @@
 """`targetRegions[*].encryption` (GalleryRP 2026-03-03 `EncryptionImages`): checked, kept,
-echoed. Disk encryption set ids must be diskEncryptionSets resource ids; confidential VM
+echoed. Disk encryption set ids must be resource ids; confidential VM
 encryption types are the spec's enum; data disk LUNs are unique. An existing region's
 encryption cannot be changed (remove the region and add it again)."""
 
@@ -11,11 +11,10 @@ from typing import Any
 from sandbox.arm.errors import InvalidParameter
 from sandbox.arm.validation import enum, field, int32
 
-DES_ID = re.compile(
-    r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute"
-    r"/diskEncryptionSets/[^/]+",
-    re.IGNORECASE,
-)
+# Any resource id below a resource group: Microsoft's own GalleryRP example
+# (GalleryImageVersion_Create) names `.../Microsoft.Compute/diskEncryptionSet/<name>`, so
+# the emulator is no stricter than the examples (galleryflow's request is).
+DES_ID = re.compile(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/.+", re.IGNORECASE)
 CONFIDENTIAL_TYPES = [
     "EncryptedVMGuestStateOnlyWithPmk",
     "EncryptedWithPmk",
