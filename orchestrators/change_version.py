@@ -1,6 +1,7 @@
 """`change_version`: change an existing image version — add regions (replicate, then promote),
 remove regions, change replica counts, set the end of life, or undo a rollback.
 
+Holds the definition's `resource_lock` like every other run (released on every path).
 Thin and deterministic like the others: the plan (or the refusal, with latest per region
 before/after) comes from the domain through `plan_version_change`; the PATCHes from
 `apply_version_change`; added regions are watched by the same `replication_monitor` a
@@ -15,20 +16,33 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from galleryflow.domain.request_parts import ReplicationPolicy
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
 from orchestrators.replication_state import all_terminal, initial_state
+from orchestrators.resource_lock import holding
 
-# The publish request's replication defaults (galleryflow/domain/request_fields.py).
-MAX_REGION_RETRIES = 2
-REGION_TIMEOUT_MINUTES = 720
+# Added regions are watched with the publish request's replication defaults.
+DEFAULTS = ReplicationPolicy()
 
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.CHANGE_VERSION)
 def change_version(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request: dict[str, Any] = context.get_input()
+    definition = definition_id(request["gallery"], request["image_definition"])
+    return (
+        yield from holding(
+            context, "change", [("definition", definition)], "change", _change(context, request)
+        )
+    )
+
+
+def _change(
+    context: df.DurableOrchestrationContext, request: dict[str, Any]
+) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
     version, kind = str(request["version"]), str(request["change"])
     resource = f"{request['image_definition']}/versions/{version}"
@@ -122,8 +136,8 @@ def _replicate(
         target=target,
         version=version,
         target_regions=added,
-        max_region_retries=MAX_REGION_RETRIES,
-        region_timeout_minutes=REGION_TIMEOUT_MINUTES,
+        max_region_retries=DEFAULTS.max_region_retries,
+        region_timeout_minutes=DEFAULTS.region_timeout_minutes,
         now=context.current_utc_datetime,
     )
     status("replicate", f"replicating to {', '.join(t['name'] for t in added)}")
