@@ -20,6 +20,7 @@ from galleryflow.domain.request_parts import ReplicationPolicy
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
+from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import call
 from orchestrators.replication_state import all_terminal, initial_state
@@ -31,17 +32,23 @@ DEFAULTS = ReplicationPolicy()
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.CHANGE_VERSION)
 def change_version(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
-    request: dict[str, Any] = context.get_input()
+    request, started_by = audit.split_starter(context.get_input())
     definition = definition_id(request["gallery"], request["image_definition"])
     return (
         yield from holding(
-            context, "change", [("definition", definition)], "change", _change(context, request)
+            context,
+            "change",
+            [("definition", definition)],
+            "change",
+            _change(context, request, started_by),
         )
     )
 
 
 def _change(
-    context: df.DurableOrchestrationContext, request: dict[str, Any]
+    context: df.DurableOrchestrationContext,
+    request: dict[str, Any],
+    started_by: dict[str, Any] | None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
     version, kind = str(request["version"]), str(request["change"])
@@ -113,7 +120,7 @@ def _change(
                 "run_id": context.instance_id,
                 "event_id": f"{context.instance_id}:version-changed",
                 "time": context.current_utc_datetime.isoformat(),
-                "data": {**result, "definition": request["image_definition"]},
+                "data": {**result, "definition": request["image_definition"], "by": started_by},
             },
             step="notify",
             resource="events queue",

@@ -1,5 +1,6 @@
 """Version changes over HTTP: each route validates its body, then starts a `change_version`
-run under the same one-run-per-definition rule (and answers) as rollback and prune.
+run under the same one-run-per-definition rule (and answers) as rollback and prune. Roles:
+publisher for the version changes, operator for undoing a rollback (like rollback).
 
 - `POST /api/versions/add-regions`    replicate to more regions, then promote there
 - `POST /api/versions/remove-regions` never the home region, never leaving a region
@@ -22,8 +23,10 @@ from galleryflow.domain.change_fields import ChangeKind
 from galleryflow.domain.problems import RequestValidationError
 from galleryflow.domain.version_changes import parse_change_request
 from galleryflow.durable.names import Orchestration
+from galleryflow.identity.principal import OPERATOR, PUBLISHER
 from triggers import bp
 from triggers.api_maintenance import _answer, _start_maintenance, _with_default_subscription
+from triggers.auth import requires
 from triggers.http import api_route, json_body
 
 
@@ -45,6 +48,7 @@ async def _change(
 @bp.route(route=CHANGE_ROUTES[ChangeKind.ADD_REGIONS].route, methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.ADD_REGIONS].operation_id)
 async def add_regions(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -55,6 +59,7 @@ async def add_regions(
 @bp.route(route=CHANGE_ROUTES[ChangeKind.REMOVE_REGIONS].route, methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.REMOVE_REGIONS].operation_id)
 async def remove_regions(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -65,6 +70,7 @@ async def remove_regions(
 @bp.route(route=CHANGE_ROUTES[ChangeKind.SET_REPLICAS].route, methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.SET_REPLICAS].operation_id)
 async def set_replicas(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -75,6 +81,7 @@ async def set_replicas(
 @bp.route(route=CHANGE_ROUTES[ChangeKind.SET_END_OF_LIFE].route, methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.SET_END_OF_LIFE].operation_id)
 async def set_end_of_life(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -85,6 +92,7 @@ async def set_end_of_life(
 @bp.route(route=CHANGE_ROUTES[ChangeKind.UNDO_ROLLBACK].route, methods=["POST"])
 @bp.durable_client_input(client_name="client")
 @api_route
+@requires(OPERATOR, operation=CHANGE_ROUTES[ChangeKind.UNDO_ROLLBACK].operation_id)
 async def undo_rollback(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
