@@ -16,9 +16,9 @@ from activities.quota import quota_check
 from galleryflow.azure import compute
 from galleryflow.domain.compatibility import source_mismatches
 from galleryflow.domain.regions import normalise_region
+from galleryflow.domain.replication_modes import ReplicationMode
 from galleryflow.domain.request import PublishRequest, RequestValidationError
 from galleryflow.domain.rollout import promotion_waves
-from galleryflow.domain.replication_modes import ReplicationMode
 from galleryflow.domain.versions import VersionError, next_version
 from galleryflow.durable.names import Activity
 

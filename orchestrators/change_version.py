@@ -144,6 +144,7 @@ def _replicate(
         version=version,
         target_regions=added,
         max_region_retries=DEFAULTS.max_region_retries,
+        stall_minutes=DEFAULTS.stall_minutes,
         region_timeout_minutes=DEFAULTS.region_timeout_minutes,
         now=context.current_utc_datetime,
     )
