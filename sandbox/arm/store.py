@@ -50,7 +50,7 @@ DEFAULT_LIMITS: dict[str, int] = {
     "galleries": 100,
     "image_definitions": 1000,
     "image_versions": 10000,
-    "replicas_per_version": 100,  # over all target regions (docs/azure-facts.md#q4)
+    "replicas_per_version": 0,  # sum over all target regions; 0 = not enforced (azure-facts.md#q4)
     "replicas_per_region": 50,
 }
 

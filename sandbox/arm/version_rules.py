@@ -3,7 +3,7 @@
 Each check raises the ARM error Azure answers, or the conservative choice that page states:
 - Q1: no update while the version is Creating/Updating (`check_not_busy`);
 - Q2: one source feeds one replication at a time (`check_source_free`);
-- Q4: at most `replicas_per_version` replicas over all target regions (`check_replica_total`);
+- Q4: when set, at most `replicas_per_version` replicas over all target regions (`check_replica_total`);
 - Q6: Shallow versions are single-region, unencrypted and not re-replicated (`check_shallow*`).
 """
 
@@ -57,10 +57,11 @@ def replica_total(targets: list[dict[str, Any]]) -> int:
 def check_replica_total(
     store: Store, sub: str, location: str, targets: list[dict[str, Any]]
 ) -> None:
-    """Q4: the replicas of one version over all its target regions are capped (strict reading)."""
+    """Q4: a cap on the replicas of one version summed over its target regions, only when the
+    `replicas_per_version` quota is set (0, the default, means Azure's per-region reading)."""
     total = replica_total(targets)
     maximum = quotas.limit(store, "replicas_per_version", sub, location)
-    if total > maximum:
+    if maximum > 0 and total > maximum:
         raise QuotaExceeded(
             f"Operation results in exceeding quota limits of replicas per image version. "
             f"Maximum allowed: {maximum}, requested: {total} (the sum of regionalReplicaCount "

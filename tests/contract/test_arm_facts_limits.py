@@ -44,9 +44,20 @@ def test_q4_replicas_per_region_out_of_range(
 
 
 def test_q4_replicas_per_version_over_all_regions(arm_emulator: Any) -> None:
-    """azure-facts Q4 (choice): the sum over target regions is capped at 100, on create and
+    """azure-facts Q4: no cap on the sum by default (120 replicas over three regions pass);
+    with the strict `replicas_per_version` quota set to 100, the sum is capped on create and
     on update."""
     client, vm_id = f.captured(arm_emulator, SUB)
+    assert f.create(
+        client,
+        "0.9.0",
+        f.body(
+            {"virtualMachineId": vm_id},
+            _regions({"westeurope": 40, "northeurope": 40, "eastus": 40}),
+        ),
+    )
+    f.advance(arm_emulator, DAY)
+    arm_emulator.control("POST", "quotas", {"limits": {"replicas_per_version": 100}})
     too_many = _regions({"westeurope": 34, "northeurope": 34, "eastus": 34})
     with pytest.raises(ResourceExistsError) as refused:
         f.create(client, "1.0.0", f.body({"virtualMachineId": vm_id}, too_many))
