@@ -3,7 +3,7 @@
 Each check raises the ARM error Azure answers, or the conservative choice that page states:
 - Q1: no update while the version is Creating/Updating (`check_not_busy`);
 - Q2: one source feeds one replication at a time (`check_source_free`);
-- Q4: when set, at most `replicas_per_version` replicas over all target regions (`check_replica_total`);
+- Q4: when set, at most `replicas_per_version` replicas over all regions (`check_replica_total`);
 - Q6: Shallow versions are single-region, unencrypted and not re-replicated (`check_shallow*`).
 """
 
