@@ -9,7 +9,7 @@ AZURITE := node_modules/.bin/azurite-queue
 WHEELHOUSE := .wheelhouse
 WHEELS_STAMP := $(WHEELHOUSE)/.downloaded
 
-.PHONY: demo test lint typecheck pytest bootstrap bench clean browser screenshots
+.PHONY: demo test lint typecheck pytest bootstrap bench clean browser screenshots reliability
 
 bootstrap: $(STAMP) $(AZURITE) $(WHEELS_STAMP)
 
@@ -74,6 +74,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 checkov: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/python infra/checkov_gate.py
+
+# The fault matrix (tests/reliability/): every declared ARM operation x fault kind, plus
+# whole-run scenarios; last line `reliability: S scenarios, C consistent, F failed`.
+reliability: bootstrap
+	$(BIN)/python -m tests.reliability.runner
 
 bench: bootstrap
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -14,6 +14,7 @@ from activities import bp
 from activities.guard import Payload, guarded
 from activities.quota import image_version_usage
 from galleryflow.azure import compute
+from galleryflow.azure.errors import Conflict
 from galleryflow.azure.inventory import full_gallery, load_versions, records
 from galleryflow.domain.retention import (
     RetentionAction,
@@ -84,6 +85,51 @@ def prune_versions(payload: Payload) -> Payload:
     -> {"plan", "applied", "deleted", "shrunk", "warnings"}. Idempotent (deletes of
     absent versions succeed)."""
     return _prune(payload)
+
+
+@guarded
+def _prune_one(payload: Payload) -> Payload:
+    target = payload["target"]
+    gallery = full_gallery(target["gallery"])
+    definition, name = target["definition"], str(payload["version"])
+    try:
+        if payload["action"] == "delete":
+            compute.delete_version(gallery, definition, name)  # waits for the deletion
+            return {"state": "Deleted"}
+        current = compute.get_version(gallery, definition, name)
+        gone = set(payload.get("remove_regions") or [])
+        keep = [r for r in current["regions"] if r["name"] not in gone]
+        if len(keep) == len(current["regions"]):  # shrunk already (a retried activity)
+            return {"state": current.get("provisioning_state")}
+        updated = compute.set_target_regions(gallery, definition, name, keep)
+        return {"state": updated.get("provisioning_state")}
+    except Conflict as busy:
+        if not busy.retryable:
+            raise
+        return {"busy": True, "message": busy.message}
+
+
+@bp.activity_trigger(input_name="payload", activity=Activity.PRUNE_ONE)
+def prune_one_version(payload: Payload) -> Payload:
+    """{"target", "version", "action": "shrink"|"delete", "remove_regions"} -> {"state"}
+    (the version's provisioning state after the write; "Deleted"), or {"busy": True,
+    "message"} when ARM refused it because another operation is in progress. Idempotent."""
+    return _prune_one(payload)
+
+
+@guarded
+def _version_state(payload: Payload) -> Payload:
+    target = payload["target"]
+    version = compute.get_version(
+        full_gallery(target["gallery"]), target["definition"], str(payload["version"])
+    )
+    return {"state": version.get("provisioning_state")}
+
+
+@bp.activity_trigger(input_name="payload", activity=Activity.VERSION_STATE)
+def read_version_state(payload: Payload) -> Payload:
+    """{"target", "version"} -> {"state": provisioning state}."""
+    return _version_state(payload)
 
 
 @guarded

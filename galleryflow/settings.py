@@ -23,6 +23,7 @@ DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 DEFAULT_EVENTS_QUEUE = "galleryflow-events"
 DEFAULT_ARM_RETRY_TOTAL = 4
 DEFAULT_ARM_POLLING_INTERVAL = 5
+DEFAULT_ARM_READ_TIMEOUT = 300  # azure-core's own default (seconds)
 DEFAULT_DEVOPS_POLL_SECONDS = 15.0
 DEFAULT_DEVOPS_POLL_MAX_SECONDS = 120.0
 DEFAULT_DEVOPS_RETRY_SECONDS = 2.0
@@ -58,6 +59,11 @@ SETTINGS: tuple[Setting, ...] = (
         "GALLERYFLOW_ARM_POLLING_INTERVAL",
         DEFAULT_ARM_POLLING_INTERVAL,
         "LRO poll seconds when ARM sends no Retry-After",
+    ),
+    Setting(
+        "GALLERYFLOW_ARM_READ_TIMEOUT",
+        DEFAULT_ARM_READ_TIMEOUT,
+        "seconds azure-core waits for an ARM answer (the fault matrix lowers it)",
     ),
     Setting("AZURE_CLIENT_ID", None, "user-assigned managed identity client id"),
     Setting(
@@ -179,6 +185,7 @@ class AzureSettings:
     events_queue_service_uri: str | None = None
     arm_retry_total: int = DEFAULT_ARM_RETRY_TOTAL
     arm_polling_interval: int = DEFAULT_ARM_POLLING_INTERVAL
+    arm_read_timeout: int = DEFAULT_ARM_READ_TIMEOUT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AzureSettings:
@@ -205,6 +212,7 @@ class AzureSettings:
             arm_polling_interval=_int(
                 env, "GALLERYFLOW_ARM_POLLING_INTERVAL", DEFAULT_ARM_POLLING_INTERVAL
             ),
+            arm_read_timeout=_int(env, "GALLERYFLOW_ARM_READ_TIMEOUT", DEFAULT_ARM_READ_TIMEOUT),
         )
 
 

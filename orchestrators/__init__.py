@@ -9,6 +9,7 @@ from orchestrators import (  # noqa: E402, F401
     change_version,
     devops_callback,
     prune,
+    prune_apply,
     publish,
     replication,
     resource_lock,

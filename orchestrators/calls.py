@@ -39,6 +39,34 @@ def call(
         yield context.create_timer(context.current_utc_datetime + timedelta(seconds=wait))
 
 
+def sub_orchestration(
+    context: df.DurableOrchestrationContext,
+    name: str,
+    payload: dict[str, Any],
+    *,
+    step: str,
+    resource: str,
+) -> Generator[Any, Any, dict[str, Any]]:
+    """`result = yield from sub_orchestration(...)`: a child orchestration whose failure is
+    raised as StepFailed, with the child's own "<step> failed on <res>: <code>: <msg>"."""
+    try:
+        result = yield context.call_sub_orchestrator(name, payload)
+    except Exception as exc:  # the host reports a failed child as a bare Exception
+        raise child_failure(exc, step, resource) from None
+    return result if isinstance(result, dict) else {}
+
+
+def child_failure(exc: BaseException, step: str, resource: str) -> StepFailed:
+    text = str(exc)
+    marker = f"{step} failed on "
+    if marker in text:
+        rest = text[text.index(marker) + len(marker) :].splitlines()[0]
+        res, _, tail = rest.partition(": ")
+        code, _, message = tail.partition(": ")
+        return StepFailed(step, res, code or "Failed", message.strip() or tail)
+    return step_failed(step, resource, error_from_failure(exc))
+
+
 R = TypeVar("R")
 
 

@@ -13,7 +13,7 @@ from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from galleryflow.identity import audit
 from orchestrators import bp
-from orchestrators.calls import call, typed_input
+from orchestrators.calls import call, sub_orchestration, typed_input
 from orchestrators.resource_lock import holding
 
 
@@ -47,9 +47,9 @@ def _prune(
     context.set_custom_status(
         {"step": "prune", "log": ["apply" if apply else "dry run"], "audit": trail}
     )
-    outcome = yield from call(
+    outcome = yield from sub_orchestration(
         context,
-        Activity.PRUNE_VERSIONS,
+        Orchestration.PRUNE_APPLY,
         {
             "target": target,
             "retention": request.retention.to_dict(),

@@ -1,8 +1,10 @@
-"""Prune step: the retention plan after a publish, or to make room for one."""
+"""Prune step: the retention plan after a publish, or to make room for one, applied by the
+`prune_apply` sub-orchestration (one version per activity, each write awaited)."""
 
 from __future__ import annotations
 
-from galleryflow.durable.names import Activity
+from galleryflow.durable.names import Orchestration
+from orchestrators.calls import sub_orchestration
 from orchestrators.run import Gen, RunBase
 
 
@@ -15,8 +17,9 @@ class PruneSteps(RunBase):
         dry_run = retention.dry_run and not adding
         self.status.at(step, "pruning old versions" + (" (dry run)" if dry_run else ""))
         self.publish_status()
-        outcome = yield from self.activity(
-            Activity.PRUNE_VERSIONS,
+        outcome = yield from sub_orchestration(
+            self.context,
+            Orchestration.PRUNE_APPLY,
             {
                 "target": self.target,
                 "retention": retention.to_dict(),
@@ -25,7 +28,8 @@ class PruneSteps(RunBase):
                 "adding": adding,
                 "now": self.context.current_utc_datetime.isoformat(),
             },
-            step,
+            step=step,
+            resource=self.version_resource(),
         )
         self.pruned.extend(outcome.get("deleted", []))
         self.warnings.extend(outcome.get("warnings", []))

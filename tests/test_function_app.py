@@ -20,6 +20,9 @@ EXPECTED = {
     # activities
     "preflight_publish": "activityTrigger",
     "run_liveness": "activityTrigger",
+    "prune_one_version": "activityTrigger",
+    "read_version_state": "activityTrigger",
+    "prune_apply": "orchestrationTrigger",
     "resource_lock": "entityTrigger",
     "set_vm_power_state": "activityTrigger",
     "generalize_vm": "activityTrigger",

@@ -34,6 +34,7 @@ def _transport_options(settings: AzureSettings) -> dict[str, Any]:
             retry_total=settings.arm_retry_total, retry_backoff_factor=0.8, retry_backoff_max=60
         ),
         "polling_interval": settings.arm_polling_interval,
+        "read_timeout": settings.arm_read_timeout,
     }
     if settings.arm_ca_bundle:
         options["connection_verify"] = settings.arm_ca_bundle

@@ -15,6 +15,7 @@ class Orchestration:
     REPLICATION_MONITOR: Final = "replication_monitor"
     ROLLBACK: Final = "rollback_image"
     PRUNE: Final = "prune_image"
+    PRUNE_APPLY: Final = "prune_apply"
     DEVOPS_WATCHER: Final = "devops_callback"
     CHANGE_VERSION: Final = "change_version"
 
@@ -36,6 +37,8 @@ class Activity:
     RESOLVE_LATEST: Final = "resolve_latest"
     PRUNE_VERSIONS: Final = "prune_versions"
     DELETE_VERSION: Final = "delete_image_version"
+    PRUNE_ONE: Final = "prune_one_version"
+    VERSION_STATE: Final = "read_version_state"
     PLAN_ROLLBACK: Final = "plan_rollback"
     EMIT_EVENT: Final = "emit_event"
     DEVOPS_SNAPSHOT: Final = "devops_run_snapshot"

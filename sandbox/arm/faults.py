@@ -10,7 +10,18 @@ from sandbox.arm import regions
 from sandbox.arm.errors import ControlError
 from sandbox.arm.store import Store
 
-KINDS = ("http", "replication_failure", "slow_region", "lro_outcome", "policy_violation")
+KINDS = (
+    "http",
+    "replication_failure",
+    "slow_region",
+    "lro_outcome",
+    "policy_violation",
+    "reset",
+    "delay",
+)
+# Faults of the connection itself (server.py applies them): `reset` drops the request
+# unanswered (TCP RST, nothing done), `delay` does it and answers `seconds` later (wall).
+WIRE_KINDS = ("reset", "delay")
 # GalleryRP's PolicyViolationCategory values
 VIOLATION_CATEGORIES = ("Other", "ImageFlaggedUnsafe", "CopyrightValidation", "IpTheft")
 
@@ -66,7 +77,7 @@ def add_fault(store: Store, spec: Any) -> dict[str, Any]:
     rule["probability"] = float(probability)
     for name in ("path", "version"):
         _check_regex(spec, name)
-    if kind in ("http", "lro_outcome"):
+    if kind in ("http", "lro_outcome", *WIRE_KINDS):
         method = spec.get("method")
         if method is not None and not isinstance(method, str):
             raise ControlError("Fault field 'method' must be an HTTP method like 'PUT'.")
@@ -106,6 +117,17 @@ def add_fault(store: Store, spec: Any) -> dict[str, Any]:
             ),
             message=str(spec.get("message") or f"Injected fault: the operation ended {outcome}."),
         )
+    elif kind == "reset":
+        pass  # nothing but where it applies (method, path) and how often
+    elif kind == "delay":
+        seconds = spec.get("seconds", 5)
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not 0 < seconds <= 60
+        ):
+            raise ControlError("A delay fault needs 'seconds' in (0, 60] (wall-clock seconds).")
+        rule["seconds"] = float(seconds)
     elif kind == "replication_failure":
         rule.update(
             region=_check_region(spec),
@@ -175,6 +197,15 @@ def take_http_fault(
     store: Store, method: str, path: str, principal: str | None
 ) -> dict[str, Any] | None:
     return _take(store, "http", method, path, principal)
+
+
+def take_wire_fault(store: Store, method: str, path: str) -> dict[str, Any] | None:
+    """A `reset` or `delay` rule that fires for this request (server.py applies it)."""
+    for kind in WIRE_KINDS:
+        rule = _take(store, kind, method, path, None)
+        if rule is not None:
+            return rule
+    return None
 
 
 def take_lro_outcome(store: Store, method: str, path: str) -> dict[str, Any] | None:

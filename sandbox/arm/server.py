@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+import socket
 import ssl
+import struct
 import sys
 import time
 import traceback
@@ -15,6 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox.arm import (
     control,
+    faults,
     handlers,
     patch_routes,  # noqa: F401  (registers the patching routes)
 )
@@ -64,8 +67,28 @@ class ArmRequestHandler(BaseHTTPRequestHandler):
         )
         store = self.server.store
         with store.lock:
+            wire = None
+            if not req.path.startswith("/_sandbox/"):
+                wire = faults.take_wire_fault(store, req.method, req.path)
+            if wire is not None and wire["kind"] == "reset":
+                store.log_request(
+                    {
+                        "seq": len(store.requests) + 1,
+                        "method": req.method,
+                        "path": req.path,
+                        "fault": wire["id"],
+                        "status": 0,  # no answer: the connection was reset
+                        "time": store.now_iso(),
+                        "wall_time": time.time(),
+                    }
+                )
+                store.save()
+                self._reset()
+                return
             response = self._dispatch(store, req)
             store.save()
+        if wire is not None:  # a delay: done, but the answer comes late (wall clock)
+            time.sleep(wire["seconds"])
         payload = response.payload()
         self.send_response(response.status)
         for name, value in response.headers.items():
@@ -77,6 +100,11 @@ class ArmRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload and self.command != "HEAD":
             self.wfile.write(payload)
+
+    def _reset(self) -> None:
+        """Drop the connection unanswered: linger 0 makes the close a TCP RST."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
 
     def _dispatch(self, store: Store, req: Request) -> Response:
         if req.path.startswith("/_sandbox/"):

@@ -1,0 +1,52 @@
+"""`prune_apply` (docs/pipeline.md, prune step): one version per activity, a write refused
+because the version is busy is tried again after a durable timer."""
+
+from __future__ import annotations
+
+from sandbox.stack import Stack
+
+DAY = 86_400
+
+
+def test_a_busy_delete_is_retried_on_a_durable_timer(sandbox_stack: Stack) -> None:
+    stack = sandbox_stack
+    ids = stack.seed_demo(vm_name="vm-busy", definition="busy", power_state="deallocated")
+    definition = stack.definition_id(ids)
+    for name in ("1.0.0", "1.0.1"):
+        stack.arm_put(
+            f"{definition}/versions/{name}",
+            {
+                "location": ids.location,
+                "properties": {
+                    "publishingProfile": {
+                        "targetRegions": [{"name": "westeurope", "regionalReplicaCount": 1}]
+                    },
+                    "storageProfile": {"source": {"virtualMachineId": ids.vm_id}},
+                },
+            },
+        )
+    stack.advance_clock(60 * DAY)
+    stack.add_fault(
+        kind="http",
+        method="DELETE",
+        path="/images/busy/versions/1.0.0",
+        status=409,
+        code="OperationNotAllowed",
+        message="Another operation is in progress on this image version; try again later.",
+        times=2,
+    )
+    retention = {"keep_last": 1, "keep_newer_than_days": 30, "min_good_versions": 1}
+    run = stack.start_orchestration(
+        "prune_image",
+        {"gallery": ids.gallery, "image_definition": "busy", "retention": retention, "apply": True},
+    )
+    status = stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["deleted"] == ["1.0.0"]
+    assert sorted(stack.versions(ids)) == ["1.0.1"]
+    log = stack.arm_control("GET", "requests")["requests"]
+    deletes = [
+        r["status"] for r in log if r["method"] == "DELETE" and "/busy/versions/" in r["path"]
+    ]
+    assert deletes[:2] == [409, 409] and deletes[2] in (200, 202, 204)

@@ -1,0 +1,190 @@
+"""Run fault-matrix cells on one sandbox stack and report them.
+
+`make reliability` (= `python -m tests.reliability.runner`) runs every cell; its last line is
+exactly `reliability: S scenarios, C consistent, F failed`. tests/reliability/test_matrix.py
+runs a representative slice in `make test`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sandbox.stack import Stack, start_stack
+from tests.reliability import invariants
+from tests.reliability.matrix import READ_TIMEOUT_SECONDS, Cell, cells
+
+DAY = 86_400
+REGIONS = ["westeurope", "eastus"]
+SETTINGS = {"GALLERYFLOW_ARM_READ_TIMEOUT": str(READ_TIMEOUT_SECONDS)}
+RETENTION = {
+    "keep_last": 1,
+    "keep_newer_than_days": 30,
+    "min_good_versions": 1,
+    "auto_prune": True,
+    "dry_run": False,
+}
+
+
+def matrix_stack(state_dir: Path) -> Stack:
+    return start_stack(state_dir, settings=SETTINGS)
+
+
+def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
+    """The cell's VM and definition with four older versions (in use, EOL-blocked, old,
+    latest), replicated and 60 days old."""
+    power = cell.options.get("power_state", "running")
+    ids = stack.seed_demo(vm_name=f"vm-{cell.name}", definition=cell.name, power_state=power)
+    definition = stack.definition_id(ids)
+    older_build = stack.arm_control(
+        "POST",
+        "vms",
+        {
+            "subscription_id": ids.subscription_id,
+            "resource_group": "rg-build",
+            "name": f"old-{cell.name}",
+            "location": ids.location,
+            "os_type": "Linux",
+            "hyper_v_generation": "V2",
+            "power_state": "deallocated",
+        },
+    )
+    extra: dict[str, dict[str, Any]] = {
+        "0.0.1": {},
+        "0.0.2": {
+            "profile": {"endOfLifeDate": "2099-01-01T00:00:00Z"},
+            "safetyProfile": {"blockDeletionBeforeEndOfLife": True},
+        },
+        "0.0.3": {},
+        "0.0.4": {"profile": {"excludeFromLatest": False}},
+    }
+    for name, props in extra.items():
+        profile = {
+            "targetRegions": [{"name": r, "regionalReplicaCount": 1} for r in REGIONS],
+            "excludeFromLatest": True,
+            **props.get("profile", {}),
+        }
+        body = {k: v for k, v in props.items() if k != "profile"}
+        stack.arm_put(
+            f"{definition}/versions/{name}",
+            {
+                "location": ids.location,
+                "properties": {
+                    "publishingProfile": profile,
+                    "storageProfile": {"source": {"virtualMachineId": older_build["id"]}},
+                    **body,
+                },
+            },
+        )
+    stack.arm_control(
+        "POST",
+        "vms",
+        {
+            "subscription_id": ids.subscription_id,
+            "resource_group": "rg-build",
+            "name": f"app-{cell.name}",
+            "location": ids.location,
+            "os_type": "Linux",
+            "power_state": "running",
+            "image_reference_id": f"{definition}/versions/0.0.1",
+        },
+    )
+    return ids, {"0.0.1": "a VM uses it", "0.0.2": "it is blocked before its end of life"}
+
+
+def run_cell(stack: Stack, cell: Cell) -> Outcome:
+    """Run one cell: the invariants it broke (none: consistent), and whether its faults fired."""
+    ids, protected = _seed(stack, cell)
+    stack.advance_clock(60 * DAY)  # the seeded versions replicated, all 60 days old
+    if "quota" in cell.options:
+        stack.arm_control(
+            "POST",
+            "quotas",
+            {
+                "limits": {"image_versions": len(stack.versions(ids))},
+                "subscription_id": ids.subscription_id,
+                "region": ids.location,
+            },
+        )
+    before = stack.versions(ids)
+    original = stack.vm_power_state(ids.vm_id)
+    rules = []
+    for fault in cell.faults:
+        if "path" in fault:
+            fault = {**fault, "path": fault["path"].format(name=cell.name)}
+        rules.append(stack.add_fault(**fault)["id"])
+    overrides: dict[str, Any] = {
+        "retention": RETENTION,
+        "cleanup_on_failure": True,
+        "idempotency_key": f"key-{cell.name}",
+    }
+    if cell.options.get("generalize"):
+        overrides["generalize"] = True
+    request = ids.request(REGIONS, **overrides)
+    count = int(cell.options.get("concurrent", 1))
+    with ThreadPoolExecutor(count) as pool:
+        runs = list(
+            pool.map(
+                lambda i: stack.start_orchestration(
+                    "publish_image", request, f"{cell.name}-{i}" if count > 1 else None
+                ),
+                range(count),
+            )
+        )
+    statuses = []
+    for run in runs:
+        try:
+            statuses.append(stack.wait_for_run(run, timeout=300))
+        except Exception as stuck:  # a run that never ends is a finding, not a crash
+            statuses.append({"instanceId": run, "runtimeStatus": f"stuck: {stuck}"[:200]})
+    after = stack.versions(ids)
+    final = stack.vm_power_state(ids.vm_id)
+    hits = {f["id"]: f["hits"] for f in stack.arm_control("GET", "faults")["faults"]}
+    stack.arm_control("DELETE", "faults")  # "always" rules must not reach the next cell
+    problems = invariants.check(
+        before=before,
+        after=after,
+        protected=protected,
+        statuses=statuses,
+        power=(original, final, bool(cell.options.get("generalize"))),
+    )
+    return Outcome(problems, all(hits.get(rule, 0) > 0 for rule in rules))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    problems: list[str]
+    reached: bool  # every injected fault fired at least once
+
+
+def main(argv: list[str]) -> int:
+    selected = [c for c in cells() if not argv or any(a in c.name for a in argv)]
+    failed = unreached = 0
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="reliability-") as state:
+        stack = matrix_stack(Path(state))
+        try:
+            for cell in selected:
+                outcome = run_cell(stack, cell)
+                failed += bool(outcome.problems)
+                unreached += not outcome.reached
+                mark = "ok  " if not outcome.problems else "FAIL"
+                note = "" if outcome.reached else "  (fault never fired on this path)"
+                print(f"{mark} {cell.name:<18} {cell.title}{note}", flush=True)
+                for problem in outcome.problems:
+                    print(f"       {problem}", flush=True)
+        finally:
+            stack.stop()
+    total = len(selected)
+    print(f"({time.monotonic() - started:.0f} s; {unreached} cell(s) whose fault never fired)")
+    print(f"reliability: {total} scenarios, {total - failed} consistent, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
