@@ -9,6 +9,8 @@ from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
+    ServiceRequestError,
+    ServiceResponseError,
 )
 
 from sandbox.arm.seeding import seed_capture_scenario
@@ -201,3 +203,24 @@ def test_a_vm_action_can_end_failed_and_leaves_the_vm_as_it_was(arm_emulator: An
     codes = [s.code for s in client.virtual_machines.instance_view("rg-src", "vm-build").statuses]
     assert "PowerState/running" in codes
     client.virtual_machines.begin_deallocate("rg-src", "vm-build").result()
+
+
+def test_reset_drops_the_request_unanswered(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    arm_emulator.control("POST", "faults", {"kind": "reset", "path": GALLERY_PATH, "times": 1})
+    client = arm_emulator.compute_client(SUB, retry_total=0)
+    with pytest.raises((ServiceRequestError, ServiceResponseError)):  # "Connection aborted"
+        client.galleries.get("rg-images", "galProd")
+    assert client.galleries.get("rg-images", "galProd").name == "galProd"
+    assert [a["status"] for a in _log(arm_emulator, "/galleries/galProd")] == [0, 200]
+
+
+def test_delay_answers_after_the_client_gave_up(arm_emulator: Any) -> None:
+    seed_capture_scenario(arm_emulator, SUB)
+    arm_emulator.control(
+        "POST", "faults", {"kind": "delay", "seconds": 2, "path": GALLERY_PATH, "times": 1}
+    )
+    client = arm_emulator.compute_client(SUB, retry_total=0, read_timeout=1)
+    with pytest.raises(ServiceResponseError):
+        client.galleries.get("rg-images", "galProd")
+    assert [a["status"] for a in _log(arm_emulator, "/galleries/galProd")] == [200]  # served
