@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.stack_arm import ArmSide
@@ -44,6 +45,8 @@ class DemoIds:
 
 class SeedSide(ArmSide):
     """Mixed into `Stack`: seeding through the emulator's control API."""
+
+    advance_clock: Callable[[float], dict[str, Any]]  # DurableSide's, in Stack
 
     def seed_demo(
         self,
@@ -105,6 +108,36 @@ class SeedSide(ArmSide):
             location=location,
         )
         return self.add_definition(seeded, definition, os_state=os_state)
+
+    def put_version(
+        self,
+        ids: DemoIds,
+        name: str,
+        regions: list[str],
+        *,
+        source_vm_id: str | None = None,
+        **properties: Any,
+    ) -> None:
+        """An image version made directly on the emulator (as an older run would have left
+        it). `profile` entries go into its publishingProfile, other keys into properties;
+        the source VM (default: the seeded one) must be deallocated."""
+        profile = {
+            "targetRegions": [{"name": r, "regionalReplicaCount": 1} for r in regions],
+            **properties.pop("profile", {}),
+        }
+        self.arm_put(
+            f"{self.definition_id(ids)}/versions/{name}",
+            {
+                "location": ids.location,
+                "properties": {
+                    "publishingProfile": profile,
+                    "storageProfile": {"source": {"virtualMachineId": source_vm_id or ids.vm_id}},
+                    **properties,
+                },
+            },
+        )
+        # one source feeds one replication at a time (docs/azure-facts.md#q2): let it finish
+        self.advance_clock(86_400)
 
     def add_definition(
         self, ids: DemoIds, name: str, *, os_state: str = "Specialized", **image_extra: Any

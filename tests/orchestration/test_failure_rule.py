@@ -10,19 +10,7 @@ DAY = 86_400
 
 def test_a_prune_failure_after_promotion_keeps_the_publish(sandbox_stack: Stack) -> None:
     ids = sandbox_stack.seed_demo(vm_name="vm-keep", definition="keep", power_state="deallocated")
-    definition = sandbox_stack.definition_id(ids)
-    sandbox_stack.arm_put(
-        f"{definition}/versions/0.9.0",
-        {
-            "location": ids.location,
-            "properties": {
-                "publishingProfile": {
-                    "targetRegions": [{"name": "westeurope", "regionalReplicaCount": 1}]
-                },
-                "storageProfile": {"source": {"virtualMachineId": ids.vm_id}},
-            },
-        },
-    )
+    sandbox_stack.put_version(ids, "0.9.0", ["westeurope"])
     sandbox_stack.advance_clock(60 * DAY)
     sandbox_stack.add_fault(
         kind="http",

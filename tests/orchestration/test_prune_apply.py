@@ -11,20 +11,8 @@ DAY = 86_400
 def test_a_busy_delete_is_retried_on_a_durable_timer(sandbox_stack: Stack) -> None:
     stack = sandbox_stack
     ids = stack.seed_demo(vm_name="vm-busy", definition="busy", power_state="deallocated")
-    definition = stack.definition_id(ids)
     for name in ("1.0.0", "1.0.1"):
-        stack.arm_put(
-            f"{definition}/versions/{name}",
-            {
-                "location": ids.location,
-                "properties": {
-                    "publishingProfile": {
-                        "targetRegions": [{"name": "westeurope", "regionalReplicaCount": 1}]
-                    },
-                    "storageProfile": {"source": {"virtualMachineId": ids.vm_id}},
-                },
-            },
-        )
+        stack.put_version(ids, name, ["westeurope"])
     stack.advance_clock(60 * DAY)
     stack.add_fault(
         kind="http",

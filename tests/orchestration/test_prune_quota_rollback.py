@@ -18,24 +18,7 @@ def _seed(stack: Stack, name: str, **options: Any) -> DemoIds:
 def _put_version(
     stack: Stack, ids: DemoIds, name: str, regions: list[str], **properties: Any
 ) -> None:
-    """An image version made directly on the emulator (as an older run would have left it)."""
-    profile = {
-        "targetRegions": [{"name": r, "regionalReplicaCount": 1} for r in regions],
-        **properties.pop("profile", {}),
-    }
-    stack.arm_put(
-        f"{stack.definition_id(ids)}/versions/{name}",
-        {
-            "location": ids.location,
-            "properties": {
-                "publishingProfile": profile,
-                "storageProfile": {"source": {"virtualMachineId": ids.vm_id}},
-                **properties,
-            },
-        },
-    )
-    # one source feeds one replication at a time (docs/azure-facts.md#q2): let it finish
-    stack.advance_clock(DAY)
+    stack.put_version(ids, name, regions, **properties)
 
 
 def _publish(stack: Stack, ids: DemoIds, regions: list[str], **overrides: Any) -> dict[str, Any]:

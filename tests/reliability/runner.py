@@ -64,22 +64,9 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
         "0.0.4": {"profile": {"excludeFromLatest": False}},
     }
     for name, props in extra.items():
-        profile = {
-            "targetRegions": [{"name": r, "regionalReplicaCount": 1} for r in REGIONS],
-            "excludeFromLatest": True,
-            **props.get("profile", {}),
-        }
-        body = {k: v for k, v in props.items() if k != "profile"}
-        stack.arm_put(
-            f"{definition}/versions/{name}",
-            {
-                "location": ids.location,
-                "properties": {
-                    "publishingProfile": profile,
-                    "storageProfile": {"source": {"virtualMachineId": older_build["id"]}},
-                    **body,
-                },
-            },
+        profile = {"excludeFromLatest": True, **props.pop("profile", {})}
+        stack.put_version(
+            ids, name, REGIONS, source_vm_id=older_build["id"], profile=profile, **props
         )
     stack.arm_control(
         "POST",
