@@ -90,6 +90,11 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON/YAML file listing image pipelines (nightly, DevOps task and hooks)",
     ),
     Setting(
+        "GALLERYFLOW_INUSE_SUBSCRIPTIONS",
+        None,
+        "comma list of more subscriptions whose VMs/scale sets prune checks for in-use versions",
+    ),
+    Setting(
         "GALLERYFLOW_DEVOPS_ALLOWED_HOSTS",
         ",".join(DEFAULT_ALLOWED_HOSTS),
         "comma list of PlanUrl host patterns that may be called back",
@@ -228,6 +233,8 @@ class AppSettings:
     devops_poll_seconds: float = DEFAULT_DEVOPS_POLL_SECONDS
     devops_poll_max_seconds: float = DEFAULT_DEVOPS_POLL_MAX_SECONDS
     devops_retry_seconds: float = DEFAULT_DEVOPS_RETRY_SECONDS
+    # besides the gallery's and the source VM's subscriptions (always scanned)
+    in_use_subscriptions: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
@@ -248,6 +255,11 @@ class AppSettings:
             ),
             devops_retry_seconds=_seconds(
                 env, "GALLERYFLOW_DEVOPS_RETRY_SECONDS", DEFAULT_DEVOPS_RETRY_SECONDS
+            ),
+            in_use_subscriptions=tuple(
+                part.strip()
+                for part in (env.get("GALLERYFLOW_INUSE_SUBSCRIPTIONS") or "").split(",")
+                if part.strip()
             ),
         )
 

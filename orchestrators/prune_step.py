@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from galleryflow.domain.resource_ids import subscription_of
 from galleryflow.durable.names import Orchestration
 from orchestrators.calls import sub_orchestration
 from orchestrators.run import Gen, RunBase
@@ -26,6 +27,8 @@ class PruneSteps(RunBase):
                 "apply": not dry_run,
                 "protect": [self.version] if self.version and self.created else [],
                 "adding": adding,
+                # VMs made from this image may live where its source VM lives
+                "scan_subscriptions": [subscription_of(self.request.source_vm_id)],
                 "now": self.context.current_utc_datetime.isoformat(),
             },
             step=step,

@@ -19,17 +19,21 @@ def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
     return {**gallery, "subscription_id": current_settings().default_subscription_id}
 
 
-def load_versions(target: dict[str, Any], *, with_in_use: bool) -> list[dict[str, Any]]:
+def load_versions(
+    target: dict[str, Any], *, with_in_use: bool, scan: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Version dicts (gateway shape) with `in_use` and `in_use_count` (VMs and scale sets
-    whose image reference names that version) set from the subscription's references."""
+    whose image reference names that version) counted over the gallery's subscription and
+    every subscription in `scan` (each once)."""
     gallery = full_gallery(target["gallery"])
     versions = compute.list_versions(gallery, target["definition"])
     if with_in_use:
         definition = compute.get_image_definition(gallery, target["definition"])["id"].lower()
         counts: dict[str, int] = {}
-        references = compute.count_image_references(str(gallery["subscription_id"]))
-        for ref, count in references.items():
-            counts[ref.lower()] = counts.get(ref.lower(), 0) + count
+        subscriptions = dict.fromkeys(s.lower() for s in (gallery["subscription_id"], *scan))
+        for subscription in subscriptions:
+            for ref, count in compute.count_image_references(subscription).items():
+                counts[ref.lower()] = counts.get(ref.lower(), 0) + count
         for version in versions:
             count = counts.get(f"{definition}/versions/{version['name']}".lower(), 0)
             version["in_use"] = count > 0

@@ -24,3 +24,12 @@ def definition_id(gallery: Mapping[str, Any], definition: object) -> str:
 
 def version_id(gallery: Mapping[str, Any], definition: object, version: object) -> str:
     return f"{definition_id(gallery, definition)}/versions/{version}"
+
+
+def subscription_of(resource_id: str) -> str:
+    """The subscription GUID of an ARM resource id ("" when it names none)."""
+    parts = resource_id.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part.lower() == "subscriptions":
+            return parts[index + 1]
+    return ""
