@@ -26,7 +26,7 @@ from typing import Any
 
 from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as T
 
-from sandbox.host import entities, invoke
+from sandbox.host import crash_point, entities, invoke
 from sandbox.host import history as h
 from sandbox.host.activity_runner import ActivityCall, activity_result
 from sandbox.host.app_loader import LoadedApp
@@ -242,6 +242,7 @@ class Engine(ClientOperations):
             for entity_id, operation in plan.entity_ops:
                 self.store.add_message(entity_id, None, now, operation)
             self.store.put_instance(inst)
+        crash_point.after_episode_commit()
         if continued:
             self._cache[inst.instance_id] = (inst.execution_id, [])
         elif done:

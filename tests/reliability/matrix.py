@@ -118,3 +118,13 @@ def cells() -> list[Cell]:
         Cell("s-concurrent", "two publishes of one definition at once", (), {"concurrent": 2}),
     ]
     return found
+
+
+def kill_cells(commits: int) -> list[Cell]:
+    """SIGKILL of the host right after each history commit of a clean publish (capture,
+    promotion and prune included): `commits` is how many a clean publish makes, measured by
+    the runner (sandbox/host/crash_point.py)."""
+    return [
+        Cell(f"k{n:03d}", f"SIGKILL after commit {n}/{commits}", (), {"kill_after": n})
+        for n in range(1, commits + 1)
+    ]

@@ -17,7 +17,7 @@ from typing import Any
 
 from sandbox.stack import Stack, start_stack
 from tests.reliability import invariants
-from tests.reliability.matrix import READ_TIMEOUT_SECONDS, Cell, cells
+from tests.reliability.matrix import READ_TIMEOUT_SECONDS, Cell, cells, kill_cells
 
 DAY = 86_400
 REGIONS = ["westeurope", "eastus"]
@@ -86,6 +86,21 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
 
 def run_cell(stack: Stack, cell: Cell) -> Outcome:
     """Run one cell: the invariants it broke (none: consistent), and whether its faults fired."""
+    setup = prepare(stack, cell)
+    kill_after = cell.options.get("kill_after")
+    crashed = True
+    if kill_after:
+        stack.settings["SANDBOX_CRASH_AFTER_COMMIT"] = str(kill_after)
+        stack.restart_host(kill=False)
+    runs = start(stack, cell, setup["request"])
+    if kill_after:
+        crashed = _wait_for_crash(stack, runs)
+        del stack.settings["SANDBOX_CRASH_AFTER_COMMIT"]
+        stack.restart_host(kill=False)  # the same STATE, no kill point: the run resumes
+    return finish(stack, cell, setup, runs, crashed)
+
+
+def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
     ids, protected = _seed(stack, cell)
     stack.advance_clock(60 * DAY)  # the seeded versions replicated, all 60 days old
     if "quota" in cell.options:
@@ -113,9 +128,20 @@ def run_cell(stack: Stack, cell: Cell) -> Outcome:
     if cell.options.get("generalize"):
         overrides["generalize"] = True
     request = ids.request(REGIONS, **overrides)
+    return {
+        "ids": ids,
+        "protected": protected,
+        "before": before,
+        "original": original,
+        "rules": rules,
+        "request": request,
+    }
+
+
+def start(stack: Stack, cell: Cell, request: dict[str, Any]) -> list[str]:
     count = int(cell.options.get("concurrent", 1))
     with ThreadPoolExecutor(count) as pool:
-        runs = list(
+        return list(
             pool.map(
                 lambda i: stack.start_orchestration(
                     "publish_image", request, f"{cell.name}-{i}" if count > 1 else None
@@ -123,24 +149,58 @@ def run_cell(stack: Stack, cell: Cell) -> Outcome:
                 range(count),
             )
         )
+
+
+def _wait_for_crash(stack: Stack, runs: list[str]) -> bool:
+    """True once the host killed itself; False when the runs ended first (no such commit)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if not stack.host.alive():
+            return True
+        statuses = [stack.run_status(r) for r in runs]
+        if all(s.get("runtimeStatus") in ("Completed", "Failed") for s in statuses):
+            return not stack.host.alive()
+        time.sleep(0.1)  # polling a condition, not a correctness sleep
+    return False
+
+
+def finish(
+    stack: Stack, cell: Cell, setup: dict[str, Any], runs: list[str], crashed: bool
+) -> Outcome:
     statuses = []
     for run in runs:
         try:
             statuses.append(stack.wait_for_run(run, timeout=300))
         except Exception as stuck:  # a run that never ends is a finding, not a crash
             statuses.append({"instanceId": run, "runtimeStatus": f"stuck: {stuck}"[:200]})
+    ids = setup["ids"]
     after = stack.versions(ids)
     final = stack.vm_power_state(ids.vm_id)
     hits = {f["id"]: f["hits"] for f in stack.arm_control("GET", "faults")["faults"]}
     stack.arm_control("DELETE", "faults")  # "always" rules must not reach the next cell
     problems = invariants.check(
-        before=before,
+        before=setup["before"],
         after=after,
-        protected=protected,
+        protected=setup["protected"],
         statuses=statuses,
-        power=(original, final, bool(cell.options.get("generalize"))),
+        power=(setup["original"], final, bool(cell.options.get("generalize"))),
     )
-    return Outcome(problems, all(hits.get(rule, 0) > 0 for rule in rules))
+    reached = crashed and all(hits.get(rule, 0) > 0 for rule in setup["rules"])
+    return Outcome(problems, reached)
+
+
+def count_commits(stack: Stack, state: Path) -> int:
+    """How many episodes a clean publish commits (its kill points), measured once."""
+    count_file = state / "commits.txt"
+    stack.settings["SANDBOX_COMMIT_COUNT_FILE"] = str(count_file)
+    stack.restart_host(kill=False)
+    try:
+        outcome = run_cell(stack, Cell("k-reference", "a clean publish (counts kill points)"))
+        assert not outcome.problems, outcome.problems
+    finally:
+        del stack.settings["SANDBOX_COMMIT_COUNT_FILE"]
+        stack.restart_host(kill=False)
+    return int(count_file.read_text())
 
 
 @dataclass(frozen=True)
@@ -150,12 +210,13 @@ class Outcome:
 
 
 def main(argv: list[str]) -> int:
-    selected = [c for c in cells() if not argv or any(a in c.name for a in argv)]
     failed = unreached = 0
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="reliability-") as state:
         stack = matrix_stack(Path(state))
         try:
+            every = [*cells(), *kill_cells(count_commits(stack, Path(state)))]
+            selected = [c for c in every if not argv or any(a in c.name for a in argv)]
             for cell in selected:
                 outcome = run_cell(stack, cell)
                 failed += bool(outcome.problems)

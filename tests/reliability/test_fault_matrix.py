@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.stack import Stack
-from tests.reliability.matrix import FAULTS, WIRE, cells, declared_operations
-from tests.reliability.runner import matrix_stack, run_cell
+from tests.reliability.matrix import FAULTS, WIRE, Cell, cells, declared_operations
+from tests.reliability.runner import finish, matrix_stack, prepare, run_cell, start
 
 SLICE = (
     "begin_create_version x 500",
@@ -46,3 +46,34 @@ def test_slice_is_consistent(stack: Stack, title: str) -> None:
     outcome = run_cell(stack, cell)
     assert outcome.problems == []
     assert outcome.reached
+
+
+def test_sigkill_during_capture_leaves_one_version(stack: Stack) -> None:
+    """The host is SIGKILLed while ARM holds the capture's PUT (a delay fault): the run
+    resumes on the same state, the retried capture adopts the version it already created."""
+    cell = Cell(
+        "kill-capture",
+        "SIGKILL during capture",
+        (
+            {
+                "kind": "delay",
+                "seconds": 5,
+                "method": "PUT",
+                "path": "/images/{name}/versions/",
+                "times": 1,
+            },
+        ),
+    )
+    setup = prepare(stack, cell)
+    runs = start(stack, cell, setup["request"])
+
+    def capture_sent() -> bool:
+        log = stack.arm_control("GET", "requests")["requests"]
+        return any(r["method"] == "PUT" and "/kill-capture/versions/" in r["path"] for r in log)
+
+    stack.wait_until(capture_sent, what="the capture PUT")
+    stack.restart_host(kill=True)
+    outcome = finish(stack, cell, setup, runs, True)
+    assert outcome.problems == [] and outcome.reached
+    new = [n for n in stack.versions(setup["ids"]) if n not in setup["before"]]
+    assert len(new) == 1
