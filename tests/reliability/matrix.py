@@ -43,6 +43,9 @@ WIRE: dict[str, tuple[str, str]] = {
     "galleryflow.azure.version_writes.delete_version": ("DELETE", DEF + "/versions/"),
     "galleryflow.azure.version_writes.set_exclude_from_latest": ("PATCH", DEF + "/versions/"),
     "galleryflow.azure.version_writes.set_target_regions": ("PATCH", DEF + "/versions/"),
+    "galleryflow.azure.patching.begin_assess_patches": ("POST", VM + "/assessPatches$"),
+    "galleryflow.azure.patching.begin_install_patches": ("POST", VM + "/installPatches$"),
+    "galleryflow.azure.patching.poll_patch_operation": ("GET", r"/locations/[^/]+/operations/"),
 }
 
 # Fault kind -> emulator fault rule (docs/sandbox-arm.md#faults); `lro_failed` only for
@@ -86,6 +89,8 @@ def _options(operation: str) -> dict[str, Any]:
         return {"power_state": "stopped"}
     if operation.endswith("generalize_vm"):
         return {"generalize": True}
+    if ".patching." in operation:
+        return {"patch": {}}  # install OS updates before capture (defaults)
     return {}
 
 

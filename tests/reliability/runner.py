@@ -125,8 +125,9 @@ def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
         "cleanup_on_failure": True,
         "idempotency_key": f"key-{cell.name}",
     }
-    if cell.options.get("generalize"):
-        overrides["generalize"] = True
+    for option in ("generalize", "patch"):
+        if option in cell.options:
+            overrides[option] = cell.options[option]
     request = ids.request(REGIONS, **overrides)
     return {
         "ids": ids,
