@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import galleryflow.azure
-from galleryflow.azure.actions import DECLARED_ACTIONS
+from galleryflow.azure.actions import DECLARED_ACTIONS, LRO_POLL
 
 VM = r"/virtualMachines/vm-{name}"
 DEF = r"/images/{name}"
@@ -49,7 +49,7 @@ WIRE: dict[str, tuple[str, str]] = {
 }
 
 # Fault kind -> emulator fault rule (docs/sandbox-arm.md#faults); `lro_failed` only for
-# operations that start a long-running operation (not GET).
+# operations that start a long-running operation.
 FAULTS: dict[str, dict[str, Any]] = {
     "429": {"kind": "http", "status": 429, "retry_after": 1, "times": 2},
     "500": {"kind": "http", "status": 500, "times": 2},
@@ -96,10 +96,18 @@ def _options(operation: str) -> dict[str, Any]:
 
 def cells() -> list[Cell]:
     found: list[Cell] = []
-    for index, operation in enumerate(sorted(declared_operations())):
+    operations = declared_operations()
+    for index, operation in enumerate(sorted(operations)):
         method, path = WIRE[operation]
+        # a long-running operation: it polls the operation status, is a version PUT/PATCH,
+        # or is named begin_* (the Azure SDK's convention for LROs)
+        lro = method != "GET" and (
+            LRO_POLL in operations[operation]
+            or method in ("PUT", "PATCH")
+            or operation.rsplit(".", 1)[-1].startswith("begin_")
+        )
         for kind, rule in FAULTS.items():
-            if kind == "lro_failed" and method == "GET":
+            if kind == "lro_failed" and not lro:
                 continue
             name = f"c{index:02d}-{kind.replace('_', '')}"
             fault = {**rule, "path": path, "method": method}

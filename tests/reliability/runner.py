@@ -39,7 +39,13 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
     """The cell's VM and definition with four older versions (in use, EOL-blocked, old,
     latest), replicated and 60 days old."""
     power = cell.options.get("power_state", "running")
-    ids = stack.seed_demo(vm_name=f"vm-{cell.name}", definition=cell.name, power_state=power)
+    if cell.options.get("generalize"):  # a generalized capture needs a Generalized definition
+        ids = stack.seed_demo(
+            vm_name=f"vm-{cell.name}", definition=f"{cell.name}-s", power_state=power
+        )
+        ids = stack.add_definition(ids, cell.name, os_state="Generalized")
+    else:
+        ids = stack.seed_demo(vm_name=f"vm-{cell.name}", definition=cell.name, power_state=power)
     definition = stack.definition_id(ids)
     older_build = stack.arm_control(
         "POST",
@@ -52,6 +58,7 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
             "os_type": "Linux",
             "hyper_v_generation": "V2",
             "power_state": "deallocated",
+            "generalized": bool(cell.options.get("generalize")),
         },
     )
     extra: dict[str, dict[str, Any]] = {
@@ -179,6 +186,16 @@ def finish(
     final = stack.vm_power_state(ids.vm_id)
     hits = {f["id"]: f["hits"] for f in stack.arm_control("GET", "faults")["faults"]}
     stack.arm_control("DELETE", "faults")  # "always" rules must not reach the next cell
+    if "quota" in cell.options:  # nor a full quota
+        stack.arm_control(
+            "POST",
+            "quotas",
+            {
+                "limits": {"image_versions": 10_000},
+                "subscription_id": ids.subscription_id,
+                "region": ids.location,
+            },
+        )
     problems = invariants.check(
         before=setup["before"],
         after=after,

@@ -25,10 +25,9 @@ def test_every_declared_gateway_operation_is_in_the_matrix() -> None:
     assert set(WIRE) == set(operations)
     titles = [c.title for c in cells()]
     assert len(titles) == len(set(titles))
-    reads = sum(1 for m, _ in WIRE.values() if m == "GET")
-    assert len([t for t in titles if " x " in t]) == reads * (len(FAULTS) - 1) + (
-        len(WIRE) - reads
-    ) * len(FAULTS)
+    lro = sum(1 for t in titles if t.endswith(" x lro_failed"))
+    assert lro >= 8  # deallocate, start, power off, create, delete, two PATCHes, patches
+    assert len([t for t in titles if " x " in t]) == len(WIRE) * (len(FAULTS) - 1) + lro
 
 
 @pytest.fixture(scope="module")
