@@ -46,6 +46,8 @@ WIRE: dict[str, tuple[str, str]] = {
     "galleryflow.azure.patching.begin_assess_patches": ("POST", VM + "/assessPatches$"),
     "galleryflow.azure.patching.begin_install_patches": ("POST", VM + "/installPatches$"),
     "galleryflow.azure.patching.poll_patch_operation": ("GET", r"/locations/[^/]+/operations/"),
+    "galleryflow.azure.run_commands.begin_run_command": ("PUT", VM + "/runCommands/"),
+    "galleryflow.azure.run_commands.get_run_command": ("GET", VM + "/runCommands/[^/]+$"),
 }
 
 # Fault kind -> emulator fault rule (docs/sandbox-arm.md#faults); `lro_failed` only for
@@ -91,6 +93,8 @@ def _options(operation: str) -> dict[str, Any]:
         return {"generalize": True}
     if ".patching." in operation:
         return {"patch": {}}  # install OS updates before capture (defaults)
+    if ".run_commands." in operation:
+        return {"patch": {}, "customize": {"script": "echo customized"}}
     return {}
 
 

@@ -132,7 +132,7 @@ def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
         "cleanup_on_failure": True,
         "idempotency_key": f"key-{cell.name}",
     }
-    for option in ("generalize", "patch"):
+    for option in ("generalize", "patch", "customize"):
         if option in cell.options:
             overrides[option] = cell.options[option]
     request = ids.request(REGIONS, **overrides)
