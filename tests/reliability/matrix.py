@@ -48,6 +48,9 @@ WIRE: dict[str, tuple[str, str]] = {
     "galleryflow.azure.patching.poll_patch_operation": ("GET", r"/locations/[^/]+/operations/"),
     "galleryflow.azure.run_commands.begin_run_command": ("PUT", VM + "/runCommands/"),
     "galleryflow.azure.run_commands.get_run_command": ("GET", VM + "/runCommands/[^/]+$"),
+    "galleryflow.azure.vms.get_disk": ("GET", r"/disks/[^/]+$"),
+    "galleryflow.azure.version_updates.restore_safety": ("PATCH", DEF + "/versions/"),
+    "galleryflow.azure.version_updates.set_end_of_life": ("PATCH", DEF + "/versions/"),
 }
 
 # Fault kind -> emulator fault rule (docs/sandbox-arm.md#faults); `lro_failed` only for

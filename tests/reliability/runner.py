@@ -233,7 +233,9 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="reliability-") as state:
         stack = matrix_stack(Path(state))
         try:
-            every = [*cells(), *kill_cells(count_commits(stack, Path(state)))]
+            kills = kill_cells(count_commits(stack, Path(state)))
+            print(f"{len(cells())} fault cells, {len(kills)} kill points", flush=True)
+            every = [*cells(), *kills]
             selected = [c for c in every if not argv or any(a in c.name for a in argv)]
             for cell in selected:
                 outcome = run_cell(stack, cell)
