@@ -55,12 +55,13 @@ def _prune(payload: Payload) -> Payload:
     warnings: list[str] = []
     if plan.shortfall:
         warnings.append(plan.message)
-    if payload.get("apply"):
-        by_name = {v["name"]: v for v in versions}
+    if payload.get("apply") or payload.get("restore_lifted"):
         # A previous attempt that died between a lift and its restore: restore first.
         for version in versions:
             if compute.SAFETY_LIFTED_TAG in (version.get("tags") or {}):
                 compute.restore_safety(gallery, target["definition"], version["name"])
+    if payload.get("apply"):
+        by_name = {v["name"]: v for v in versions}
         oldest_first = [d for d in reversed(plan.decisions)]
         for decision in oldest_first:
             if decision.action is RetentionAction.SHRINK:
@@ -101,11 +102,16 @@ def _prune_one(payload: Payload) -> Payload:
         if payload["action"] == "delete":
             compute.delete_version(gallery, definition, name)  # waits for the deletion
             return {"state": "Deleted"}
+        if payload["action"] == "restore_safety":  # after a shrink: put the flag back
+            restored = compute.restore_safety(gallery, definition, name)
+            return {"state": restored.get("provisioning_state")}
         current = compute.get_version(gallery, definition, name)
         gone = set(payload.get("remove_regions") or [])
         keep = [r for r in current["regions"] if r["name"] not in gone]
         if len(keep) == len(current["regions"]):  # shrunk already (a retried activity)
             return {"state": current.get("provisioning_state")}
+        # Lifts a protected version's flag in the removal PATCH (ARM cannot restore it in that
+        # same request); prune_apply sends `restore_safety` once this write is done.
         updated = compute.set_target_regions(gallery, definition, name, keep)
         return {"state": updated.get("provisioning_state")}
     except Conflict as busy:
@@ -116,7 +122,8 @@ def _prune_one(payload: Payload) -> Payload:
 
 @bp.activity_trigger(input_name="payload", activity=Activity.PRUNE_ONE)
 def prune_one_version(payload: Payload) -> Payload:
-    """{"target", "version", "action": "shrink"|"delete", "remove_regions"} -> {"state"}
+    """{"target", "version", "action": "shrink"|"restore_safety"|"delete", "remove_regions"}
+    -> {"state"}
     (the version's provisioning state after the write; "Deleted"), or {"busy": True,
     "message"} when ARM refused it because another operation is in progress. Idempotent."""
     return _prune_one(payload)

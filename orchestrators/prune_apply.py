@@ -1,7 +1,8 @@
 """`prune_apply`: the retention plan applied one version per activity (sub-orchestration of
 `publish_image`'s prune step and of `prune_image`).
 
-Shrinks first, then deletions, oldest first, one write at a time and each one awaited: a
+Shrinks first (each followed by restoring the safety flag its removal lifted), then
+deletions, oldest first, one write at a time and each one awaited: a
 region change (PATCH) answers at once while ARM keeps the version `Updating`, so the next
 write waits on durable timers until it is done; a delete waits inside its activity. A write
 refused because the version is busy (409, another operation in progress) is tried again
@@ -38,7 +39,8 @@ def prune_apply(context: df.DurableOrchestrationContext) -> Gen:
     planned = yield from call(
         context,
         Activity.PRUNE_VERSIONS,
-        {**payload, "apply": False},
+        # plan only; a lift a dead earlier attempt left is restored before anything else
+        {**payload, "apply": False, "restore_lifted": bool(payload.get("apply"))},
         step="prune",
         resource=target["definition"],
     )
@@ -57,6 +59,8 @@ def prune_apply(context: df.DurableOrchestrationContext) -> Gen:
         for decision in oldest_first:
             if decision["action"] == action:
                 yield from _write(context, target, decision)
+                if action == "shrink":  # the removal lifted the safety flag: put it back
+                    yield from _write(context, target, {**decision, "action": "restore_safety"})
                 result[done].append(decision["name"])
     return result
 
