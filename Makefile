@@ -9,7 +9,7 @@ AZURITE := node_modules/.bin/azurite-queue
 WHEELHOUSE := .wheelhouse
 WHEELS_STAMP := $(WHEELHOUSE)/.downloaded
 
-.PHONY: demo test lint typecheck pytest bootstrap bench clean browser screenshots reliability
+.PHONY: demo test test-long lint typecheck pytest bootstrap bench clean browser screenshots reliability
 
 bootstrap: $(STAMP) $(AZURITE) $(WHEELS_STAMP)
 
@@ -48,8 +48,14 @@ typecheck: $(STAMP)
 
 # pytest exits 5 when it collected no tests: that is a failure here, like any other.
 pytest: bootstrap browser
-	$(BIN)/python -m pytest; rc=$$?; \
+	$(BIN)/python -m pytest -m "not long"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+# The tests marked `long` (a clean-venv `pip install .`, whole-matrix slices, 40-region runs):
+# kept out of `make test` so it stays under 10 minutes; .ci/run runs them after it.
+test-long: bootstrap browser
+	$(BIN)/python -m pytest -m long; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no long tests: failing" >&2; exit 1; fi; exit $$rc
 
 test: lint typecheck checkov pytest
 

@@ -122,6 +122,7 @@ def clean_env(stack: Stack | None = None) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_pip_install_dot_gives_a_galleryflow_command_that_talks_to_the_app(
     venv: Path, sandbox_stack: Stack
 ) -> None:
