@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import azure.durable_functions as df
 
 from galleryflow.domain.problems import RequestValidationError
 from galleryflow.durable.failures import StepFailed, error_from_failure, step_failed
 from orchestrators.failures import ACTIVITY_RETRY, retry_after_wait
+
+Context: TypeAlias = df.DurableOrchestrationContext
 
 
 def call(
@@ -40,12 +42,7 @@ def call(
 
 
 def sub_orchestration(
-    context: df.DurableOrchestrationContext,
-    name: str,
-    payload: dict[str, Any],
-    *,
-    step: str,
-    resource: str,
+    context: Context, name: str, payload: dict[str, Any], *, step: str, resource: str
 ) -> Generator[Any, Any, dict[str, Any]]:
     """`result = yield from sub_orchestration(...)`: a child orchestration whose failure is
     raised as StepFailed, with the child's own "<step> failed on <res>: <code>: <msg>"."""

@@ -17,14 +17,13 @@ from typing import Any
 import azure.durable_functions as df
 
 from galleryflow.domain.request_parts import ReplicationPolicy
-from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import call
+from orchestrators.definition_run import emit_event, holding_definition
 from orchestrators.replication_state import all_terminal, initial_state
-from orchestrators.resource_lock import holding
 
 # Added regions are watched with the publish request's replication defaults.
 DEFAULTS = ReplicationPolicy()
@@ -33,14 +32,10 @@ DEFAULTS = ReplicationPolicy()
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.CHANGE_VERSION)
 def change_version(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request, started_by = audit.split_starter(context.get_input())
-    definition = definition_id(request["gallery"], request["image_definition"])
+    body = _change(context, request, started_by)
     return (
-        yield from holding(
-            context,
-            "change",
-            [("definition", definition)],
-            "change",
-            _change(context, request, started_by),
+        yield from holding_definition(
+            context, "change", request["gallery"], request["image_definition"], body
         )
     )
 
@@ -61,24 +56,17 @@ def _change(
             {"step": step, "change": kind, "version": version, "log": log[-5:], **extra}
         )
 
+    def changing(name: str, payload: dict[str, Any]) -> Generator[Any, Any, dict[str, Any]]:
+        return call(context, name, payload, step="change", resource=resource)
+
     status("change", "reading the definition's versions")
-    plan = yield from call(
-        context,
-        Activity.PLAN_VERSION_CHANGE,
-        {"target": target, "change": request},
-        step="change",
-        resource=resource,
-    )
+    plan = yield from changing(Activity.PLAN_VERSION_CHANGE, {"target": target, "change": request})
     if plan["refused"]:
         refusal = {k: plan.get(k) for k in ("reasons", "before", "after")}
         status("failed", "; ".join(plan["reasons"]), refusal=refusal)
         raise StepFailed("change", resource, "VersionChangeRefused", "; ".join(plan["reasons"]))
-    applied = yield from call(
-        context,
-        Activity.APPLY_VERSION_CHANGE,
-        {"target": target, "version": version, "plan": plan},
-        step="change",
-        resource=resource,
+    applied = yield from changing(
+        Activity.APPLY_VERSION_CHANGE, {"target": target, "version": version, "plan": plan}
     )
     status("change", f"applied: regions {', '.join(applied['regions'])}")
     warnings = list(plan.get("reasons") or [])
@@ -98,9 +86,7 @@ def _change(
                 resource=resource,
             )
             status("promote", f"promoted in {', '.join(t['name'] for t in plan['added'])}")
-    latest = yield from call(
-        context, Activity.RESOLVE_LATEST, {"target": target}, step="change", resource=resource
-    )
+    latest = yield from changing(Activity.RESOLVE_LATEST, {"target": target})
     scope = sorted(plan.get("before") or {})
     result = {
         "change": kind,
@@ -111,22 +97,9 @@ def _change(
         "after": {r: latest["latest"].get(r) for r in scope},
         "warnings": warnings,
     }
-    try:
-        yield from call(
-            context,
-            Activity.EMIT_EVENT,
-            {
-                "kind": "version-changed",
-                "run_id": context.instance_id,
-                "event_id": f"{context.instance_id}:version-changed",
-                "time": context.current_utc_datetime.isoformat(),
-                "data": {**result, "definition": request["image_definition"], "by": started_by},
-            },
-            step="notify",
-            resource="events queue",
-        )
-    except StepFailed as lost:
-        warnings.append(f"event version-changed not sent: {lost.code}: {lost.message}")
+    data = {**result, "definition": request["image_definition"], "by": started_by}
+    if lost := (yield from emit_event(context, "version-changed", data)):
+        warnings.append(lost)
     status("done", f"{kind} done")
     return result
 

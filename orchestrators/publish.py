@@ -30,7 +30,6 @@ from orchestrators.patch_step import PatchSteps
 from orchestrators.promote_step import PromoteSteps, rollout_stages
 from orchestrators.prune_step import PruneSteps
 from orchestrators.replication_state import region_summary
-from orchestrators.resource_lock import Locks
 from orchestrators.run import Gen, RunCancelled
 
 
@@ -57,15 +56,6 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
 
 class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
-
-    def __init__(
-        self,
-        context: df.DurableOrchestrationContext,
-        request: PublishRequest,
-        started_by: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(context, request, started_by)
-        self.locks = Locks(context, "publish")
 
     def execute(self) -> Gen:
         plan = yield from self.preflight()

@@ -17,6 +17,7 @@ from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from galleryflow.identity import audit
 from orchestrators.calls import call
+from orchestrators.resource_lock import Locks
 from orchestrators.run_status import RunStatus
 
 Gen = Generator[Any, Any, Any]
@@ -41,6 +42,7 @@ class RunBase:
         self.definition_id = request.definition_id
         self.status = RunStatus(definition=self.definition_id)
         self.status.audit.append(audit.entry("started", started_by, self.now()))
+        self.locks = Locks(context, "publish")
         self.target: dict[str, Any] = {}
         self.events_sent = 0
         self.version: str | None = None
