@@ -24,10 +24,9 @@ from galleryflow.domain.problems import RequestValidationError
 from galleryflow.domain.version_changes import parse_change_request
 from galleryflow.durable.names import Orchestration
 from galleryflow.identity.principal import OPERATOR, PUBLISHER
-from triggers import bp
 from triggers.api_maintenance import _answer, _start_maintenance, _with_default_subscription
-from triggers.auth import requires
-from triggers.http import api_route, json_body
+from triggers.http import json_body
+from triggers.routes import http_function
 
 
 async def _change(
@@ -44,56 +43,23 @@ async def _change(
     return await _answer(client, run_id, "change")
 
 
-@bp.function_name("api_add_regions")
-@bp.route(route=CHANGE_ROUTES[ChangeKind.ADD_REGIONS].route, methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.ADD_REGIONS].operation_id)
-async def add_regions(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    return await _change(req, client, ChangeKind.ADD_REGIONS)
+# Who may make each change: undoing a rollback is an operator's (like rollback).
+ROLES = {kind: PUBLISHER for kind in ChangeKind} | {ChangeKind.UNDO_ROLLBACK: OPERATOR}
 
 
-@bp.function_name("api_remove_regions")
-@bp.route(route=CHANGE_ROUTES[ChangeKind.REMOVE_REGIONS].route, methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.REMOVE_REGIONS].operation_id)
-async def remove_regions(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    return await _change(req, client, ChangeKind.REMOVE_REGIONS)
+def _register(kind: ChangeKind) -> None:
+    """One route of CHANGE_ROUTES: function `api_<kind>`, POST, the kind's role."""
+    spec = CHANGE_ROUTES[kind]
+
+    async def handler(
+        req: func.HttpRequest, client: df.DurableOrchestrationClient
+    ) -> func.HttpResponse:
+        return await _change(req, client, kind)
+
+    handler.__name__ = handler.__qualname__ = kind.value
+    name, role = f"api_{kind.value}", ROLES[kind]
+    http_function(name, spec.route, role, operation=spec.operation_id)(handler)
 
 
-@bp.function_name("api_set_replicas")
-@bp.route(route=CHANGE_ROUTES[ChangeKind.SET_REPLICAS].route, methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.SET_REPLICAS].operation_id)
-async def set_replicas(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    return await _change(req, client, ChangeKind.SET_REPLICAS)
-
-
-@bp.function_name("api_set_end_of_life")
-@bp.route(route=CHANGE_ROUTES[ChangeKind.SET_END_OF_LIFE].route, methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation=CHANGE_ROUTES[ChangeKind.SET_END_OF_LIFE].operation_id)
-async def set_end_of_life(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    return await _change(req, client, ChangeKind.SET_END_OF_LIFE)
-
-
-@bp.function_name("api_undo_rollback")
-@bp.route(route=CHANGE_ROUTES[ChangeKind.UNDO_ROLLBACK].route, methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(OPERATOR, operation=CHANGE_ROUTES[ChangeKind.UNDO_ROLLBACK].operation_id)
-async def undo_rollback(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    return await _change(req, client, ChangeKind.UNDO_ROLLBACK)
+for _kind in ChangeKind:
+    _register(_kind)

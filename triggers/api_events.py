@@ -19,9 +19,9 @@ from galleryflow.durable.names import Event
 from galleryflow.identity.audit import run_facts
 from galleryflow.identity.authz import check_cancel, check_decision
 from galleryflow.identity.principal import APPROVER, OPERATOR, PUBLISHER
-from triggers import bp
-from triggers.auth import auth_settings, caller, refuse, requires
-from triggers.http import api_route, json_body, json_response
+from triggers.auth import auth_settings, caller, refuse
+from triggers.http import json_body, json_response
+from triggers.routes import http_function
 from triggers.runs_store import get_run
 
 logger = logging.getLogger("galleryflow.api")
@@ -83,33 +83,21 @@ async def _raise_run_event(
     return json_response(202, {"id": run_id, "event": event})
 
 
-@bp.function_name("api_run_approve")
-@bp.route(route="runs/{id}/approve", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(APPROVER, operation="approveRun")
+@http_function("api_run_approve", "runs/{id}/approve", APPROVER, operation="approveRun")
 async def run_approve(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     return await _raise_run_event(req, client, Event.APPROVE)
 
 
-@bp.function_name("api_run_reject")
-@bp.route(route="runs/{id}/reject", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(APPROVER, operation="rejectRun")
+@http_function("api_run_reject", "runs/{id}/reject", APPROVER, operation="rejectRun")
 async def run_reject(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     return await _raise_run_event(req, client, Event.REJECT)
 
 
-@bp.function_name("api_run_cancel")
-@bp.route(route="runs/{id}/cancel", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, OPERATOR, operation="cancelRun")
+@http_function("api_run_cancel", "runs/{id}/cancel", PUBLISHER, OPERATOR, operation="cancelRun")
 async def run_cancel(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

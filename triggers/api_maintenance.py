@@ -24,10 +24,10 @@ from galleryflow.durable.names import Orchestration
 from galleryflow.identity.audit import with_starter
 from galleryflow.identity.principal import OPERATOR
 from galleryflow.settings import AppSettings
-from triggers import bp
 from triggers.api_publish import accepted
-from triggers.auth import caller, requires
-from triggers.http import api_route, json_body, json_response, run_links
+from triggers.auth import caller
+from triggers.http import json_body, json_response, run_links
+from triggers.routes import http_function
 from triggers.runs_store import live_run_for_definition, wait_briefly
 
 logger = logging.getLogger("galleryflow.api")
@@ -121,11 +121,7 @@ async def _answer(
     return json_response(200, summary, {"Location": f"/api/runs/{run_id}"})
 
 
-@bp.function_name("api_rollback")
-@bp.route(route="rollback", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(OPERATOR, operation="rollback")
+@http_function("api_rollback", "rollback", OPERATOR, operation="rollback")
 async def rollback(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -138,10 +134,6 @@ def rollback_request(req: func.HttpRequest) -> dict[str, Any]:
     return _canonical(req, parse_rollback_request, "rollback")
 
 
-@bp.function_name("api_prune")
-@bp.route(route="prune", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(OPERATOR, operation="prune")
+@http_function("api_prune", "prune", OPERATOR, operation="prune")
 async def prune(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     return await _maintenance(req, client, parse_prune_request, Orchestration.PRUNE)

@@ -9,9 +9,9 @@ import azure.functions as func
 from galleryflow.api.openapi import build_openapi
 from galleryflow.identity.authz import ANONYMOUS
 from galleryflow.identity.principal import READER
-from triggers import bp
-from triggers.auth import REQUIRED_ROLES, auth_settings, requires
-from triggers.http import api_route, json_response
+from triggers.auth import REQUIRED_ROLES, auth_settings
+from triggers.http import json_response
+from triggers.routes import http_function
 
 
 @functools.cache
@@ -19,18 +19,22 @@ def _document(easy_auth: bool) -> dict:
     return build_openapi(roles=REQUIRED_ROLES, easy_auth=easy_auth)
 
 
-@bp.function_name("api_openapi")
-@bp.route(route="openapi.json", methods=["GET"])
-@api_route
-@requires(READER, operation="openapi")
+@http_function(
+    "api_openapi", "openapi.json", READER, operation="openapi", method="GET", client=False
+)
 async def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(200, _document(auth_settings().easy_auth))
 
 
-@bp.function_name("api_health")
-@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@api_route
-@requires(ANONYMOUS, operation="health")
+@http_function(
+    "api_health",
+    "health",
+    ANONYMOUS,
+    operation="health",
+    method="GET",
+    auth_level=func.AuthLevel.ANONYMOUS,
+    client=False,
+)
 async def health(req: func.HttpRequest) -> func.HttpResponse:
     # Deliberately nothing about versions, settings or backends: anonymous callers read it.
     return json_response(200, {"status": "ok"})

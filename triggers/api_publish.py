@@ -25,9 +25,9 @@ from galleryflow.domain.request import RequestValidationError, parse_publish_req
 from galleryflow.durable.names import Orchestration
 from galleryflow.identity.audit import split_starter, with_starter
 from galleryflow.identity.principal import PUBLISHER, Principal
-from triggers import bp
-from triggers.auth import caller, requires
-from triggers.http import api_route, json_body, json_response, run_links
+from triggers.auth import caller
+from triggers.http import json_body, json_response, run_links
+from triggers.routes import http_function
 from triggers.runs_store import get_run, input_of, live_run_for_definition
 
 logger = logging.getLogger("galleryflow.api")
@@ -114,11 +114,7 @@ def accepted(run_id: str, kind: str, existing: bool) -> func.HttpResponse:
     return json_response(200 if existing else 202, body, {"Location": f"/api/runs/{run_id}"})
 
 
-@bp.function_name("api_publish")
-@bp.route(route="publish", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation="publish")
+@http_function("api_publish", "publish", PUBLISHER, operation="publish")
 async def publish(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

@@ -17,19 +17,15 @@ from galleryflow.api.ids import definition_key
 from galleryflow.azure.errors import GatewayError
 from galleryflow.azure.inventory import rollback_preview
 from galleryflow.identity.principal import READER
-from triggers import bp
 from triggers.api_maintenance import RUN_NAMES, rollback_request
 from triggers.api_versions import read_error
-from triggers.auth import requires
-from triggers.http import api_route, json_response
+from triggers.http import json_response
+from triggers.routes import http_function
 from triggers.runs_store import live_run_for_definition
 
 
-@bp.function_name("api_rollback_preview")
-@bp.route(route="rollback/preview", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(READER, operation="rollbackPreview")  # a read: changes nothing, starts no run
+# A read: changes nothing, starts no run.
+@http_function("api_rollback_preview", "rollback/preview", READER, operation="rollbackPreview")
 async def preview(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

@@ -10,19 +10,14 @@ import azure.functions as func
 from galleryflow.api.errors import not_found, problem, validation_failed
 from galleryflow.api.runs import STATES, summarize
 from galleryflow.identity.principal import READER
-from triggers import bp
-from triggers.auth import requires
-from triggers.http import api_route, json_response, run_links
+from triggers.http import json_response, run_links
+from triggers.routes import http_function
 from triggers.runs_store import get_run, list_runs
 
 _MAX_LISTED = 100
 
 
-@bp.function_name("api_run_get")
-@bp.route(route="runs/{id}", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(READER, operation="getRun")
+@http_function("api_run_get", "runs/{id}", READER, operation="getRun", method="GET")
 async def run_get(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
@@ -33,11 +28,7 @@ async def run_get(
     return json_response(200, summarize(run, run_links(run_id, _kind(run))))
 
 
-@bp.function_name("api_runs_list")
-@bp.route(route="runs", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(READER, operation="listRuns")
+@http_function("api_runs_list", "runs", READER, operation="listRuns", method="GET")
 async def runs_list(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

@@ -25,9 +25,8 @@ from galleryflow.domain.request_fields import (
 )
 from galleryflow.identity.principal import READER
 from galleryflow.settings import AppSettings
-from triggers import bp
-from triggers.auth import requires
-from triggers.http import api_route, json_response
+from triggers.http import json_response
+from triggers.routes import http_function
 
 # Seconds a caller should wait after a 503 when Azure named no Retry-After.
 DEFAULT_RETRY_AFTER_SECONDS = 30
@@ -73,10 +72,14 @@ def parse_versions_query(route: dict[str, str], query: dict[str, str]) -> dict[s
     return {"gallery": gallery, "definition": clean["definition"]}
 
 
-@bp.function_name("api_versions")
-@bp.route(route="galleries/{gallery}/images/{definition}/versions", methods=["GET"])
-@api_route
-@requires(READER, operation="listVersions")
+@http_function(
+    "api_versions",
+    "galleries/{gallery}/images/{definition}/versions",
+    READER,
+    operation="listVersions",
+    method="GET",
+    client=False,
+)
 async def versions(req: func.HttpRequest) -> func.HttpResponse:
     target = parse_versions_query(dict(req.route_params), dict(req.params))
     try:

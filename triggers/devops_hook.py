@@ -16,13 +16,12 @@ import azure.functions as func
 from galleryflow.api.errors import ApiError
 from galleryflow.api.ids import hook_delivery_key, hook_idempotency_key
 from galleryflow.devops.hooks import check_hook_secret, matching_pipelines, read_event
-from galleryflow.identity.principal import PUBLISHER
 from galleryflow.pipelines import PipelinesConfigError, configured_pipelines
 from galleryflow.settings import AppSettings
-from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
-from triggers.auth import caller, requires
-from triggers.http import api_route, json_body, json_response
+from triggers.auth import caller
+from triggers.http import json_body, json_response
+from triggers.routes import devops_function
 
 logger = logging.getLogger("galleryflow.devops")
 
@@ -34,11 +33,7 @@ def _ignored(reason: str) -> func.HttpResponse:
     return json_response(202, {"handled": False, "reason": reason, "runs": []})
 
 
-@bp.function_name("api_devops_hook")
-@bp.route(route="devops/hook", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation="devopsHook", callers="machines")
+@devops_function("api_devops_hook", "devops/hook", operation="devopsHook")
 async def devops_hook(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:

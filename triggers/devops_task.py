@@ -18,13 +18,12 @@ from galleryflow.api.ids import devops_job_key, devops_watch_instance_id
 from galleryflow.devops.task import parse_task_headers
 from galleryflow.durable.names import Orchestration
 from galleryflow.durable.status import LIVE
-from galleryflow.identity.principal import PUBLISHER
 from galleryflow.pipelines import PipelinesConfigError, configured_pipelines
 from galleryflow.settings import AppSettings
-from triggers import bp
 from triggers.api_publish import canonical_publish, start_publish
-from triggers.auth import caller, requires
-from triggers.http import api_route, json_body, json_response, run_links
+from triggers.auth import caller
+from triggers.http import json_body, json_response, run_links
+from triggers.routes import devops_function
 
 
 def task_request(data: dict[str, Any]) -> dict[str, Any]:
@@ -49,11 +48,7 @@ def task_request(data: dict[str, Any]) -> dict[str, Any]:
     return dict(pipeline.request)
 
 
-@bp.function_name("api_devops_task")
-@bp.route(route="devops/task", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
-@api_route
-@requires(PUBLISHER, operation="devopsTask", callers="machines")
+@devops_function("api_devops_task", "devops/task", operation="devopsTask")
 async def devops_task(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
