@@ -9,6 +9,7 @@ the version this run just published.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from activities import bp
 from activities.guard import Payload, guarded
@@ -93,11 +94,15 @@ def prune_versions(payload: Payload) -> Payload:
     return _prune(payload)
 
 
+def _version_of(payload: Payload) -> tuple[dict[str, Any], str, str]:
+    """(the full gallery, the definition, the version name) of {"target", "version"}."""
+    target = payload["target"]
+    return full_gallery(target["gallery"]), target["definition"], str(payload["version"])
+
+
 @guarded
 def _prune_one(payload: Payload) -> Payload:
-    target = payload["target"]
-    gallery = full_gallery(target["gallery"])
-    definition, name = target["definition"], str(payload["version"])
+    gallery, definition, name = _version_of(payload)
     try:
         if payload["action"] == "delete":
             compute.delete_version(gallery, definition, name)  # waits for the deletion
@@ -131,10 +136,7 @@ def prune_one_version(payload: Payload) -> Payload:
 
 @guarded
 def _version_state(payload: Payload) -> Payload:
-    target = payload["target"]
-    version = compute.get_version(
-        full_gallery(target["gallery"]), target["definition"], str(payload["version"])
-    )
+    version = compute.get_version(*_version_of(payload))
     return {"state": version.get("provisioning_state")}
 
 
@@ -146,10 +148,7 @@ def read_version_state(payload: Payload) -> Payload:
 
 @guarded
 def _delete(payload: Payload) -> Payload:
-    target = payload["target"]
-    return compute.delete_version(
-        full_gallery(target["gallery"]), target["definition"], payload["version"]
-    )
+    return compute.delete_version(*_version_of(payload))
 
 
 @bp.activity_trigger(input_name="payload", activity=Activity.DELETE_VERSION)
