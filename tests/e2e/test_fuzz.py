@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from galleryflow.identity.principal import ROLES
 from sandbox.stack import EASY_AUTH_SETTINGS, Stack, as_user, start_stack
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 EXAMPLES_PER_OPERATION = 10  # per role: 40 per operation in all
 # A wall-clock bound, not a target: about 25 s on an idle 2-core machine, more under load.

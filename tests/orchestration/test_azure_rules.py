@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from galleryflow.domain.regions import REGIONS
 from sandbox.stack import DemoIds, Stack
 
@@ -26,6 +28,7 @@ def _last_seq(stack: Stack) -> int:
     return int(log[-1]["seq"]) if log else 0
 
 
+@pytest.mark.long
 def test_a_production_publish_to_forty_regions_with_three_replicas_each(
     sandbox_stack: Stack,
 ) -> None:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 
 from sandbox.demo import run_demo
@@ -34,6 +35,7 @@ def _replicate_for(stack: Stack, ids: DemoIds, hours: float) -> dict[str, Any]:
     return stack.run_status(run, history=True)
 
 
+@pytest.mark.long
 def test_history_grows_with_regions_not_with_replication_time(sandbox_stack: Stack) -> None:
     short = _replicate_for(
         sandbox_stack, sandbox_stack.seed_demo(vm_name="vm-h1", definition="hist1"), hours=1

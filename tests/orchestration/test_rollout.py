@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from sandbox.stack import DemoIds, Stack
 
 WAVES = [["westus3"], ["eastus", "westeurope"]]
@@ -129,6 +131,7 @@ def test_host_killed_mid_run_resumes(stack_factory: Callable[..., Stack]) -> Non
     assert len({e["id"] for e in captured}) == 1
 
 
+@pytest.mark.long
 def test_host_killed_mid_replication_resumes(stack_factory: Callable[..., Stack]) -> None:
     stack = stack_factory()
     ids = _seed(stack, "crashrep")

@@ -3,6 +3,8 @@ is never given up; a stalled region is retried (issue #12, item 7)."""
 
 from __future__ import annotations
 
+import pytest
+
 from sandbox.stack import Stack
 
 TWENTY = [
@@ -13,6 +15,7 @@ TWENTY = [
 ]  # fmt: skip
 
 
+@pytest.mark.long
 def test_a_default_512_gb_publish_to_20_regions_succeeds(sandbox_stack: Stack) -> None:
     # 512 GB at 8 MB/s +-20 %: 15-22 h per region, far beyond the old 720-minute timeout
     ids = sandbox_stack.seed_demo(vm_name="vm-big", definition="big", os_disk_size_gb=512)
@@ -26,6 +29,7 @@ def test_a_default_512_gb_publish_to_20_regions_succeeds(sandbox_stack: Stack) -
     assert set(result["latest"].values()) == {"1.0.0"}
 
 
+@pytest.mark.long
 def test_a_stalled_region_is_retried(sandbox_stack: Stack) -> None:
     ids = sandbox_stack.seed_demo(vm_name="vm-stall", definition="stall")
     # eastus's first attempt stops at 30 % and never completes; the retry runs normally

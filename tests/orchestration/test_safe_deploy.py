@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sandbox.process import REPO_ROOT
 from sandbox.stack import Stack
 
@@ -75,6 +77,7 @@ def _order(stack: Stack, run: str) -> list[str]:
     return sorted(set(steps), key=steps.index)  # which came first
 
 
+@pytest.mark.long
 def test_a_run_in_flight_survives_a_deploy_that_reorders_its_steps(
     stack_factory: Callable[..., Stack], tmp_path: Path
 ) -> None:
