@@ -11,23 +11,13 @@ from __future__ import annotations
 from activities import bp
 from activities.guard import Payload, guarded
 from galleryflow.azure import compute
-from galleryflow.azure.inventory import full_gallery, load_versions, records
-from galleryflow.domain.version_changes import plan_change
+from galleryflow.azure.inventory import change_plan, full_gallery
 from galleryflow.durable.names import Activity
 
 
 @guarded
 def _plan(payload: Payload) -> Payload:
-    target = {**payload["target"], "gallery": full_gallery(payload["target"]["gallery"])}
-    versions = load_versions(target, with_in_use=False)
-    home = compute.get_image_definition(target["gallery"], target["definition"])["location"]
-    mode = next(
-        (v.get("replication_mode") for v in versions if v["name"] == payload["change"]["version"]),
-        None,
-    )
-    return plan_change(
-        payload["change"], records(versions), home_region=str(home), replication_mode=mode or "Full"
-    )
+    return change_plan(payload["target"], payload["change"])
 
 
 @bp.activity_trigger(input_name="payload", activity=Activity.PLAN_VERSION_CHANGE)

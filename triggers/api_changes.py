@@ -13,6 +13,7 @@ publisher for the version changes, operator for undoing a rollback (like rollbac
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -29,17 +30,22 @@ from triggers.http import json_body
 from triggers.routes import http_function
 
 
-async def _change(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient, kind: ChangeKind
-) -> func.HttpResponse:
+def change_request(req: func.HttpRequest, kind: ChangeKind) -> dict[str, Any]:
+    """The canonical change request of the body (a change and its preview), with the
+    default subscription filled in; 400 listing every problem."""
     data = json_body(req) or {}
     try:
         canonical = parse_change_request(kind, data, now=datetime.now(UTC))
     except RequestValidationError as exc:
         raise validation_failed(exc.to_dicts(), f"{kind.value} request") from None
-    run_id = await _start_maintenance(
-        client, Orchestration.CHANGE_VERSION, _with_default_subscription(canonical)
-    )
+    return _with_default_subscription(canonical)
+
+
+async def _change(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, kind: ChangeKind
+) -> func.HttpResponse:
+    canonical = change_request(req, kind)
+    run_id = await _start_maintenance(client, Orchestration.CHANGE_VERSION, canonical)
     return await _answer(client, run_id, "change")
 
 

@@ -13,7 +13,7 @@ from galleryflow.api.changes import CHANGE_ROUTES, schema_name
 from galleryflow.api.runs import STATES
 from galleryflow.devops.hooks import HOOK_SECRET_HEADER
 from galleryflow.devops.task import TASK_HEADERS
-from galleryflow.domain.change_fields import change_request_json_schema
+from galleryflow.domain.change_fields import ChangeKind, change_request_json_schema
 from galleryflow.domain.request import (
     prune_request_json_schema,
     publish_request_json_schema,
@@ -146,6 +146,7 @@ def build_openapi(
         "Versions": schemas.VERSIONS_SCHEMA,
         "PipelineRef": schemas.PIPELINE_REF_SCHEMA,
         "RollbackPreview": schemas.ROLLBACK_PREVIEW_SCHEMA,
+        "UndoRollbackPreview": schemas.UNDO_ROLLBACK_PREVIEW_SCHEMA,
         **{schema_name(k): _component(change_request_json_schema(k)) for k in CHANGE_ROUTES},
     }
     idempotency_header = {
@@ -357,6 +358,17 @@ def build_openapi(
                 },
             }
         }
+    paths["/api/rollback/undo/preview"] = {
+        "post": {
+            "operationId": "undoRollbackPreview",
+            "summary": "Dry run of an undo rollback: latest before/after and refusal reasons",
+            "requestBody": _body(schema_name(ChangeKind.UNDO_ROLLBACK)),
+            "responses": {
+                "200": _json("UndoRollbackPreview", "the plan; nothing was changed"),
+                **_errors("400", "401", "403", "404", "409", "413", "415", "503"),
+            },
+        }
+    }
     _with_access(paths, roles or {}, easy_auth)
     schemes: dict[str, Any] = {
         "functionKeyHeader": {"type": "apiKey", "in": "header", "name": "x-functions-key"},

@@ -300,3 +300,28 @@ ROLLBACK_PREVIEW_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+UNDO_ROLLBACK_PREVIEW_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "what POST /api/rollback/undo would do now; nothing was changed",
+    "required": ["version", "refused", "reasons", "before", "after", "changes"],
+    "properties": {
+        "version": _STR,
+        "refused": {"type": "boolean", "description": "the undo's run would be refused"},
+        "reasons": {"type": "array", "items": _STR},
+        "before": {**_LATEST_MAP, "description": "region -> latest now"},
+        "after": {**_LATEST_MAP, "description": "region -> latest after the undo"},
+        "changes": {
+            "type": ["object", "null"],
+            "description": "the excludeFromLatest flags the undo would set (null when refused)",
+            "properties": {
+                "global": {"type": ["boolean", "null"]},
+                "regions": {"type": "object", "additionalProperties": {"type": "boolean"}},
+            },
+        },
+        "busy_run": {
+            **_NULLABLE_STR,
+            "description": "a live run of this definition: the undo would be 409 until it ends",
+        },
+    },
+}

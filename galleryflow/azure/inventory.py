@@ -10,6 +10,7 @@ from galleryflow.azure.clients import current_settings
 from galleryflow.domain.inventory import VersionRecord
 from galleryflow.domain.latest import latest_by_region
 from galleryflow.domain.rollback import plan_rollback
+from galleryflow.domain.version_changes import plan_change
 
 
 def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
@@ -62,3 +63,16 @@ def rollback_preview(target: dict[str, Any], version: str, regions: list[str] | 
     the same versions), changing nothing: for `POST /api/rollback/preview`."""
     plan = plan_rollback(records(load_versions(target, with_in_use=False)), version, regions)
     return plan.to_dict()
+
+
+def change_plan(target: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """The plan of a canonical version change over the definition's current versions (its
+    home region and the version's replication mode read from ARM), changing nothing: the
+    `change_version` run's plan and `POST /api/rollback/undo/preview`."""
+    target = {**target, "gallery": full_gallery(target["gallery"])}
+    versions = load_versions(target, with_in_use=False)
+    home = compute.get_image_definition(target["gallery"], target["definition"])["location"]
+    mode = next((v.get("replication_mode") for v in versions if v["name"] == change["version"]), None)
+    return plan_change(
+        change, records(versions), home_region=str(home), replication_mode=mode or "Full"
+    )

@@ -22,6 +22,7 @@ versions ARM holds now, what the run does, or why it refuses (nothing is changed
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -271,10 +272,24 @@ def _undo_rollback(
             ),
             "before": before,
         }
-    return {
-        "exclude": {
-            "global": False if regions is None else None,
-            "regions": dict.fromkeys(scope, False),
-        },
-        "before": before,
-    }
+    exclude = {"global": False if regions is None else None, "regions": dict.fromkeys(scope, False)}
+    return {"exclude": exclude, "before": before, "after": _latest_after(versions, version, exclude)}
+
+
+def _latest_after(
+    versions: Sequence[VersionRecord], version: VersionRecord, exclude: dict[str, Any]
+) -> dict[str, str | None]:
+    """`latest` in the scope's regions once the version's flags are set as `exclude` says."""
+    flags = exclude["regions"]
+    changed = replace(
+        version,
+        exclude_from_latest=version.exclude_from_latest
+        if exclude["global"] is None
+        else exclude["global"],
+        regions=tuple(
+            replace(r, exclude_from_latest=flags[r.name]) if r.name in flags else r
+            for r in version.regions
+        ),
+    )
+    others = [v for v in versions if v.name != version.name]
+    return latest_by_region([*others, changed], list(flags))

@@ -112,6 +112,14 @@ def test_undo_rollback_needs_a_good_version() -> None:
     ok = plan(ChangeKind.UNDO_ROLLBACK, rolled)
     assert ok["exclude"] == {"global": False, "regions": {"westeurope": False}}
     assert ok["before"] == {"westeurope": "1.0.0"}
+    assert ok["after"] == {"westeurope": "1.0.1"}  # what a preview shows
+    scoped = [
+        record("1.0.0", ["westeurope", "eastus"]),
+        record("1.0.1", ["westeurope", "eastus"], excluded=True),
+    ]
+    one = plan(ChangeKind.UNDO_ROLLBACK, scoped, regions=["eastus"])
+    assert one["exclude"] == {"global": None, "regions": {"eastus": False}}
+    assert (one["before"], one["after"]) == ({"eastus": "1.0.0"}, {"eastus": "1.0.1"})
     failed = [
         record("1.0.0", ["westeurope"]),
         record("1.0.1", ["westeurope"], state="Failed", excluded=True),
