@@ -102,6 +102,12 @@ class ApiClient:
     def rollback_preview(self, request: dict[str, Any]) -> Any:
         return self.call("POST", "rollback/preview", request)
 
+    def undo_rollback(self, request: dict[str, Any]) -> Any:
+        return self.call("POST", "rollback/undo", request)
+
+    def undo_rollback_preview(self, request: dict[str, Any]) -> Any:
+        return self.call("POST", "rollback/undo/preview", request)
+
     def prune(self, request: dict[str, Any]) -> Any:
         return self.call("POST", "prune", request)
 

@@ -1,9 +1,11 @@
-"""The image definition page (versions x regions matrix) and rollback behind a
-confirmation that shows the API's rollback preview (latest before/after, refusals)."""
+"""The image definition page (versions x regions matrix), and rollback and undo rollback,
+each behind a confirmation that shows the API's dry run of it (`POST /api/rollback/preview`,
+`POST /api/rollback/undo/preview`: latest before/after per region, refusals, a busy run)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -16,6 +18,33 @@ from galleryflow.ui.matrix import build_matrix
 from galleryflow.ui.web import Dashboard, FormRejected, first, in_thread, see_other
 
 logger = logging.getLogger("galleryflow.ui")
+
+
+@dataclass(frozen=True)
+class VersionAction:
+    """An action on one version behind a confirmation that shows the API's dry run."""
+
+    path: str  # below the definition's page
+    preview: str  # ApiClient method: the dry run
+    start: str  # ApiClient method: the action
+    template: str  # the confirmation page
+    done: str  # the result page's heading
+    done_id: str  # its element id
+
+
+ACTIONS = (
+    VersionAction(
+        "rollback", "rollback_preview", "rollback", "rollback.html", "Rolled back", "rolled-back"
+    ),
+    VersionAction(
+        "undo-rollback",
+        "undo_rollback_preview",
+        "undo_rollback",
+        "undo_rollback.html",
+        "Rollback undone: re-included",
+        "undone",
+    ),
+)
 
 
 def page_url(resource_group: str, gallery: str, definition: str, subscription: str | None) -> str:
@@ -34,7 +63,7 @@ def _gallery(where: dict[str, str], subscription: str | None) -> dict[str, str]:
     return gallery
 
 
-def _rollback_request(
+def _version_request(
     where: dict[str, str], version: str, regions: list[str], subscription: str | None
 ) -> dict[str, Any]:
     return {
@@ -76,17 +105,49 @@ def routes(dash: Dashboard) -> list[Route]:
             self_url=page_url(where["rg"], where["gallery"], where["definition"], subscription),
         )
 
-    async def rollback(request: Request) -> Response:
-        where = _where(request)
-        back = page_url(where["rg"], where["gallery"], where["definition"], None)
-        if request.method == "GET":
+    def version_action(action: VersionAction) -> Any:
+        preview_of, start_run = getattr(client, action.preview), getattr(client, action.start)
+
+        async def handle(request: Request) -> Response:
+            where = _where(request)
+            back = page_url(where["rg"], where["gallery"], where["definition"], None)
+            if request.method == "GET":
+                return await confirmation(request, where, back)
+            try:
+                fields = await dash.form(request)
+            except FormRejected as refused:
+                return dash.failure(refused.status, "FormRejected", refused.message)
+            version = first(fields, "version") or ""
+            subscription = first(fields, "subscription")
+            regions = [r for r in fields.get("region") or [] if r]
+            try:
+                answer = await in_thread(
+                    start_run, _version_request(where, version, regions, subscription)
+                )
+            except OperatorError as error:
+                return dash.api_error(error)
+            logger.info(
+                "%s of %s/%s started: run %s",
+                action.path,
+                where["definition"],
+                version,
+                answer["id"],
+            )
+            if "state" not in answer:  # 202: still running; its page follows it
+                return see_other(f"/runs/{quote(str(answer['id']), safe='')}")
+            return dash.render(
+                "action_done.html", where=where, back=back, run=answer, action=action
+            )
+
+        async def confirmation(request: Request, where: dict[str, str], back: str) -> Response:
             params = request.query_params
             version = params.get("version") or ""
             regions = [r for r in params.getlist("region") if r]
             subscription = params.get("subscription") or None
-            request_body = _rollback_request(where, version, regions, subscription)
             try:
-                preview = await in_thread(client.rollback_preview, request_body)
+                preview = await in_thread(
+                    preview_of, _version_request(where, version, regions, subscription)
+                )
                 versions = await in_thread(
                     client.versions,
                     where["gallery"],
@@ -105,7 +166,7 @@ def routes(dash: Dashboard) -> list[Route]:
                 [],
             )
             return dash.render(
-                "rollback.html",
+                action.template,
                 where=where,
                 back=back,
                 version=version,
@@ -114,26 +175,15 @@ def routes(dash: Dashboard) -> list[Route]:
                 subscription=subscription,
                 preview=preview,
             )
-        try:
-            fields = await dash.form(request)
-        except FormRejected as refused:
-            return dash.failure(refused.status, "FormRejected", refused.message)
-        version = first(fields, "version") or ""
-        subscription = first(fields, "subscription")
-        regions = [r for r in fields.get("region") or [] if r]
-        try:
-            answer = await in_thread(
-                client.rollback, _rollback_request(where, version, regions, subscription)
-            )
-        except OperatorError as error:
-            return dash.api_error(error)
-        logger.info("rollback of %s/%s started: run %s", where["definition"], version, answer["id"])
-        if "state" not in answer:  # 202: still running; its page follows it
-            return see_other(f"/runs/{quote(str(answer['id']), safe='')}")
-        return dash.render("rolled_back.html", where=where, back=back, run=answer)
 
+        return handle
+
+    base = "/galleries/{rg}/{gallery}/{definition}/"
     return [
         Route("/definition", open_definition),
         Route("/galleries/{rg}/{gallery}/{definition}", definition_page),
-        Route("/galleries/{rg}/{gallery}/{definition}/rollback", rollback, methods=["GET", "POST"]),
+        *(
+            Route(base + action.path, version_action(action), methods=["GET", "POST"])
+            for action in ACTIONS
+        ),
     ]

@@ -150,6 +150,15 @@ def test_undo_rollback_re_includes_a_good_version(stack: Stack, ids: DemoIds) ->
     assert rolled.status_code in (200, 202), rolled.text
     stack.wait_for_run(rolled.json()["id"])
     assert latest(stack, ids)["westeurope"] == "1.0.0"
+    flags = regions_of(stack, ids, "1.0.1")
+    preview = stack.api("POST", "rollback/undo/preview", target(ids, "1.0.1", regions=None))
+    assert preview.status_code == 200, preview.text
+    planned = preview.json()
+    assert planned["refused"] is False and planned["busy_run"] is None
+    assert planned["before"]["westeurope"] == "1.0.0"
+    assert planned["after"]["westeurope"] == "1.0.1"
+    assert planned["changes"]["global"] is False
+    assert regions_of(stack, ids, "1.0.1") == flags  # a preview changes nothing
     output = change(stack, "rollback/undo", target(ids, "1.0.1", regions=["westeurope"]))
     assert output["change"] == "undo_rollback"
     assert output["before"] == {"westeurope": "1.0.0"}
@@ -162,3 +171,7 @@ def test_undo_rollback_of_a_version_that_is_not_good_is_refused(stack: Stack, id
     missing = stack.api("POST", "rollback/undo", target(ids, "9.9.9"))
     assert missing.status_code == 409, missing.text
     assert "does not exist" in missing.json()["error"]["message"]
+    previewed = stack.api("POST", "rollback/undo/preview", target(ids, "9.9.9")).json()
+    assert previewed["refused"] is True and "does not exist" in previewed["reasons"][0]
+    invalid = stack.api("POST", "rollback/undo/preview", target(ids, "x"))
+    assert invalid.status_code == 400 and invalid.json()["error"]["code"] == "ValidationFailed"

@@ -99,6 +99,48 @@ def test_posts_without_a_valid_csrf_token_or_from_another_origin_change_nothing(
     assert sandbox_stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval"
 
 
+def test_undo_rollback_shows_its_preview_and_refuses_forged_posts_and_busy_definitions(
+    sandbox_stack: Stack, dashboard: Dashboard, awaiting: tuple[DemoIds, str]
+) -> None:
+    """The waiting run left 1.0.0 excluded in its second wave's region: the matrix offers
+    the undo, its confirmation shows the preview and why it is refused now (the run holds
+    the definition); forged posts change nothing; the API's 409 and 400 show as pages."""
+    target, run_id = awaiting
+    base = f"/galleries/rg-images/galDemo/{target.definition}"
+    matrix = get(dashboard, base)
+    assert matrix.status_code == 200 and 'id="undo-1.0.0"' in matrix.text
+    page = get(dashboard, f"{base}/undo-rollback?version=1.0.0")
+    assert page.status_code == 200 and 'id="preview"' in page.text
+    assert 'data-region="eastus" class="affected"' in page.text  # 1.0.0 would become latest
+    assert 'id="busy"' in page.text and run_id in page.text and 'id="confirm"' not in page.text
+    token = csrf_of(get(dashboard, f"/runs/{run_id}/reject").text)
+    forged = [
+        post(dashboard, f"{base}/undo-rollback", {"version": "1.0.0"}),
+        post(dashboard, f"{base}/undo-rollback", {"csrf": "forged", "version": "1.0.0"}),
+        post(
+            dashboard,
+            f"{base}/undo-rollback",
+            {"csrf": token, "version": "1.0.0"},
+            Origin="http://evil.example",
+        ),
+    ]
+    assert [r.status_code for r in forged] == [403, 403, 403]
+    busy = post(dashboard, f"{base}/undo-rollback", {"csrf": token, "version": "1.0.0"})
+    assert busy.status_code == 409 and "RunInProgress" in busy.text and run_id in busy.text
+    invalid = get(dashboard, f"{base}/undo-rollback?version=x")
+    assert invalid.status_code == 400 and "ValidationFailed" in invalid.text
+    assert "<code>$.version</code>" in invalid.text  # the error body's details
+    for answer in (*forged, busy, invalid):
+        assert "Traceback" not in answer.text and 'File "' not in answer.text
+    assert sandbox_stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval"
+    profile = sandbox_stack.versions(target)["1.0.0"]["properties"]["publishingProfile"]
+    flags = {
+        r["name"].replace(" ", "").lower(): r.get("excludeFromLatest")
+        for r in profile["targetRegions"]
+    }
+    assert flags["eastus"] is True  # still excluded: nothing was undone
+
+
 def test_api_errors_show_the_error_body_never_a_trace(dashboard: Dashboard, ids: DemoIds) -> None:
     missing = get(dashboard, "/runs/no-such-run")
     assert missing.status_code == 404
@@ -131,6 +173,7 @@ def test_the_key_is_in_no_page_url_or_log_line(
         f"/runs/{run_id}/approve",
         f"/galleries/rg-images/galDemo/{target.definition}",
         f"/galleries/rg-images/galDemo/{target.definition}/rollback?version=1.0.0",
+        f"/galleries/rg-images/galDemo/{target.definition}/undo-rollback?version=1.0.0",
         "/static/live.js",
         "/static/app.css",
         "/runs/nope",

@@ -120,6 +120,30 @@ def test_matrix_has_a_cell_per_version_and_region_with_the_latest_marker() -> No
     assert east is not None and east.excluded and not east.latest and east.state == "Replicating"
     assert older.cells["eastus"] is not None and older.cells["eastus"].latest
     assert (older.in_use_count, older.end_of_life, newest.in_use_count) == (3, "2027-01-01", 0)
+    # 1.10.0 is excluded in eastus but still replicating there: nothing to undo yet.
+    assert newest.excluded_in == ("eastus",) and not newest.can_undo
+    assert newest.undo_blocked == "not fully replicated (eastus: Replicating)"
+    assert older.excluded_in == () and not older.can_undo and older.undo_blocked is None
+
+
+def test_the_global_exclude_flag_applies_where_no_regional_one_is_set_and_can_be_undone() -> None:
+    rolled_back = {
+        "name": "1.0.1",
+        "exclude_from_latest": True,
+        "provisioning_state": "Succeeded",
+        "regions": [
+            {"name": "westeurope", "state": "Completed", "exclude_from_latest": None},
+            {"name": "eastus", "state": "Completed", "exclude_from_latest": False},
+        ],
+    }
+    [row] = build_matrix({"versions": [rolled_back], "latest": {"eastus": "1.0.1"}}).rows
+    west, east = row.cells["westeurope"], row.cells["eastus"]
+    assert west is not None and west.excluded  # the global flag
+    assert east is not None and not east.excluded and east.latest  # the regional flag wins
+    assert row.excluded_in == ("westeurope",) and row.can_undo
+    busy = {**rolled_back, "provisioning_state": "Updating"}
+    [row] = build_matrix({"versions": [busy]}).rows
+    assert not row.can_undo and row.undo_blocked == "provisioning state Updating"
 
 
 def test_the_dashboard_binds_loopback_unless_another_address_is_asked_for() -> None:
