@@ -72,7 +72,9 @@ def change_plan(target: dict[str, Any], change: dict[str, Any]) -> dict[str, Any
     target = {**target, "gallery": full_gallery(target["gallery"])}
     versions = load_versions(target, with_in_use=False)
     home = compute.get_image_definition(target["gallery"], target["definition"])["location"]
-    mode = next((v.get("replication_mode") for v in versions if v["name"] == change["version"]), None)
+    mode = next(
+        (v.get("replication_mode") for v in versions if v["name"] == change["version"]), None
+    )
     return plan_change(
         change, records(versions), home_region=str(home), replication_mode=mode or "Full"
     )

@@ -273,7 +273,11 @@ def _undo_rollback(
             "before": before,
         }
     exclude = {"global": False if regions is None else None, "regions": dict.fromkeys(scope, False)}
-    return {"exclude": exclude, "before": before, "after": _latest_after(versions, version, exclude)}
+    return {
+        "exclude": exclude,
+        "before": before,
+        "after": _latest_after(versions, version, exclude),
+    }
 
 
 def _latest_after(

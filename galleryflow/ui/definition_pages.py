@@ -110,15 +110,15 @@ def routes(dash: Dashboard) -> list[Route]:
 
         async def handle(request: Request) -> Response:
             where = _where(request)
-            back = page_url(where["rg"], where["gallery"], where["definition"], None)
             if request.method == "GET":
-                return await confirmation(request, where, back)
+                return await confirmation(request, where)
             try:
                 fields = await dash.form(request)
             except FormRejected as refused:
                 return dash.failure(refused.status, "FormRejected", refused.message)
             version = first(fields, "version") or ""
             subscription = first(fields, "subscription")
+            back = page_url(where["rg"], where["gallery"], where["definition"], subscription)
             regions = [r for r in fields.get("region") or [] if r]
             try:
                 answer = await in_thread(
@@ -139,11 +139,12 @@ def routes(dash: Dashboard) -> list[Route]:
                 "action_done.html", where=where, back=back, run=answer, action=action
             )
 
-        async def confirmation(request: Request, where: dict[str, str], back: str) -> Response:
+        async def confirmation(request: Request, where: dict[str, str]) -> Response:
             params = request.query_params
             version = params.get("version") or ""
             regions = [r for r in params.getlist("region") if r]
             subscription = params.get("subscription") or None
+            back = page_url(where["rg"], where["gallery"], where["definition"], subscription)
             try:
                 preview = await in_thread(
                     preview_of, _version_request(where, version, regions, subscription)

@@ -1,8 +1,9 @@
 """The dashboard in headless Chromium (Debian's chromium + chromium-driver, via Selenium)
 against the sandbox stack: publish in two waves, watch the run page update live, approve
 from the page, check the matrix's `latest` markers against the emulator, roll back from the
-page. Screenshots go to the test's tmp dir (GALLERYFLOW_SCREENSHOTS: `make screenshots`
-puts them in docs/img/). Without Chromium this fails, naming the install command."""
+page and undo that rollback from the page. Screenshots go to the test's tmp dir
+(GALLERYFLOW_SCREENSHOTS: `make screenshots` puts them in docs/img/). Without Chromium this
+fails, naming the install command."""
 
 from __future__ import annotations
 
@@ -140,7 +141,16 @@ def emulator_latest(stack: Stack, target: DemoIds) -> dict[str, str]:
     return {region: name for region, (_, name) in best.items()}
 
 
-def test_publish_watch_approve_check_latest_and_roll_back_in_the_browser(
+def latest_marks(driver: Any) -> dict[str, str]:
+    """region -> the version whose matrix cell carries the ★ latest marker there."""
+    return {
+        cell.get_attribute("data-region"): row.get_attribute("data-version")
+        for row in driver.find_elements("css selector", "#matrix tbody tr")
+        for cell in row.find_elements("css selector", 'td[data-latest="true"]')
+    }
+
+
+def test_publish_watch_approve_check_latest_roll_back_and_undo_in_the_browser(
     sandbox_stack: Stack, dashboard: Dashboard, browser: Any, shots: Path
 ) -> None:
     stack = sandbox_stack
@@ -210,18 +220,12 @@ def test_publish_watch_approve_check_latest_and_roll_back_in_the_browser(
     look()
     expected = emulator_latest(stack, target)
     assert expected == dict.fromkeys(REGIONS, "1.0.1")
-    marked = {
-        cell.get_attribute("data-region"): row.get_attribute("data-version")
-        for row in browser.find_elements("css selector", "#matrix tbody tr")
-        for cell in row.find_elements("css selector", 'td[data-latest="true"]')
-    }
-    assert marked == expected
+    assert latest_marks(browser) == expected
     in_use = {
         row.get_attribute("data-version"): row.find_element("css selector", ".in-use").text
         for row in browser.find_elements("css selector", "#matrix tbody tr")
     }
     assert in_use == {"1.0.1": "0", "1.0.0": "1"}
-    browser.save_screenshot(str(shots / "dashboard-matrix.png"))
 
     # Roll back 1.0.1 from the page: the preview names the fallback, then it is done.
     css(browser, "#rollback-1\\.0\\.1").click()
@@ -235,16 +239,30 @@ def test_publish_watch_approve_check_latest_and_roll_back_in_the_browser(
     wait_for(browser, has("#rolled-back"), "the rollback result")
     look()
     assert emulator_latest(stack, target) == dict.fromkeys(REGIONS, "1.0.0")
-    browser.back()
-    browser.back()
-    browser.refresh()
+    css(browser, "#back").click()
     wait_for(browser, has("#matrix"), "the matrix again")
-    marked = {
-        cell.get_attribute("data-region"): row.get_attribute("data-version")
-        for row in browser.find_elements("css selector", "#matrix tbody tr")
-        for cell in row.find_elements("css selector", 'td[data-latest="true"]')
+    assert latest_marks(browser) == dict.fromkeys(REGIONS, "1.0.0")
+    assert not browser.find_elements("css selector", "#undo-1\\.0\\.0")  # nothing to undo
+    browser.save_screenshot(str(shots / "dashboard-matrix.png"))  # with the undo offered
+    look()
+
+    # Undo that rollback from the page: its preview names 1.0.1 as latest again, then the
+    # matrix's markers and the emulator agree on it.
+    css(browser, "#undo-1\\.0\\.1").click()
+    wait_for(browser, has("#preview"), "the undo preview")
+    look()
+    rows = browser.find_elements("css selector", "#preview tbody tr")
+    assert {r.get_attribute("data-region"): r.text.split()[1:] for r in rows} == {
+        region: ["1.0.0", "1.0.1"] for region in REGIONS
     }
-    assert marked == dict.fromkeys(REGIONS, "1.0.0")
+    css(browser, "#confirm").click()
+    wait_for(browser, has("#undone"), "the undo's result")
+    look()
+    assert emulator_latest(stack, target) == dict.fromkeys(REGIONS, "1.0.1")
+    css(browser, "#back").click()
+    wait_for(browser, has("#matrix"), "the matrix after the undo")
+    assert latest_marks(browser) == emulator_latest(stack, target)
+    assert not browser.find_elements("css selector", "#undo-1\\.0\\.1")
     look()
 
     # The key never reached the browser: no page, no URL, no log line.
