@@ -272,56 +272,51 @@ VERSIONS_SCHEMA: dict[str, Any] = {
 
 _LATEST_MAP = {"type": "object", "additionalProperties": _NULLABLE_STR}
 
-ROLLBACK_PREVIEW_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "what POST /api/rollback would do now; nothing was changed",
-    "required": ["version", "refused", "reasons", "before", "after", "affected", "changes"],
-    "properties": {
-        "version": _STR,
-        "refused": {"type": "boolean", "description": "the rollback would be refused (409)"},
-        "reasons": {"type": "array", "items": _STR},
-        "before": {**_LATEST_MAP, "description": "region -> latest now"},
-        "after": {**_LATEST_MAP, "description": "region -> latest after the rollback"},
-        "affected": {
-            "type": "array",
-            "items": _STR,
-            "description": "regions where this version is latest now",
-        },
-        "changes": {
-            "type": "object",
-            "properties": {
-                "global": {"type": ["boolean", "null"]},
-                "regions": {"type": "object", "additionalProperties": {"type": "boolean"}},
-            },
-        },
-        "busy_run": {
-            **_NULLABLE_STR,
-            "description": "a live run of this definition: the rollback would be 409 until it ends",
-        },
-    },
+_FLAGS = {
+    "global": {"type": ["boolean", "null"]},
+    "regions": {"type": "object", "additionalProperties": {"type": "boolean"}},
 }
 
-UNDO_ROLLBACK_PREVIEW_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "what POST /api/rollback/undo would do now; nothing was changed",
-    "required": ["version", "refused", "reasons", "before", "after", "changes"],
-    "properties": {
-        "version": _STR,
-        "refused": {"type": "boolean", "description": "the undo's run would be refused"},
-        "reasons": {"type": "array", "items": _STR},
-        "before": {**_LATEST_MAP, "description": "region -> latest now"},
-        "after": {**_LATEST_MAP, "description": "region -> latest after the undo"},
-        "changes": {
-            "type": ["object", "null"],
-            "description": "the excludeFromLatest flags the undo would set (null when refused)",
-            "properties": {
-                "global": {"type": ["boolean", "null"]},
-                "regions": {"type": "object", "additionalProperties": {"type": "boolean"}},
+
+def _preview_schema(route: str, action: str, **extra: dict[str, Any]) -> dict[str, Any]:
+    """A dry run's answer: latest per region before/after, refusal, a busy run."""
+    return {
+        "type": "object",
+        "description": f"what POST {route} would do now; nothing was changed",
+        "required": ["version", "refused", "reasons", "before", "after", *extra],
+        "properties": {
+            "version": _STR,
+            "refused": {"type": "boolean", "description": f"the {action} would be refused"},
+            "reasons": {"type": "array", "items": _STR},
+            "before": {**_LATEST_MAP, "description": "region -> latest now"},
+            "after": {**_LATEST_MAP, "description": f"region -> latest after the {action}"},
+            **extra,
+            "busy_run": {
+                **_NULLABLE_STR,
+                "description": f"a live run of this definition: the {action} would be 409 "
+                "until it ends",
             },
         },
-        "busy_run": {
-            **_NULLABLE_STR,
-            "description": "a live run of this definition: the undo would be 409 until it ends",
-        },
+    }
+
+
+ROLLBACK_PREVIEW_SCHEMA = _preview_schema(
+    "/api/rollback",
+    "rollback",
+    affected={
+        "type": "array",
+        "items": _STR,
+        "description": "regions where this version is latest now",
     },
-}
+    changes={"type": "object", "properties": _FLAGS},
+)
+
+UNDO_ROLLBACK_PREVIEW_SCHEMA = _preview_schema(
+    "/api/rollback/undo",
+    "undo",
+    changes={
+        "type": ["object", "null"],
+        "description": "the excludeFromLatest flags the undo would set (null when refused)",
+        "properties": _FLAGS,
+    },
+)

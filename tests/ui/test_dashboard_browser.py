@@ -150,6 +150,22 @@ def latest_marks(driver: Any) -> dict[str, str]:
     }
 
 
+def act_on_version(driver: Any, link: str, done: str, look: Any) -> dict[str, list[str]]:
+    """From the matrix: open the action's confirmation, read its preview (region -> [latest
+    now, latest after]), confirm, wait for the result page `done`, and go back to the matrix."""
+    css(driver, link).click()
+    wait_for(driver, has("#preview"), f"the preview of {link}")
+    look()
+    rows = driver.find_elements("css selector", "#preview tbody tr")
+    preview = {r.get_attribute("data-region"): r.text.split()[1:] for r in rows}
+    css(driver, "#confirm").click()
+    wait_for(driver, has(done), f"the result of {link}")
+    look()
+    css(driver, "#back").click()
+    wait_for(driver, has("#matrix"), "the matrix again")
+    return preview
+
+
 def test_publish_watch_approve_check_latest_roll_back_and_undo_in_the_browser(
     sandbox_stack: Stack, dashboard: Dashboard, browser: Any, shots: Path
 ) -> None:
@@ -228,19 +244,9 @@ def test_publish_watch_approve_check_latest_roll_back_and_undo_in_the_browser(
     assert in_use == {"1.0.1": "0", "1.0.0": "1"}
 
     # Roll back 1.0.1 from the page: the preview names the fallback, then it is done.
-    css(browser, "#rollback-1\\.0\\.1").click()
-    wait_for(browser, has("#preview"), "the rollback preview")
-    look()
-    rows = browser.find_elements("css selector", "#preview tbody tr")
-    assert {r.get_attribute("data-region"): r.text.split()[1:] for r in rows} == {
-        region: ["1.0.1", "1.0.0"] for region in REGIONS
-    }
-    css(browser, "#confirm").click()
-    wait_for(browser, has("#rolled-back"), "the rollback result")
-    look()
+    preview = act_on_version(browser, "#rollback-1\\.0\\.1", "#rolled-back", look)
+    assert preview == {region: ["1.0.1", "1.0.0"] for region in REGIONS}
     assert emulator_latest(stack, target) == dict.fromkeys(REGIONS, "1.0.0")
-    css(browser, "#back").click()
-    wait_for(browser, has("#matrix"), "the matrix again")
     assert latest_marks(browser) == dict.fromkeys(REGIONS, "1.0.0")
     assert not browser.find_elements("css selector", "#undo-1\\.0\\.0")  # nothing to undo
     browser.save_screenshot(str(shots / "dashboard-matrix.png"))  # with the undo offered
@@ -248,19 +254,9 @@ def test_publish_watch_approve_check_latest_roll_back_and_undo_in_the_browser(
 
     # Undo that rollback from the page: its preview names 1.0.1 as latest again, then the
     # matrix's markers and the emulator agree on it.
-    css(browser, "#undo-1\\.0\\.1").click()
-    wait_for(browser, has("#preview"), "the undo preview")
-    look()
-    rows = browser.find_elements("css selector", "#preview tbody tr")
-    assert {r.get_attribute("data-region"): r.text.split()[1:] for r in rows} == {
-        region: ["1.0.0", "1.0.1"] for region in REGIONS
-    }
-    css(browser, "#confirm").click()
-    wait_for(browser, has("#undone"), "the undo's result")
-    look()
+    preview = act_on_version(browser, "#undo-1\\.0\\.1", "#undone", look)
+    assert preview == {region: ["1.0.0", "1.0.1"] for region in REGIONS}
     assert emulator_latest(stack, target) == dict.fromkeys(REGIONS, "1.0.1")
-    css(browser, "#back").click()
-    wait_for(browser, has("#matrix"), "the matrix after the undo")
     assert latest_marks(browser) == emulator_latest(stack, target)
     assert not browser.find_elements("css selector", "#undo-1\\.0\\.1")
     look()

@@ -54,6 +54,17 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def forged_posts(
+    dashboard: Dashboard, path: str, token: str, fields: dict[str, str]
+) -> list[requests.Response]:
+    """The form without a token, with a forged one, and with the real one from another site."""
+    return [
+        post(dashboard, path, fields),
+        post(dashboard, path, {"csrf": "forged", **fields}),
+        post(dashboard, path, {"csrf": token, **fields}, Origin="http://evil.example"),
+    ]
+
+
 def test_run_page_shows_waves_regions_and_timeline(
     dashboard: Dashboard, awaiting: tuple[DemoIds, str]
 ) -> None:
@@ -84,16 +95,7 @@ def test_posts_without_a_valid_csrf_token_or_from_another_origin_change_nothing(
     confirm = get(dashboard, f"/runs/{run_id}/reject")
     assert confirm.status_code == 200
     token = csrf_of(confirm.text)
-    refused = [
-        post(dashboard, f"/runs/{run_id}/reject", {"by": "mallory"}),
-        post(dashboard, f"/runs/{run_id}/reject", {"csrf": "forged", "by": "mallory"}),
-        post(
-            dashboard,
-            f"/runs/{run_id}/reject",
-            {"csrf": token, "by": "mallory"},
-            Origin="http://evil.example",
-        ),
-    ]
+    refused = forged_posts(dashboard, f"/runs/{run_id}/reject", token, {"by": "mallory"})
     assert [r.status_code for r in refused] == [403, 403, 403]
     assert "CSRF" in refused[0].text and "another site" in refused[2].text
     assert sandbox_stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval"
@@ -114,16 +116,7 @@ def test_undo_rollback_shows_its_preview_and_refuses_forged_posts_and_busy_defin
     assert 'data-region="eastus" class="affected"' in page.text  # 1.0.0 would become latest
     assert 'id="busy"' in page.text and run_id in page.text and 'id="confirm"' not in page.text
     token = csrf_of(get(dashboard, f"/runs/{run_id}/reject").text)
-    forged = [
-        post(dashboard, f"{base}/undo-rollback", {"version": "1.0.0"}),
-        post(dashboard, f"{base}/undo-rollback", {"csrf": "forged", "version": "1.0.0"}),
-        post(
-            dashboard,
-            f"{base}/undo-rollback",
-            {"csrf": token, "version": "1.0.0"},
-            Origin="http://evil.example",
-        ),
-    ]
+    forged = forged_posts(dashboard, f"{base}/undo-rollback", token, {"version": "1.0.0"})
     assert [r.status_code for r in forged] == [403, 403, 403]
     busy = post(dashboard, f"{base}/undo-rollback", {"csrf": token, "version": "1.0.0"})
     assert busy.status_code == 409 and "RunInProgress" in busy.text and run_id in busy.text
