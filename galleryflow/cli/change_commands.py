@@ -4,29 +4,16 @@ docs/api.md "Version changes"). Each starts a run and follows it to the end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from inspect import Parameter
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from galleryflow.cli.client import ApiClient
-from galleryflow.cli.options import (
-    DEFAULT_INTERVAL,
-    DEFAULT_TIMEOUT,
-    AsJson,
-    Definition,
-    Gallery,
-    GalleryRg,
-    Interval,
-    Key,
-    Subscription,
-    Timeout,
-    Url,
-)
-from galleryflow.cli.output import console, print_json, reporting
-from galleryflow.cli.views import run_view
-from galleryflow.cli.watch import exit_code, watch_run
+from galleryflow.cli.definition_command import Body, definition_command
+from galleryflow.cli.output import result_or_run
 
 # The version-change routes (the API's table is galleryflow/api/changes.py; the installed
 # command imports nothing of the app, tests/cli/test_operator_cli.py keeps the two equal).
@@ -38,7 +25,6 @@ ROUTES = {
     "undo_rollback": "rollback/undo",
 }
 
-Version = Annotated[str, typer.Option(help="the image version to change, e.g. 1.2.3")]
 Regions = Annotated[list[str], typer.Option("--region", help="a region (repeat the option)")]
 Production = Annotated[
     bool,
@@ -46,33 +32,18 @@ Production = Annotated[
 ]
 
 
-def _run(
-    kind: str,
-    body: dict[str, Any],
-    target: tuple[str, str, str, str, str | None],
-    client_args: tuple[str, str],
-    interval: float,
-    timeout: float,
-    as_json: bool,
-) -> None:
-    rg, gallery, definition, version, subscription = target
-    gallery_ref: dict[str, str] = {"resource_group": rg, "name": gallery}
-    if subscription:
-        gallery_ref["subscription_id"] = subscription
-    request = {"gallery": gallery_ref, "image_definition": definition, "version": version, **body}
-    with reporting(as_json):
-        client = ApiClient(*client_args)
-        answer = client.call("POST", ROUTES[kind], request)
-        summary = watch_run(
-            client, str(answer["id"]), interval=interval, timeout=timeout, console=None
-        )
-        if as_json:
-            print_json(summary)
-        elif summary.get("state") == "succeeded":
-            console().print(change_view(summary.get("result") or {}))
-        else:
-            console().print(run_view(summary))
-    raise typer.Exit(exit_code(summary))
+# `--version`: sent as it is, before each command's own options.
+_VERSION = Parameter(
+    "version",
+    Parameter.KEYWORD_ONLY,
+    annotation=Annotated[str, typer.Option(help="the image version to change, e.g. 1.2.3")],
+)
+
+
+def change_command(kind: str) -> Callable[[Body], Callable[..., None]]:
+    """A version-change command (see definition_command): POSTs to the kind's route."""
+    show = result_or_run(change_view)
+    return definition_command(ROUTES[kind], show, fields=[_VERSION], key_required=True)
 
 
 def change_view(result: dict[str, Any]) -> Table:
@@ -93,14 +64,9 @@ def change_view(result: dict[str, Any]) -> Table:
     return table
 
 
+@change_command("add_regions")
 def add_regions(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    version: Version,
     region: Regions,
-    url: Url,
-    key: Key,
     replica_count: Annotated[
         int | None, typer.Option(help="replicas in each added region (default: planned)")
     ] = None,
@@ -108,68 +74,27 @@ def add_regions(
     promote: Annotated[
         bool, typer.Option("--promote/--no-promote", help="promote in the new regions")
     ] = True,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
+) -> dict[str, Any]:
     """Replicate a version to more regions, then promote it there (add-regions route)."""
     targets = [
         {"name": r, **({"replica_count": replica_count} if replica_count else {})} for r in region
     ]
-    body = {"target_regions": targets, "production": production, "promote": promote}
-    _run(
-        "add_regions",
-        body,
-        (gallery_rg, gallery, definition, version, subscription),
-        (url, key),
-        interval,
-        timeout,
-        as_json,
-    )
+    return {"target_regions": targets, "production": production, "promote": promote}
 
 
-def remove_regions(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    version: Version,
-    region: Regions,
-    url: Url,
-    key: Key,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
+@change_command("remove_regions")
+def remove_regions(region: Regions) -> dict[str, Any]:
     """Remove regions (never the home region, never leaving a region without latest)."""
-    _run(
-        "remove_regions",
-        {"regions": list(region)},
-        (gallery_rg, gallery, definition, version, subscription),
-        (url, key),
-        interval,
-        timeout,
-        as_json,
-    )
+    return {"regions": list(region)}
 
 
+@change_command("set_replicas")
 def set_replicas(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    version: Version,
     replicas: Annotated[
         list[str], typer.Option("--replicas", help="REGION=COUNT, e.g. eastus=5 (repeat)")
     ],
-    url: Url,
-    key: Key,
     production: Production = True,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
+) -> dict[str, Any]:
     """Change replica counts, at most 50 per region (POST /api/versions/replicas)."""
     regions = []
     for item in replicas:
@@ -177,64 +102,22 @@ def set_replicas(
         if not count.isdigit():
             raise typer.BadParameter(f"{item!r}: write REGION=COUNT, e.g. eastus=5")
         regions.append({"name": name, "replica_count": int(count)})
-    _run(
-        "set_replicas",
-        {"regions": regions, "production": production},
-        (gallery_rg, gallery, definition, version, subscription),
-        (url, key),
-        interval,
-        timeout,
-        as_json,
-    )
+    return {"regions": regions, "production": production}
 
 
+@change_command("set_end_of_life")
 def end_of_life(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    version: Version,
     date: Annotated[str, typer.Option(help="ISO-8601 with a zone, e.g. 2027-06-01T00:00:00Z")],
-    url: Url,
-    key: Key,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
+) -> dict[str, Any]:
     """Set a version's end-of-life date (POST /api/versions/end-of-life)."""
-    _run(
-        "set_end_of_life",
-        {"end_of_life": date},
-        (gallery_rg, gallery, definition, version, subscription),
-        (url, key),
-        interval,
-        timeout,
-        as_json,
-    )
+    return {"end_of_life": date}
 
 
+@change_command("undo_rollback")
 def undo_rollback(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    version: Version,
-    url: Url,
-    key: Key,
     region: Annotated[
         list[str] | None, typer.Option(help="only in this region (repeat); default: everywhere")
     ] = None,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
+) -> dict[str, Any]:
     """Re-include a version a rollback excluded (it must be good and fully replicated)."""
-    _run(
-        "undo_rollback",
-        {"regions": list(region) if region else None},
-        (gallery_rg, gallery, definition, version, subscription),
-        (url, key),
-        interval,
-        timeout,
-        as_json,
-    )
+    return {"regions": list(region) if region else None}

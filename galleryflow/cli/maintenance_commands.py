@@ -8,65 +8,18 @@ import typer
 from rich.text import Text
 
 from galleryflow.cli.client import ApiClient
+from galleryflow.cli.definition_command import definition_command
 from galleryflow.cli.options import (
-    DEFAULT_INTERVAL,
-    DEFAULT_TIMEOUT,
     AsJson,
     Definition,
     Gallery,
     GalleryRg,
-    Interval,
     Key,
     Subscription,
-    Timeout,
     Url,
 )
-from galleryflow.cli.output import console, print_json, reporting
-from galleryflow.cli.views import prune_view, rollback_view, run_view, versions_view
-from galleryflow.cli.watch import exit_code, watch_run
-
-
-def _gallery(resource_group: str, name: str, subscription: str | None) -> dict[str, str]:
-    gallery = {"resource_group": resource_group, "name": name}
-    if subscription:
-        gallery["subscription_id"] = subscription
-    return gallery
-
-
-def rollback(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    version: Annotated[str, typer.Option(help="the bad version to take out of latest")],
-    url: Url,
-    key: Key = "",
-    region: Annotated[
-        list[str] | None, typer.Option(help="only in this region (repeat); default: everywhere")
-    ] = None,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
-    """Exclude a version from latest (POST /api/rollback); shows latest before and after."""
-    with reporting(as_json):
-        client = ApiClient(url, key)
-        answer = client.rollback(
-            {
-                "gallery": _gallery(gallery_rg, gallery, subscription),
-                "image_definition": definition,
-                "version": version,
-                "regions": list(region) if region else None,
-            }
-        )
-        summary = watch_run(
-            client, str(answer["id"]), interval=interval, timeout=timeout, console=None
-        )
-        if as_json:
-            print_json(summary)
-        else:
-            _show_rollback(summary)
-    raise typer.Exit(exit_code(summary))
+from galleryflow.cli.output import console, print_json, reporting, result_or_run
+from galleryflow.cli.views import prune_view, rollback_view, versions_view
 
 
 def _show_rollback(summary: dict[str, Any]) -> None:
@@ -96,12 +49,19 @@ def _show_rollback(summary: dict[str, Any]) -> None:
         out.print(message)
 
 
+@definition_command("rollback", _show_rollback)
+def rollback(
+    version: Annotated[str, typer.Option(help="the bad version to take out of latest")],
+    region: Annotated[
+        list[str] | None, typer.Option(help="only in this region (repeat); default: everywhere")
+    ] = None,
+) -> dict[str, Any]:
+    """Exclude a version from latest (POST /api/rollback); shows latest before and after."""
+    return {"version": version, "regions": list(region) if region else None}
+
+
+@definition_command("prune", result_or_run(prune_view))
 def prune(
-    gallery_rg: GalleryRg,
-    gallery: Gallery,
-    definition: Definition,
-    url: Url,
-    key: Key = "",
     apply: Annotated[bool, typer.Option(help="carry out the plan (default: dry run)")] = False,
     keep_last: Annotated[int | None, typer.Option(help="always keep the newest N")] = None,
     keep_newer_than_days: Annotated[
@@ -120,11 +80,7 @@ def prune(
     quota_headroom: Annotated[
         int | None, typer.Option(help="free version slots to keep per region")
     ] = None,
-    subscription: Subscription = None,
-    interval: Interval = DEFAULT_INTERVAL,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    as_json: AsJson = False,
-) -> None:
+) -> dict[str, Any]:
     """Plan retention for a definition (POST /api/prune); deletes only with --apply."""
     retention = {
         name: value
@@ -137,26 +93,7 @@ def prune(
         )
         if value is not None
     }
-    with reporting(as_json):
-        client = ApiClient(url, key)
-        answer = client.prune(
-            {
-                "gallery": _gallery(gallery_rg, gallery, subscription),
-                "image_definition": definition,
-                "retention": retention,
-                "apply": apply,
-            }
-        )
-        summary = watch_run(
-            client, str(answer["id"]), interval=interval, timeout=timeout, console=None
-        )
-        if as_json:
-            print_json(summary)
-        elif summary.get("state") == "succeeded":
-            console().print(prune_view(summary.get("result") or {}))
-        else:
-            console().print(run_view(summary))
-    raise typer.Exit(exit_code(summary))
+    return {"retention": retention, "apply": apply}
 
 
 def versions(

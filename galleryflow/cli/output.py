@@ -4,17 +4,17 @@ every expected failure becomes a message and an exit status, never a traceback."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from galleryflow.cli.client import ApiClient, OperatorError
-from galleryflow.cli.views import error_view
-from galleryflow.cli.watch import EXIT_STILL_RUNNING, WatchDeadline, watch_run
+from galleryflow.cli.views import error_view, run_view
+from galleryflow.cli.watch import EXIT_STILL_RUNNING, WatchDeadline, exit_code, watch_run
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -57,3 +57,31 @@ def follow(
     if as_json:
         print_json(summary)
     return summary
+
+
+Show = Callable[[dict[str, Any]], None]
+
+
+def result_or_run(view: Callable[[dict[str, Any]], Any]) -> Show:
+    """Print `view(result)` of a run that succeeded, else the run itself."""
+
+    def show(summary: dict[str, Any]) -> None:
+        if summary.get("state") == "succeeded":
+            console().print(view(summary.get("result") or {}))
+        else:
+            console().print(run_view(summary))
+
+    return show
+
+
+def finish_run(
+    client: ApiClient, run_id: str, interval: float, timeout: float, as_json: bool, show: Show
+) -> NoReturn:
+    """Follow a run just started to its end without a live view, print it (JSON, or
+    `show`) and exit with its outcome (galleryflow.cli.watch.EXIT_BY_STATE)."""
+    summary = watch_run(client, run_id, interval=interval, timeout=timeout, console=None)
+    if as_json:
+        print_json(summary)
+    else:
+        show(summary)
+    raise typer.Exit(exit_code(summary))

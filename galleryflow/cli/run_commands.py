@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,37 +135,25 @@ def _send_event(
             console().print(f"sent {event} to run {run_id}")
 
 
-def runs_approve(
-    run_id: RunId,
-    url: Url,
-    key: Key = "",
-    by: By = None,
-    comment: Comment = None,
-    as_json: AsJson = False,
-) -> None:
-    """Approve the next wave of a run that waits for approval."""
-    _send_event("approve", run_id, url, key, by, comment, as_json)
+def _event_command(event: str, doc: str) -> Callable[..., None]:
+    """`runs approve|reject|cancel`: send `event` to a run."""
+
+    def command(
+        run_id: RunId,
+        url: Url,
+        key: Key = "",
+        by: By = None,
+        comment: Comment = None,
+        as_json: AsJson = False,
+    ) -> None:
+        _send_event(event, run_id, url, key, by, comment, as_json)
+
+    command.__name__, command.__doc__ = f"runs_{event}", doc
+    return command
 
 
-def runs_reject(
-    run_id: RunId,
-    url: Url,
-    key: Key = "",
-    by: By = None,
-    comment: Comment = None,
-    as_json: AsJson = False,
-) -> None:
-    """Reject a run that waits for approval (it fails; the version stays out of latest)."""
-    _send_event("reject", run_id, url, key, by, comment, as_json)
-
-
-def runs_cancel(
-    run_id: RunId,
-    url: Url,
-    key: Key = "",
-    by: By = None,
-    comment: Comment = None,
-    as_json: AsJson = False,
-) -> None:
-    """Cancel a live run."""
-    _send_event("cancel", run_id, url, key, by, comment, as_json)
+runs_approve = _event_command("approve", "Approve the next wave of a run that waits for approval.")
+runs_reject = _event_command(
+    "reject", "Reject a run that waits for approval (it fails; the version stays out of latest)."
+)
+runs_cancel = _event_command("cancel", "Cancel a live run.")
