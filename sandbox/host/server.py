@@ -20,7 +20,7 @@ from aiohttp import web
 from azure.functions.queue import QueueMessage as FuncQueueMessage
 from azure.functions.timer import TimerRequest
 
-from sandbox.host import invoke
+from sandbox.host import crash_point, invoke
 from sandbox.host.app_loader import AppLoadError, FunctionInfo, LoadedApp, load_app
 from sandbox.host.clock import Clock
 from sandbox.host.clock_request import ClockRequestError, read_clock_request
@@ -101,6 +101,8 @@ class Host:
                 web.post("/admin/functions/{name}", self._master(self._fire_function)),
                 web.get("/admin/clock", self._master(self._get_clock)),
                 web.post("/admin/clock", self._master(self._set_clock)),
+                web.get("/admin/crash-point", self._master(crash_point.get_crash_point)),
+                web.post("/admin/crash-point", self._master(crash_point.set_crash_point)),
                 web.route("*", f"/{self.app.route_prefix}/{{tail:.*}}", self.http.handle),
             ]
         )

@@ -7,21 +7,29 @@ runs a representative slice in `make test`.
 
 from __future__ import annotations
 
+import argparse
+import os
+import queue
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.stack import Stack, start_stack
+import requests
+
+from sandbox.process import StackError
+from sandbox.stack import Stack
 from tests.reliability import invariants
-from tests.reliability.matrix import READ_TIMEOUT_SECONDS, Cell, cells, kill_cells
+from tests.reliability.matrix import Cell, cells, kill_cells
+from tests.reliability.worker import Worker
 
 DAY = 86_400
 REGIONS = ["westeurope", "eastus"]
-SETTINGS = {"GALLERYFLOW_ARM_READ_TIMEOUT": str(READ_TIMEOUT_SECONDS)}
 RETENTION = {
     "keep_last": 1,
     "keep_newer_than_days": 30,
@@ -29,10 +37,6 @@ RETENTION = {
     "auto_prune": True,
     "dry_run": False,
 }
-
-
-def matrix_stack(state_dir: Path) -> Stack:
-    return start_stack(state_dir, settings=SETTINGS)
 
 
 def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
@@ -91,19 +95,23 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
     return ids, {"0.0.1": "a VM uses it", "0.0.2": "it is blocked before its end of life"}
 
 
-def run_cell(stack: Stack, cell: Cell) -> Outcome:
-    """Run one cell: the invariants it broke (none: consistent), and whether its faults fired."""
+def run_cell(worker: Worker, cell: Cell) -> Outcome:
+    """Run one cell on a fresh emulator: the invariants it broke (none: consistent), and
+    whether its faults fired."""
+    stack = worker.stack
+    worker.fresh()
     setup = prepare(stack, cell)
     kill_after = cell.options.get("kill_after")
     crashed = True
     if kill_after:
-        stack.settings["SANDBOX_CRASH_AFTER_COMMIT"] = str(kill_after)
-        stack.restart_host(kill=False)
+        worker.crash_after(int(kill_after))
     runs = start(stack, cell, setup["request"])
     if kill_after:
         crashed = _wait_for_crash(stack, runs)
-        del stack.settings["SANDBOX_CRASH_AFTER_COMMIT"]
-        stack.restart_host(kill=False)  # the same STATE, no kill point: the run resumes
+        if crashed:
+            stack.restart_host(kill=True)  # the same STATE, no kill point: the run resumes
+        else:
+            worker.crash_after(None)
     return finish(stack, cell, setup, runs, crashed)
 
 
@@ -165,7 +173,10 @@ def _wait_for_crash(stack: Stack, runs: list[str]) -> bool:
     while time.monotonic() < deadline:
         if not stack.host.alive():
             return True
-        statuses = [stack.run_status(r) for r in runs]
+        try:
+            statuses = [stack.run_status(r) for r in runs]
+        except (requests.RequestException, StackError):
+            continue  # the host died while answering: alive() says so next time
         if all(s.get("runtimeStatus") in ("Completed", "Failed") for s in statuses):
             return not stack.host.alive()
         time.sleep(0.1)  # polling a condition, not a correctness sleep
@@ -185,17 +196,7 @@ def finish(
     after = stack.versions(ids)
     final = stack.vm_power_state(ids.vm_id)
     hits = {f["id"]: f["hits"] for f in stack.arm_control("GET", "faults")["faults"]}
-    stack.arm_control("DELETE", "faults")  # "always" rules must not reach the next cell
-    if "quota" in cell.options:  # nor a full quota
-        stack.arm_control(
-            "POST",
-            "quotas",
-            {
-                "limits": {"image_versions": 10_000},
-                "subscription_id": ids.subscription_id,
-                "region": ids.location,
-            },
-        )
+    stack.arm_control("DELETE", "faults")  # "always" rules must not fire while we read
     problems = invariants.check(
         before=setup["before"],
         after=after,
@@ -207,18 +208,12 @@ def finish(
     return Outcome(problems, reached)
 
 
-def count_commits(stack: Stack, state: Path) -> int:
+def count_commits(worker: Worker) -> int:
     """How many episodes a clean publish commits (its kill points), measured once."""
-    count_file = state / "commits.txt"
-    stack.settings["SANDBOX_COMMIT_COUNT_FILE"] = str(count_file)
-    stack.restart_host(kill=False)
-    try:
-        outcome = run_cell(stack, Cell("k-reference", "a clean publish (counts kill points)"))
-        assert not outcome.problems, outcome.problems
-    finally:
-        del stack.settings["SANDBOX_COMMIT_COUNT_FILE"]
-        stack.restart_host(kill=False)
-    return int(count_file.read_text())
+    before = worker.commits()
+    outcome = run_cell(worker, Cell("k-reference", "a clean publish (counts kill points)"))
+    assert not outcome.problems, outcome.problems
+    return worker.commits() - before
 
 
 @dataclass(frozen=True)
@@ -227,31 +222,71 @@ class Outcome:
     reached: bool  # every injected fault fired at least once
 
 
-def main(argv: list[str]) -> int:
-    failed = unreached = 0
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="reliability-") as state:
-        stack = matrix_stack(Path(state))
+def _work(worker: Worker, todo: queue.SimpleQueue[Cell], report: Callable[..., None]) -> None:
+    while True:
         try:
-            kills = kill_cells(count_commits(stack, Path(state)))
-            print(f"{len(cells())} fault cells, {len(kills)} kill points", flush=True)
+            cell = todo.get_nowait()
+        except queue.Empty:
+            return
+        began = time.monotonic()
+        try:
+            outcome = run_cell(worker, cell)
+        except Exception as exc:  # a harness error is a failed cell, not a stopped run
+            outcome = Outcome([f"the cell could not run: {type(exc).__name__}: {exc}"[:500]], False)
+        report(cell, outcome, time.monotonic() - began)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="Run the fault matrix (make reliability).")
+    parser.add_argument("names", nargs="*", help="run only cells whose name contains one")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("RELIABILITY_WORKERS", "3")),
+        help="sandbox stacks running cells side by side (default 3, RELIABILITY_WORKERS)",
+    )
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    results: list[tuple[Cell, Outcome]] = []
+    lock = threading.Lock()
+
+    def report(cell: Cell, outcome: Outcome, seconds: float) -> None:
+        with lock:
+            results.append((cell, outcome))
+            mark = "ok  " if not outcome.problems else "FAIL"
+            note = "" if outcome.reached else "  (fault never fired on this path)"
+            print(f"{mark} {cell.name:<22} {seconds:5.1f} s  {cell.title}{note}", flush=True)
+            for problem in outcome.problems:
+                print(f"       {problem}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="reliability-") as state:
+        with ThreadPoolExecutor(max(1, args.workers)) as pool:
+            workers = list(
+                pool.map(lambda i: Worker(Path(state) / f"w{i}"), range(max(1, args.workers)))
+            )
+        try:
+            kills = kill_cells(count_commits(workers[0]))
             every = [*cells(), *kills]
-            selected = [c for c in every if not argv or any(a in c.name for a in argv)]
+            print(f"{len(every) - len(kills)} fault cells, {len(kills)} kill points", flush=True)
+            selected = [c for c in every if not args.names or any(a in c.name for a in args.names)]
+            todo: queue.SimpleQueue[Cell] = queue.SimpleQueue()
             for cell in selected:
-                outcome = run_cell(stack, cell)
-                failed += bool(outcome.problems)
-                unreached += not outcome.reached
-                mark = "ok  " if not outcome.problems else "FAIL"
-                note = "" if outcome.reached else "  (fault never fired on this path)"
-                print(f"{mark} {cell.name:<18} {cell.title}{note}", flush=True)
-                for problem in outcome.problems:
-                    print(f"       {problem}", flush=True)
+                todo.put(cell)
+            with ThreadPoolExecutor(len(workers)) as pool:
+                for done in [pool.submit(_work, w, todo, report) for w in workers]:
+                    done.result()
         finally:
-            stack.stop()
+            for worker in workers:
+                worker.stop()
+    failed = sum(1 for _, o in results if o.problems)
+    unreached = sum(1 for _, o in results if not o.reached)
     total = len(selected)
-    print(f"({time.monotonic() - started:.0f} s; {unreached} cell(s) whose fault never fired)")
+    minutes = (time.monotonic() - started) / 60
+    print(
+        f"({minutes:.1f} min, {len(workers)} workers; {unreached} cell(s) whose fault never fired)"
+    )
     print(f"reliability: {total} scenarios, {total - failed} consistent, {failed} failed")
-    return 1 if failed else 0
+    return 1 if failed or len(results) != total else 0
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from sandbox.stack import Stack
 from tests.reliability.matrix import FAULTS, WIRE, Cell, cells, declared_operations
-from tests.reliability.runner import finish, matrix_stack, prepare, run_cell, start
+from tests.reliability.runner import finish, prepare, run_cell, start
+from tests.reliability.worker import Worker
 
 # One cell per kind of failure path, kept short for `make test` (races are in
 # tests/orchestration/test_resource_lock.py, the rest in `make reliability`).
@@ -31,8 +31,8 @@ def test_every_declared_gateway_operation_is_in_the_matrix() -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    started = matrix_stack(tmp_path_factory.mktemp("matrix"))
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    started = Worker(tmp_path_factory.mktemp("matrix"))
     try:
         yield started
     finally:
@@ -40,14 +40,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.mark.parametrize("title", SLICE)
-def test_slice_is_consistent(stack: Stack, title: str) -> None:
+def test_slice_is_consistent(worker: Worker, title: str) -> None:
     (cell,) = [c for c in cells() if c.title == title]
-    outcome = run_cell(stack, cell)
+    outcome = run_cell(worker, cell)
     assert outcome.problems == []
     assert outcome.reached
 
 
-def test_sigkill_during_capture_leaves_one_version(stack: Stack) -> None:
+def test_sigkill_during_capture_leaves_one_version(worker: Worker) -> None:
     """The host is SIGKILLed while ARM holds the capture's PUT (a delay fault): the run
     resumes on the same state, the retried capture adopts the version it already created."""
     cell = Cell(
@@ -63,6 +63,8 @@ def test_sigkill_during_capture_leaves_one_version(stack: Stack) -> None:
             },
         ),
     )
+    worker.fresh()
+    stack = worker.stack
     setup = prepare(stack, cell)
     runs = start(stack, cell, setup["request"])
 
