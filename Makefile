@@ -9,7 +9,7 @@ AZURITE := node_modules/.bin/azurite-queue
 WHEELHOUSE := .wheelhouse
 WHEELS_STAMP := $(WHEELHOUSE)/.downloaded
 
-.PHONY: demo test test-long lint typecheck pytest bootstrap bench clean browser screenshots reliability
+.PHONY: demo test test-long lint typecheck pytest bootstrap bench clean browser screenshots reliability repeat soak
 
 bootstrap: $(STAMP) $(AZURITE) $(WHEELS_STAMP)
 
@@ -85,6 +85,15 @@ checkov: $(CHECKOV_STAMP)
 # whole-run scenarios; last line `reliability: S scenarios, C consistent, F failed`.
 reliability: bootstrap
 	$(BIN)/python -m tests.reliability.runner
+
+# The 20-publish race, the shared VM, SIGKILL during capture and the safe deploy, 20 rounds
+# in a row (each round a fresh pytest process); last line `repeat: T tests x N rounds: ...`.
+repeat: bootstrap
+	$(BIN)/python -m tests.reliability.repeat --rounds 20
+
+# benchmarks/soak.py at the issue's full size (500 publishes, 20 definitions); not in make test.
+soak: bootstrap
+	$(BIN)/python benchmarks/soak.py
 
 bench: bootstrap
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -88,7 +88,7 @@ def declared_operations() -> dict[str, frozenset[str]]:
     return dict(DECLARED_ACTIONS)
 
 
-def _options(operation: str) -> dict[str, Any]:
+def options_for(operation: str) -> dict[str, Any]:
     """What the publish must do so the operation is on its path."""
     if operation.endswith("power_off_vm"):
         return {"power_state": "stopped"}
@@ -120,7 +120,10 @@ def cells() -> list[Cell]:
             fault = {**rule, "path": path, "method": method}
             found.append(
                 Cell(
-                    name, f"{operation.rsplit('.', 1)[-1]} x {kind}", (fault,), _options(operation)
+                    name,
+                    f"{operation.rsplit('.', 1)[-1]} x {kind}",
+                    (fault,),
+                    options_for(operation),
                 )
             )
     found += [

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import requests
 
 from sandbox.process import StackError
 from sandbox.stack import Stack
-from tests.reliability import invariants
+from tests.reliability import invariants, scenarios
 from tests.reliability.matrix import Cell, cells, kill_cells
 from tests.reliability.worker import Worker
 
@@ -92,6 +92,9 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
             "image_reference_id": f"{definition}/versions/0.0.1",
         },
     )
+    if "patch" in cell.options:  # a pending security patch: installPatches is on the path
+        patch = {"name": "openssl", "classifications": ["Security"]}
+        stack.arm_control("POST", "vm-patches", {"vm_id": ids.vm_id, "patches": [patch]})
     return ids, {"0.0.1": "a VM uses it", "0.0.2": "it is blocked before its end of life"}
 
 
@@ -99,13 +102,18 @@ def run_cell(worker: Worker, cell: Cell) -> Outcome:
     """Run one cell on a fresh emulator: the invariants it broke (none: consistent), and
     whether its faults fired."""
     stack = worker.stack
-    worker.fresh()
+    worker.fresh(denied=[cell.options["deny"]] if "deny" in cell.options else ())
     setup = prepare(stack, cell)
     kill_after = cell.options.get("kill_after")
     crashed = True
     if kill_after:
         worker.crash_after(int(kill_after))
-    runs = start(stack, cell, setup["request"])
+    if "hook" in cell.options:
+        runs, setup["problems"] = scenarios.deliver_hook(worker, cell, setup["request"])
+    elif "race" in cell.options:
+        runs, setup["problems"] = scenarios.race(worker, cell, setup)
+    else:
+        runs = start(stack, cell, setup["request"])
     if kill_after:
         crashed = _wait_for_crash(stack, runs)
         if crashed:
@@ -117,7 +125,8 @@ def run_cell(worker: Worker, cell: Cell) -> Outcome:
 
 def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
     ids, protected = _seed(stack, cell)
-    stack.advance_clock(60 * DAY)  # the seeded versions replicated, all 60 days old
+    # the seeded versions replicated, all 60 days old
+    now = stack.advance_clock(60 * DAY)["now"]
     if "quota" in cell.options:
         stack.arm_control(
             "POST",
@@ -128,6 +137,9 @@ def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
                 "region": ids.location,
             },
         )
+    other = None
+    if cell.options.get("race") == scenarios.SHARED_VM:  # a second definition, same VM
+        other = stack.add_definition(ids, f"{cell.name}-o").definition
     before = stack.versions(ids)
     original = stack.vm_power_state(ids.vm_id)
     rules = []
@@ -151,6 +163,8 @@ def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
         "original": original,
         "rules": rules,
         "request": request,
+        "other": other,
+        "now": now,
     }
 
 
@@ -197,14 +211,33 @@ def finish(
     final = stack.vm_power_state(ids.vm_id)
     hits = {f["id"]: f["hits"] for f in stack.arm_control("GET", "faults")["faults"]}
     stack.arm_control("DELETE", "faults")  # "always" rules must not fire while we read
-    problems = invariants.check(
+    publishes = [s for s in statuses if s.get("name", "publish_image") == "publish_image"]
+    mine = [s for s in publishes if scenarios.definition_of(s.get("input")) != setup["other"]]
+    problems = [*setup.get("problems", [])]
+    problems += invariants.check(
         before=setup["before"],
         after=after,
         protected=setup["protected"],
-        statuses=statuses,
+        statuses=mine,
         power=(setup["original"], final, bool(cell.options.get("generalize"))),
     )
+    problems += [
+        f"{s.get('name')} run {s.get('instanceId')} did not end ({s.get('runtimeStatus')})"
+        for s in statuses
+        if s not in publishes and s.get("runtimeStatus") not in ("Completed", "Failed")
+    ]
+    if setup["other"]:  # the same VM's other definition, published by the racer
+        problems += invariants.check(
+            before={},
+            after=stack.versions(replace(ids, definition=setup["other"])),
+            protected={},
+            statuses=[s for s in publishes if s not in mine],
+            power=(setup["original"], final, False),
+        )
     reached = crashed and all(hits.get(rule, 0) > 0 for rule in setup["rules"])
+    if "deny" in cell.options:
+        reached, unclear = scenarios.denied_clearly(stack, cell.options["deny"], statuses)
+        problems += unclear
     return Outcome(problems, reached)
 
 
@@ -266,7 +299,7 @@ def main(argv: list[str]) -> int:
             )
         try:
             kills = kill_cells(count_commits(workers[0]))
-            every = [*cells(), *kills]
+            every = [*cells(), *scenarios.scenario_cells(), *kills]
             print(f"{len(every) - len(kills)} fault cells, {len(kills)} kill points", flush=True)
             selected = [c for c in every if not args.names or any(a in c.name for a in args.names)]
             todo: queue.SimpleQueue[Cell] = queue.SimpleQueue()

@@ -7,6 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from galleryflow.api.runs import RUN_KINDS
+from galleryflow.azure.actions import ARM_ACTIONS
+from galleryflow.devops.hooks import HANDLED_EVENTS, read_event
+from tests.reliability import scenarios
 from tests.reliability.matrix import FAULTS, WIRE, Cell, cells, declared_operations
 from tests.reliability.runner import finish, prepare, run_cell, start
 from tests.reliability.worker import Worker
@@ -17,6 +21,7 @@ SLICE = (
     "begin_create_version x 500",
     "deallocate_vm x reset",
     "set_exclude_from_latest x lro_failed",
+    "ms.vss-pipelines.run-state-changed-event delivered twice, at once",
 )
 
 
@@ -30,6 +35,16 @@ def test_every_declared_gateway_operation_is_in_the_matrix() -> None:
     assert len([t for t in titles if " x " in t]) == len(WIRE) * (len(FAULTS) - 1) + lro
 
 
+def test_scenarios_are_enumerated_from_what_the_app_declares() -> None:
+    assert len(scenarios.rbac_cells()) == len(ARM_ACTIONS)
+    assert len(scenarios.webhook_cells()) == 2 * len(HANDLED_EVENTS)
+    for event_type in HANDLED_EVENTS:  # a recorded payload for each, read as handled
+        assert read_event(scenarios.payload(event_type)) is not None
+    assert len(scenarios.race_cells()) == len(set(RUN_KINDS.values())) + 1
+    every = [*cells(), *scenarios.scenario_cells()]
+    assert len({c.name for c in every}) == len(every)
+
+
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     started = Worker(tmp_path_factory.mktemp("matrix"))
@@ -41,7 +56,7 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
 
 @pytest.mark.parametrize("title", SLICE)
 def test_slice_is_consistent(worker: Worker, title: str) -> None:
-    (cell,) = [c for c in cells() if c.title == title]
+    (cell,) = [c for c in [*cells(), *scenarios.scenario_cells()] if c.title == title]
     outcome = run_cell(worker, cell)
     assert outcome.problems == []
     assert outcome.reached
