@@ -57,7 +57,7 @@ test-long: bootstrap browser
 	$(BIN)/python -m pytest -m long; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no long tests: failing" >&2; exit 1; fi; exit $$rc
 
-test: lint typecheck checkov pytest
+test: browser lint typecheck checkov pytest
 
 # The dashboard's browser tests drive Debian's Chromium (never a downloaded browser build).
 browser:

@@ -166,12 +166,13 @@ def test_csrf_token_is_random_and_compared_whole() -> None:
 def test_make_test_without_chromium_stops_with_one_line_naming_the_install(
     tmp_path: Path,
 ) -> None:
-    """The Makefile's `browser` check (a prerequisite of `make pytest`), with a PATH that
-    holds no chromium: it fails (never skips) and says how to install it."""
+    """`make test` with a PATH that holds no chromium: its first prerequisite, the
+    `browser` check, fails at once (never skips; nothing else runs) and says how to install
+    it."""
     make = shutil.which("make")
     assert make, "make is needed for `make test`"
     done = subprocess.run(
-        [make, "-s", "browser"],
+        [make, "-s", "test"],
         cwd=REPO,
         env={"PATH": str(tmp_path)},
         capture_output=True,
