@@ -125,12 +125,16 @@ class Conflict(GatewayError):
         return not any(hint in squashed for hint in _PERMANENT_HINTS)
 
 
-class Throttled(GatewayError):
-    kind = "throttled"
+class _AlwaysRetryable(GatewayError):
+    """Throttling and transient failures: the same call may succeed later."""
 
     @property
     def retryable(self) -> bool:
         return True
+
+
+class Throttled(_AlwaysRetryable):
+    kind = "throttled"
 
 
 class Forbidden(GatewayError):
@@ -159,12 +163,8 @@ class QuotaExceeded(GatewayError):
     kind = "quota_exceeded"
 
 
-class Transient(GatewayError):
+class Transient(_AlwaysRetryable):
     kind = "transient"
-
-    @property
-    def retryable(self) -> bool:
-        return True
 
 
 class InvalidRequest(GatewayError):

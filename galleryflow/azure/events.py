@@ -40,15 +40,10 @@ SCHEMA_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
-def make_event(
-    event_type: str,
-    run_id: str,
-    data: dict[str, Any],
-    *,
-    event_id: str | None = None,
-    time: str | None = None,
+def _envelope(
+    event_type: str, run_id: str, data: dict[str, Any], event_id: str | None, time: str | None
 ) -> dict[str, Any]:
-    """Build (and validate) an event envelope without sending it."""
+    """Build (and validate) the event envelope `publish_event` sends."""
     if event_type not in EVENT_TYPES:
         raise ValueError(
             f"unknown event type {event_type!r}; expected one of {sorted(EVENT_TYPES)}"
@@ -76,7 +71,7 @@ def publish_event(
     Pass a deterministic `event_id` (e.g. "<run_id>:captured") from an activity so that
     consumers can drop the duplicate a retried activity sends.
     """
-    event = make_event(event_type, run_id, data, event_id=event_id, time=time)
+    event = _envelope(event_type, run_id, data, event_id, time)
     body = json.dumps(event, separators=(",", ":"), sort_keys=True)
     if len(body.encode()) > MAX_MESSAGE_BYTES:
         raise ValueError(
