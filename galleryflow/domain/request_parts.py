@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from galleryflow.domain.replicas import StorageAccountType
-from galleryflow.domain.request_fields import REPLICATION_SPEC, VM_ID_PATTERN
+from galleryflow.domain.request_fields import REPLICATION_SPEC, ROLLOUT_SPEC, VM_ID_PATTERN
 from galleryflow.domain.versions import VersionStrategy
 
 
@@ -85,12 +85,16 @@ class TargetRegion:
         }
 
 
+_ROLLOUT_DEFAULTS = ROLLOUT_SPEC.check({}, "$", [])  # the field table: one source
+_ROLLOUT_MODE = RolloutMode(_ROLLOUT_DEFAULTS["mode"])
+
+
 @dataclass(frozen=True)
 class Rollout:
-    mode: RolloutMode = RolloutMode.ALL_AT_ONCE
-    waves: tuple[tuple[str, ...], ...] = ()
-    soak_minutes: int = 0
-    approval: bool = False
+    mode: RolloutMode = _ROLLOUT_MODE
+    waves: tuple[tuple[str, ...], ...] = tuple(_ROLLOUT_DEFAULTS["waves"])
+    soak_minutes: int = _ROLLOUT_DEFAULTS["soak_minutes"]
+    approval: bool = _ROLLOUT_DEFAULTS["approval"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
