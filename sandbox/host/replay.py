@@ -32,7 +32,10 @@ from azure.durable_functions.models.DurableOrchestrationContext import (
 )
 from azure.durable_functions.models.TaskOrchestrationExecutor import TaskOrchestrationExecutor
 
+from sandbox.host import timestamp_cache
+
 _OUT_OF_PROC_MARKER = "\n\n$OutOfProcData$:"
+timestamp_cache.install()
 
 # Action types of the protocol (the SDK's models/actions/ActionType.py).
 CONTINUE_AS_NEW = int(ActionType.CONTINUE_AS_NEW)

@@ -3,9 +3,10 @@
 Orchestrator episodes run beside activities (their own pool), for different instances side
 by side, never two for the same instance. A timer fires when the clock reaches it, whatever
 else runs: with real time (or sim time with a scale) the loop wakes at its due time. Sim time
-without a scale only jumps: once nothing is runnable for a short debounce (no episode, no
-activity, no HTTP invocation in flight, nothing visible) and the clock is not held, it jumps
-to the earliest pending timer — so an activity takes no simulated time.
+without a scale only jumps: the moment nothing is runnable (no episode, no activity, no HTTP
+invocation in flight, nothing visible) and the clock is not held, it jumps to the earliest
+pending timer — so an activity takes no simulated time, and no wall time is spent waiting for
+idleness (a client that must act before time moves holds the clock).
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ class Scheduler:
         engine: Engine,
         max_activities: int,
         max_orchestrations: int,
-        idle_seconds: float = 0.05,
+        idle_seconds: float = 0.0,
     ) -> None:
         self.engine = engine
         self.max_activities = max_activities
         self.max_orchestrations = max_orchestrations
+        # Wall seconds of idleness before a jump: 0 (jump at once) unless a caller wants a
+        # debounce; the decision itself never depends on wall time.
         self.idle_seconds = idle_seconds
         self._activity_pool = ThreadPoolExecutor(max_activities, thread_name_prefix="activity")
         self._orchestration_pool = ThreadPoolExecutor(
@@ -66,9 +69,11 @@ class Scheduler:
             if busy:
                 idle_since = None
             elif self.engine.clock.simulated:
-                idle_since = idle_since or time.monotonic()
+                idle_since = idle_since if idle_since is not None else time.monotonic()
                 waited = time.monotonic() - idle_since
-                if waited >= self.idle_seconds and not self.engine.clock.held:
+                if self.engine.clock.held:
+                    pass  # releasing the hold wakes the loop (POST /admin/clock)
+                elif waited >= self.idle_seconds:
                     if await self._skip_ahead():
                         idle_since = None
                         continue

@@ -101,6 +101,14 @@ def test_sim_timer_never_jumped_to_while_an_activity_runs(sim_host: HostProcess)
     assert wall >= 1.0
 
 
+def test_sim_jumps_without_waiting_for_idleness(sim_host: HostProcess) -> None:
+    """Nothing runnable: time jumps to the next timer at once, with no wall-time debounce
+    (the old host idled 50 ms before each jump: 200 timers took at least 10 s)."""
+    output, wall = run(sim_host, "ticks", {"count": 200})
+    assert output == {"elapsed_hours": 200.0}
+    assert wall < 200 * 0.05, wall
+
+
 def test_sim_with_clock_scale_fires_the_timer_at_its_time(tmp_path: Path) -> None:
     host = start_host(APP, tmp_path, clock="sim", clock_scale=1.0)
     try:

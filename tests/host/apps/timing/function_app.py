@@ -75,3 +75,13 @@ def scheduled(context: df.DurableOrchestrationContext):
 @app.activity_trigger(input_name="unused")
 def stamp(unused: None) -> float:
     return time.time()
+
+
+@app.orchestration_trigger(context_name="context")
+def ticks(context: df.DurableOrchestrationContext):
+    """`count` durable timers of an hour each, one after the other: nothing else to run."""
+    count = context.get_input()["count"]
+    started = context.current_utc_datetime
+    for _ in range(count):
+        yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    return {"elapsed_hours": (context.current_utc_datetime - started).total_seconds() / 3600}
