@@ -1,42 +1,40 @@
 """pytest plugin for the dashboard tests: `galleryflow ui` as a real process against the
-sandbox stack (`dashboard`, module scope; `start_dashboard` for more)."""
+sandbox stack (`dashboard`, module scope; `start_dashboard` for more), started through the
+sandbox's one launcher (sandbox/process.py)."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from sandbox.process import SandboxProcess, launch_command
 from sandbox.stack import Stack
 
-REPO = Path(__file__).resolve().parents[1]
+_STARTED = re.compile(r"galleryflow dashboard: (http://\S+/)")
 
 
 @dataclass
 class Dashboard:
     url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+    process: SandboxProcess
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.process.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.process.stop(timeout=10, sig=signal.SIGINT)  # Ctrl-C, as a person stops it
+
+
+def _dashboard_url(line: str) -> str | None:
+    found = _STARTED.search(line)
+    return found.group(1).rstrip("/") if found else None
 
 
 def start_dashboard(stack: Stack, log: Path, *args: str) -> Dashboard:
@@ -46,29 +44,14 @@ def start_dashboard(stack: Stack, log: Path, *args: str) -> Dashboard:
         **{k: v for k, v in os.environ.items() if not k.startswith("GALLERYFLOW_")},
         "GALLERYFLOW_URL": stack.host.url,
         "GALLERYFLOW_KEY": stack.keys["functionKeys"]["default"],
-        "PYTHONUNBUFFERED": "1",
         "COLUMNS": "200",
     }
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "galleryflow.cli", "ui", "--port", "0", *args],
-            cwd=REPO,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    dashboard = Dashboard("", process, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = re.search(r"galleryflow dashboard: (http://\S+/)", dashboard.log_text())
-        if found:
-            dashboard.url = found.group(1).rstrip("/")
-            return dashboard
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)  # polling for the start-up line, not a correctness wait
-    dashboard.stop()
-    raise RuntimeError(f"the dashboard did not start:\n{dashboard.log_text()[-3000:]}")
+    argv = [sys.executable, "-m", "galleryflow.cli", "ui", "--port", "0", *args]
+    # The dashboard names its URL on stderr (galleryflow/cli/ui_command.py).
+    process = launch_command(
+        "dashboard", argv, log_path=log, env=env, ready=_dashboard_url, timeout=30, stderr_too=True
+    )
+    return Dashboard(process.url, process)
 
 
 @pytest.fixture(scope="module")

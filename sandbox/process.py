@@ -3,11 +3,12 @@
 The stack (sandbox/stack.py) and the test plugins (sandbox/arm/testing.py,
 sandbox/host/testing.py, sandbox/devops/testing.py) start the ARM emulator, the host and the
 DevOps fake through `launch`; sandbox/azurite.py starts Azurite (a Node program with its own
-"listening" line) through `launch_command`. Each process
-runs in its own session, so stopping it (by its process group, which we created) also ends
-any child it started. Its stdout is drained for its whole life (a full pipe would block it):
-every line goes to the log file (and the first MAX_LINES to `.lines`); stderr goes to the
-same log file.
+"listening" line) and sandbox/dashboard_testing.py `galleryflow ui` (its "galleryflow
+dashboard: <url>" line, on stderr) through `launch_command`. Each process runs in its own
+session, so stopping it (by its process group, which we created) also ends any child it
+started. Its stdout is drained for its whole life (a full pipe would block it): every line
+goes to the log file (and the first MAX_LINES to `.lines`); stderr goes to the same log
+file (or through the same drain with `stderr_too`).
 """
 
 from __future__ import annotations
@@ -104,9 +105,11 @@ def launch_command(
     cwd: Path = REPO_ROOT,
     ready: Callable[[str], str | None] = ready_line,
     timeout: float = 90.0,
+    stderr_too: bool = False,
 ) -> SandboxProcess:
     """Run `argv` in `cwd` with exactly `env` (plus unbuffered output) until `ready` finds
-    the url in a stdout line (`.url`); ProcessStartError when it exits or times out first."""
+    the url in a stdout line (`.url`, also stderr lines with `stderr_too`);
+    ProcessStartError when it exits or times out first."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a", encoding="utf-8") as stderr:
         popen = subprocess.Popen(
@@ -114,7 +117,7 @@ def launch_command(
             cwd=cwd,
             env={**env, "PYTHONUNBUFFERED": "1"},
             stdout=subprocess.PIPE,
-            stderr=stderr,
+            stderr=subprocess.STDOUT if stderr_too else stderr,
             stdin=subprocess.DEVNULL,
             text=True,
             start_new_session=True,
