@@ -18,7 +18,7 @@ from galleryflow.cli.options import (
     Subscription,
     Url,
 )
-from galleryflow.cli.output import console, print_json, reporting, result_or_run
+from galleryflow.cli.output import console, reporting, result_or_run, show_answer
 from galleryflow.cli.views import prune_view, rollback_view, versions_view
 
 
@@ -108,7 +108,4 @@ def versions(
     """Versions of a definition: regions, replication, exclude flags, in use, latest."""
     with reporting(as_json):
         answer = ApiClient(url, key).versions(gallery, definition, gallery_rg, subscription)
-        if as_json:
-            print_json(answer)
-        else:
-            console().print(versions_view(answer))
+        show_answer(answer, as_json, versions_view)

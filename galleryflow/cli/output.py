@@ -26,6 +26,14 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=False))
 
 
+def show_answer(answer: Any, as_json: bool, view: Callable[[Any], Any]) -> None:
+    """Print an API answer: as JSON with --json, else its rich `view`."""
+    if as_json:
+        print_json(answer)
+    else:
+        console().print(view(answer))
+
+
 @contextmanager
 def reporting(as_json: bool) -> Iterator[None]:
     """Turn every expected failure into a readable message (or JSON) and an exit status."""

@@ -23,7 +23,7 @@ from galleryflow.cli.options import (
     Timeout,
     Url,
 )
-from galleryflow.cli.output import console, follow, print_json, reporting
+from galleryflow.cli.output import console, follow, print_json, reporting, show_answer
 from galleryflow.cli.views import run_view, runs_table
 from galleryflow.cli.watch import exit_code
 
@@ -95,10 +95,7 @@ def runs_list(
     """List runs, newest first (GET /api/runs)."""
     with reporting(as_json):
         runs = ApiClient(url, key).runs(definition, status).get("runs", [])
-        if as_json:
-            print_json(runs)
-        else:
-            console().print(runs_table(runs))
+        show_answer(runs, as_json, runs_table)
 
 
 def runs_show(
@@ -114,11 +111,7 @@ def runs_show(
     with reporting(as_json):
         client = ApiClient(url, key)
         if not watch:
-            summary = client.run(run_id)
-            if as_json:
-                print_json(summary)
-            else:
-                console().print(run_view(summary))
+            show_answer(client.run(run_id), as_json, run_view)
             return
         summary = follow(client, run_id, interval, timeout, as_json)
     raise typer.Exit(exit_code(summary))
@@ -129,10 +122,7 @@ def _send_event(
 ) -> None:
     with reporting(as_json):
         answer = ApiClient(url, key).run_event(run_id, event, by, comment)
-        if as_json:
-            print_json(answer)
-        else:
-            console().print(f"sent {event} to run {run_id}")
+        show_answer(answer, as_json, lambda _: f"sent {event} to run {run_id}")
 
 
 def _event_command(event: str, doc: str) -> Callable[..., None]:
