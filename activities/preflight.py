@@ -19,6 +19,7 @@ from galleryflow.domain.regions import normalise_region
 from galleryflow.domain.replication_modes import ReplicationMode
 from galleryflow.domain.request import PublishRequest, RequestValidationError
 from galleryflow.domain.rollout import promotion_waves
+from galleryflow.domain.skip_when_current import current_version
 from galleryflow.domain.versions import VersionError, next_version
 from galleryflow.durable.names import Activity
 
@@ -104,6 +105,8 @@ def _preflight(payload: Payload) -> Payload:
         ),
         "quota": quota,
         "warnings": warnings,
+        # what skip_when_current compares with: {"version", "fingerprint"} or None
+        "current": current_version(versions),
     }
 
 
@@ -111,7 +114,8 @@ def _preflight(payload: Payload) -> Payload:
 def preflight_publish(payload: Payload) -> Payload:
     """{"request": canonical publish request, "run_id", "now"} -> the run's plan:
     {"gallery", "definition", "definition_id", "version", "adopt", "vm", "target_regions",
-    "waves", "quota": {"fits", "must_free", "region", "message"}, "warnings"}."""
+    "waves", "quota": {"fits", "must_free", "region", "message"}, "warnings",
+    "current": {"version", "fingerprint"} | null}."""
     return _preflight(payload)
 
 

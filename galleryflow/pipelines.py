@@ -16,16 +16,18 @@ File format (schema_version 1)::
 
 A nightly entry's request gets `patch: {}` (install Critical and Security updates before
 capture) unless it gives `patch` itself (`patch: null` opts out); applied here, when the
-file is loaded, so the canonical request always carries the field.
+file is loaded, so the canonical request always carries the field. Likewise a nightly
+entry that patches gets `skip_when_current: true` unless it says otherwise (assess first:
+no rebuild when nothing is to install and the entry did not change).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,8 @@ def _check_pipeline(item: object, path: str, problems: list[Problem]) -> Pipelin
     assert isinstance(name, str) and isinstance(request, dict) and isinstance(devops, dict)
     if nightly and "patch" not in request:
         request = {**request, "patch": {}}  # defaults: domain/patching.py
+    if nightly and request.get("patch") is not None and "skip_when_current" not in request:
+        request = {**request, "skip_when_current": True}  # domain/skip_when_current.py
     return Pipeline(name=name, request=request, nightly=bool(nightly), devops=devops)
 
 
@@ -211,6 +215,33 @@ def validate_requests(
             problems.append(Problem(path, p.get("message", "invalid"), p.get("hint", "")))
     if problems:
         raise PipelinesConfigError(source, problems)
+
+
+FIRING_SLACK = timedelta(minutes=5)
+
+
+def firing_day(schedule_status: Mapping[str, Any] | None, now: datetime) -> date:
+    """The (UTC) night a timer invocation runs for.
+
+    Azure hands the function the schedule status recorded *before* this invocation, so its
+    `Next` is the occurrence being run (Azure/azure-webjobs-sdk-extensions, TimerListener.cs
+    `InvokeJobFunction`: the status is updated after the call); a past-due invocation (the
+    app was down at 02:00) then runs for the missed night. A manual run (portal, admin API)
+    gets the monitor's status, whose `Next` is still ahead: that, or no status at all, is
+    `now`'s day. So: `Next`'s day when it is not later than now (+ 5 min of clock skew)."""
+    text = (schedule_status or {}).get("Next") or (schedule_status or {}).get("next")
+    moment = _utc(text) if isinstance(text, str) else None
+    if moment is not None and moment <= now + FIRING_SLACK:
+        return moment.date()
+    return now.astimezone(UTC).date()
+
+
+def _utc(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def nightly_idempotency_key(pipeline: str, day: date) -> str:

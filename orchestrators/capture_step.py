@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from galleryflow.domain.fields import format_utc
+from galleryflow.domain.skip_when_current import request_fingerprint
+from galleryflow.domain.version_tags import FINGERPRINT_TAG, PATCH_TAG, version_tags
 from galleryflow.durable.names import Activity
 from orchestrators.run import Gen, RunBase
 
 
 class CaptureSteps(RunBase):
+    patch_tag: str | None = None  # set by the patch step (patch_step.py)
+
     def capture(self, plan: dict[str, Any]) -> Gen:
         vm = plan["vm"]
         original = vm["power_state"]
@@ -55,7 +59,7 @@ class CaptureSteps(RunBase):
                 ),
                 "replication_mode": self.request.replication_mode.value,
                 "run_id": self.context.instance_id,
-                "tags": dict(self.request.tags),
+                "tags": self.version_tags(),
             },
             "capture",
         )
@@ -64,6 +68,17 @@ class CaptureSteps(RunBase):
             f"version {self.version} {'adopted' if captured.get('adopted') else 'created'}"
         )
         return captured
+
+    def version_tags(self) -> dict[str, str]:
+        """The request's tags plus galleryflow's fingerprint and patch summary, within
+        Azure's limits (domain/version_tags.py); a tag left out for room is a warning."""
+        ours = {FINGERPRINT_TAG: request_fingerprint(self.request.to_dict())}
+        if self.patch_tag:
+            ours[PATCH_TAG] = self.patch_tag
+        tags, left_out = version_tags(self.request.tags, ours)
+        for name in left_out:
+            self.warnings.append(f"tag {name} left out: the version has no room for it")
+        return tags
 
     def restore_power(self, vm: dict[str, Any], original: str, generalized: bool) -> Gen:
         """Put the source VM back the way we found it (a generalized VM cannot run again).

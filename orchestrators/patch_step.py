@@ -11,18 +11,17 @@ with `on_failure: fail` end the run before anything is created (docs/pipeline.md
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from galleryflow.domain.patching import (
-    TAG_NAME,
     Customize,
     PatchFailurePolicy,
     PatchOutcome,
     PatchSettings,
     refusal,
 )
+from galleryflow.domain.skip_when_current import installable, request_fingerprint, skip_reason
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity
 from orchestrators.polling import next_delay
@@ -32,13 +31,21 @@ STEP = "patch"
 GRACE_MINUTES = 30  # beyond maximumDuration: the guest agent's reboot and report
 
 
+class Skip(Exception):
+    """skip_when_current: the assessment found nothing to install and nothing changed."""
+
+
 class PatchSteps(RunBase):
     patch_summary: dict[str, Any] | None = None
+    patch_tag: str | None = None  # the version's galleryflow.patch tag
+    assessment: dict[str, int] | None = None  # counts of the assessPatches result
 
     def patch(self, plan: dict[str, Any]) -> Gen:
+        """Patch and customize the source VM; returns the reason when skip_when_current
+        skips the rebuild (the VM then put back as it was), else None."""
         settings, customize = self.request.patch, self.request.customize
         if settings is None and customize is None:
-            return
+            return None
         vm = plan["vm"]
         why = refusal(vm)
         if why:
@@ -53,14 +60,18 @@ class PatchSteps(RunBase):
                     Activity.SET_VM_POWER_STATE, {"vm_id": vm["id"], "state": "running"}, STEP
                 )
             if settings is not None:
-                outcome = yield from self.patch_running(vm, settings)
+                outcome = yield from self.patch_running(plan, settings)
                 yield from self.record(vm, settings, outcome)
             if customize is not None:
                 yield from self.customize(vm, customize)
+        except Skip as skipped:
+            yield from self.put_back(vm, original)
+            return str(skipped)
         except Exception:
             yield from self.put_back(vm, original)
             raise
         yield from self.put_back(vm, original)
+        return None
 
     def record(self, vm: dict[str, Any], settings: PatchSettings, outcome: PatchOutcome) -> Gen:
         self.patch_summary = outcome.to_dict()
@@ -75,16 +86,33 @@ class PatchSteps(RunBase):
                 )
             self.warnings.append(f"patching: {outcome.problem()} (on_failure: continue)")
         when = self.context.current_utc_datetime.strftime("%Y-%m-%dT%H:%MZ")
-        tags = {**self.request.tags, TAG_NAME: outcome.tag(when)}
-        self.request = replace(self.request, tags=tags)  # the capture tags the version
+        self.patch_tag = outcome.tag(when)  # the capture tags the version
 
-    def patch_running(self, vm: dict[str, Any], settings: PatchSettings) -> Gen:
+    def patch_running(self, plan: dict[str, Any], settings: PatchSettings) -> Gen:
+        vm = plan["vm"]
         assessed = yield from self.wait_for(vm, {"kind": "assess"}, settings)
         available = len(assessed.get("availablePatches") or [])
+        self.assessment = {
+            "available": available,
+            "critical_and_security": int(assessed.get("criticalAndSecurityPatchCount") or 0),
+            "other": int(assessed.get("otherPatchCount") or 0),
+        }
         self.status.say(
             f"assessment: {assessed.get('criticalAndSecurityPatchCount', 0)} critical/security "
             f"and {assessed.get('otherPatchCount', 0)} other update(s) available"
         )
+        if self.request.skip_when_current:
+            to_install = installable(assessed.get("availablePatches") or [], settings)
+            self.assessment["to_install"] = len(to_install)
+            reason, line = skip_reason(
+                to_install=to_install,
+                fingerprint=request_fingerprint(self.request.to_dict()),
+                current=plan.get("current"),
+                adopting=bool(plan.get("adopt")),
+            )
+            self.status.say(line)
+            if reason:
+                raise Skip(reason)
         if available == 0:
             self.status.say("nothing to install")
             return PatchOutcome.from_result({"status": "Succeeded", "rebootStatus": "NotNeeded"})

@@ -57,13 +57,19 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
 class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
+    preflight_payload: dict[str, Any]  # set by preflight(), read by make_room()
+
     def execute(self) -> Gen:
         plan = yield from self.preflight()
         yield from self.emit(
             "run-started",
             {"regions": [r["name"] for r in plan["target_regions"]], "started_by": self.started_by},
         )
-        yield from self.patch(plan)
+        skipped = yield from self.patch(plan)
+        if skipped:
+            return (yield from self.skip(skipped, plan))
+        if not plan["quota"]["fits"]:  # after the patch step: a skipped run prunes nothing
+            yield from self.make_room(plan)
         steps = rollout_stages(plan)
         first = set(steps[0].adds)  # progressive: created with the first stage's regions
         yield from self.capture(
@@ -115,8 +121,10 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
         self.version = plan["version"]
         self.status.version = self.version
-        if not plan["quota"]["fits"]:
-            plan = yield from self.make_room(plan, payload)
+        retention = self.request.retention
+        if not plan["quota"]["fits"] and (not retention.auto_prune or retention.dry_run):
+            raise self.quota_exceeded(plan["quota"])
+        self.preflight_payload = payload
         self.warnings.extend(plan.get("warnings", []))
         for spec in plan["target_regions"]:
             self.status.set_region(spec["name"], state="Pending", progress=0, attempt=0)
@@ -126,17 +134,42 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         self.status.waves["total"] = len(plan["waves"])
         return plan
 
-    def make_room(self, plan: dict[str, Any], payload: dict[str, Any]) -> Gen:
+    def make_room(self, plan: dict[str, Any]) -> Gen:
+        """Auto-prune (the preflight refused a full quota without it), then check again."""
         quota = plan["quota"]
-        retention = self.request.retention
-        if not retention.auto_prune or retention.dry_run:
-            raise self.quota_exceeded(quota)
         self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version slot(s)")
         yield from self.prune(adding=1, step="preflight")
-        plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
-        if not plan["quota"]["fits"]:
-            raise self.quota_exceeded(plan["quota"])
-        return plan
+        again = yield from self.activity(Activity.PREFLIGHT, self.preflight_payload, "preflight")
+        if not again["quota"]["fits"]:
+            raise self.quota_exceeded(again["quota"])
+
+    def skip(self, reason: str, plan: dict[str, Any]) -> Gen:
+        """skip_when_current: nothing captured, no version; the run succeeds saying why."""
+        current = plan.get("current") or {}
+        self.version = None
+        self.status.version = None
+        self.status.regions = {}
+        self.status.waves["total"] = 0
+        skipped = {
+            "reason": reason,
+            "current_version": current.get("version"),
+            "assessment": self.assessment,
+        }
+        yield from self.emit("skipped", skipped)
+        self.status.at("done", reason)
+        self.publish_status()
+        result: dict[str, Any] = {
+            "status": "succeeded",
+            "version": None,
+            "skipped": skipped,
+            "regions": {},
+            "latest": {},
+            "pruned": [],
+            "warnings": self.warnings,
+        }
+        if self.patch_summary is not None:
+            result["patch"] = self.patch_summary
+        return result
 
     def quota_exceeded(self, quota: dict[str, Any]) -> StepFailed:
         """The preflight failure for a quota the run does not fit (the region says where)."""

@@ -1,8 +1,9 @@
 """The nightly rebuild: one publish per pipeline of GALLERYFLOW_PIPELINES_FILE.
 
 Schedule: the NCRONTAB in GALLERYFLOW_NIGHTLY_SCHEDULE. Each run gets a date-based version
-and the instance id of the idempotency key `nightly-<pipeline>-<YYYYMMDD>`, so a timer
-that fires twice on one day (or a host restart) starts nothing new. The pipelines file is
+and the instance id of the idempotency key `nightly-<pipeline>-<YYYYMMDD>` (the night the
+invocation runs for, `pipelines.firing_day`), so a timer that fires twice on one day (or a
+host restart) starts nothing new. The pipelines file is
 checked when the app starts (errors logged at ERROR then) and read again each time the timer
 fires; an invalid file then fails that invocation with every problem listed.
 """
@@ -25,6 +26,7 @@ from galleryflow.pipelines import (
     PipelinesConfig,
     PipelinesConfigError,
     configured_pipelines,
+    firing_day,
     load_pipelines,
     nightly_request,
     validate_requests,
@@ -107,5 +109,7 @@ async def nightly_rebuild(timer: func.TimerRequest, client: df.DurableOrchestrat
     if config is None:
         log.warning("nightly rebuild: %s is not set; nothing to publish", PIPELINES_SETTING)
         return
-    for item in await start_nightly_runs(client, config, datetime.now(UTC).date()):
+    # azure.functions' TimerRequest has schedule_status; its abstract base does not declare it.
+    day = firing_day(getattr(timer, "schedule_status", None), datetime.now(UTC))
+    for item in await start_nightly_runs(client, config, day):
         log.info("nightly %s: %s %s", item["pipeline"], item["outcome"], item["instance_id"])

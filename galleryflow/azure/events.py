@@ -22,6 +22,7 @@ EVENT_TYPES: frozenset[str] = frozenset(
     {
         "run-started",
         "patched",
+        "skipped",  # skip_when_current: nothing captured (data.reason)
         "captured",
         "region-replicated",
         "promoted",

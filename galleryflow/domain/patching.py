@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from galleryflow.domain.fields import Choice, Field, Int, ListOf, Obj, Str
+from galleryflow.domain.fields import Bool, Choice, Field, Int, ListOf, Obj, Str
+from galleryflow.domain.version_tags import PATCH_TAG, fit_value
 
 CLASSIFICATIONS = (
     "Critical",
@@ -29,8 +30,7 @@ CLASSIFICATIONS = (
 )
 LINUX_CLASSIFICATIONS = ("Critical", "Security", "Other")
 REBOOT_SETTINGS = ("IfRequired", "Never", "Always")
-TAG_NAME = "galleryflow.patch"
-TAG_MAX = 256  # Azure tag values are at most 256 characters
+TAG_NAME = PATCH_TAG
 
 
 class PatchFailurePolicy(StrEnum):
@@ -75,6 +75,13 @@ PATCH_SPEC = Obj(
     ),
 )
 
+
+SKIP_WHEN_CURRENT = Bool(
+    "assess first: skip the rebuild (no capture, no new version; the run succeeds with a "
+    "`skipped` reason) when the assessment finds nothing to install and the definition's "
+    "current version was built from this same request (its galleryflow.fingerprint tag); "
+    "needs `patch`; default true for nightly pipeline entries that patch, false otherwise"
+)
 
 CUSTOMIZE_SPEC = Obj(
     description="run a script on the source VM after patching (managed run command)",
@@ -242,4 +249,4 @@ class PatchOutcome:
         )
         if self.installed_ids:
             text += " ids=" + ",".join(self.installed_ids)
-        return text if len(text) <= TAG_MAX else text[: TAG_MAX - 3] + "..."
+        return fit_value(text)

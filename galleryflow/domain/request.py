@@ -58,6 +58,7 @@ from galleryflow.domain.request_parts import (
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.domain.retention import RetentionPolicy
 from galleryflow.domain.staging import add_region_to_first_wave, wave_problems
+from galleryflow.domain.version_tags import tag_problems
 from galleryflow.domain.versions import VersionStrategy
 
 __all__ = [
@@ -106,6 +107,7 @@ class PublishRequest:
     tags: Mapping[str, str] = field(default_factory=dict)
     patch: PatchSettings | None = None
     customize: Customize | None = None
+    skip_when_current: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> PublishRequest:
@@ -134,6 +136,7 @@ class PublishRequest:
             "tags": dict(self.tags),
             "patch": self.patch.to_dict() if self.patch else None,
             "customize": self.customize.to_dict() if self.customize else None,
+            "skip_when_current": self.skip_when_current,
         }
 
     @property
@@ -177,6 +180,15 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
     targets = _plan_targets(clean, problems)
     _check_rollout(clean["rollout"], _target_names(clean["target_regions"]), problems)
     problems.extend(replication_mode_problems(clean))
+    problems.extend(tag_problems(clean["tags"]))
+    if clean["skip_when_current"] is True and clean["patch"] is None:
+        problems.append(
+            Problem(
+                "$.skip_when_current",
+                "skip_when_current needs `patch`: the skip is decided by a patch assessment",
+                "add `patch: {}`, or remove skip_when_current",
+            )
+        )
     end_of_life = parse_utc(clean["end_of_life"]) if isinstance(clean["end_of_life"], str) else None
     if now is not None and end_of_life is not None and end_of_life <= now:
         problems.append(
@@ -230,6 +242,7 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
         customize=(
             Customize.from_dict(clean["customize"]) if clean["customize"] is not None else None
         ),
+        skip_when_current=clean["skip_when_current"],
     )
 
 

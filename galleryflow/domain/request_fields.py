@@ -19,14 +19,14 @@ from galleryflow.domain.fields import (
     Field,
     Int,
     ListOf,
-    MapOf,
     Nullable,
     Obj,
     Str,
 )
-from galleryflow.domain.patching import CUSTOMIZE_SPEC, PATCH_SPEC
+from galleryflow.domain.patching import CUSTOMIZE_SPEC, PATCH_SPEC, SKIP_WHEN_CURRENT
 from galleryflow.domain.regions import normalise_region, unknown_region_problem
 from galleryflow.domain.replicas import MAX_REPLICAS_PER_REGION, StorageAccountType
+from galleryflow.domain.version_tags import TAGS_SPEC
 from galleryflow.domain.versions import (
     VERSION_HINT,
     VERSION_PATTERN,
@@ -277,18 +277,6 @@ REPLICATION_SPEC = Obj(
     ),
 )
 
-TAGS_SPEC = MapOf(
-    key=Str(
-        description="tag name",
-        pattern=r"^[^<>%&\\?/]+$",
-        pattern_hint="tag names cannot contain < > % & \\ ? /",
-        max_length=512,
-    ),
-    value=Str(description="tag value", min_length=0, max_length=256),
-    description="tags for the image version",
-    max_entries=50,
-)
-
 PUBLISH_SPEC = Obj(
     description="a request to publish a VM as a new gallery image version",
     fields=(
@@ -354,6 +342,7 @@ PUBLISH_SPEC = Obj(
         Field("tags", TAGS_SPEC, {}),
         Field("patch", Nullable(PATCH_SPEC, "install OS updates before capture"), None),
         Field("customize", Nullable(CUSTOMIZE_SPEC, "run a script after patching"), None),
+        Field("skip_when_current", SKIP_WHEN_CURRENT, False),
     ),
 )
 

@@ -67,6 +67,7 @@ def test_every_documented_event_type_is_accepted(azurite_shared):
     assert {
         "run-started",
         "patched",
+        "skipped",
         "captured",
         "region-replicated",
         "promoted",

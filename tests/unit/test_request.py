@@ -92,6 +92,7 @@ def test_contract_example_parses_and_is_already_canonical() -> None:
         "tags": {"team": "platform"},
         "patch": None,
         "customize": None,
+        "skip_when_current": False,
     }
     request = parse_publish_request(example)
     assert request.to_dict() == example
