@@ -9,7 +9,7 @@ AZURITE := node_modules/.bin/azurite-queue
 WHEELHOUSE := .wheelhouse
 WHEELS_STAMP := $(WHEELHOUSE)/.downloaded
 
-.PHONY: demo test test-long lint typecheck pytest bootstrap bench clean browser screenshots reliability repeat soak
+.PHONY: demo demo-nightly test test-long lint typecheck pytest bootstrap bench clean browser screenshots reliability repeat soak
 
 bootstrap: $(STAMP) $(AZURITE) $(WHEELS_STAMP)
 
@@ -38,6 +38,9 @@ $(AZURITE): package.json
 
 demo: bootstrap
 	$(BIN)/python -m sandbox demo
+
+demo-nightly: bootstrap
+	$(BIN)/python -m sandbox demo-nightly
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -110,9 +110,9 @@ class PatchSteps(RunBase):
                 current=plan.get("current"),
                 adopting=bool(plan.get("adopt")),
             )
-            self.status.say(line)
             if reason:
-                raise Skip(reason)
+                raise Skip(reason)  # the run's last line says it
+            self.status.say(line)
         if available == 0:
             self.status.say("nothing to install")
             return PatchOutcome.from_result({"status": "Succeeded", "rebootStatus": "NotNeeded"})

@@ -101,6 +101,19 @@ def demo(
     raise typer.Exit(run_demo(state_dir))
 
 
+@app.command("demo-nightly")
+def demo_nightly(
+    state_dir: Annotated[
+        Path | None, typer.Option(help="where the sandbox keeps its state; default: a temp dir")
+    ] = None,
+) -> None:
+    """A patched nightly rebuild: night 1 patches and publishes, night 2 skips (nothing
+    pending, entry unchanged); exit 0 on success."""
+    from sandbox.demo_nightly import run_demo_nightly
+
+    raise typer.Exit(run_demo_nightly(state_dir))
+
+
 @app.command()
 def serve(
     state_dir: Annotated[Path, typer.Option(help="where the sandbox keeps its state")] = Path(

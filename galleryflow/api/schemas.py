@@ -253,6 +253,13 @@ VERSIONS_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "name": _STR,
+                    "tags": {
+                        "type": "object",
+                        "additionalProperties": _STR,
+                        "description": "the version's tags, galleryflow's own included: "
+                        "galleryflow.fingerprint (the request it was built from), "
+                        "galleryflow.patch (the patch summary), galleryflow-idempotency",
+                    },
                     "in_use": {"type": "boolean"},
                     "in_use_count": {
                         "type": "integer",

@@ -6,11 +6,17 @@ policy `fail` leave the VM running and publish nothing; a generalized source is 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from sandbox.demo_nightly import pipeline_request, run_night, vm_calls, write_pipelines
 from sandbox.stack import DEMO_SUBSCRIPTION, Stack, start_stack
+from tests.api.test_pipeline_examples import nightly_verify_step
 from tests.orchestration.test_concurrency_and_nightly import _fire_nightly, _publish_runs
 
 VM_PATCHED = (
@@ -153,3 +159,65 @@ def test_customize_runs_after_patching_and_a_failing_script_publishes_nothing(
     assert "E: boom" in failed["output"]
     assert list(stack.versions(ids)) == [done["output"]["version"]]
     assert stack.vm_power_state(ids.vm_id) == "deallocated"
+
+
+def test_assess_first_skips_a_night_with_nothing_pending_and_no_change(patch_stack: Stack) -> None:
+    """#14 done-when: night 1 installs 3 security patches and publishes (fingerprint and patch
+    tags on the version); night 2, nothing pending and the entry unchanged, skips — no
+    capture, no version, the VM deallocated again, reason in the log and result, a `skipped`
+    event; night 3, the entry changed, publishes again although nothing is pending."""
+    stack = patch_stack
+    pipelines = Path(stack.settings["GALLERYFLOW_PIPELINES_FILE"])
+    before = pipelines.read_text()
+    ids = stack.seed_demo(vm_name="vm-steady", definition="steady", power_state="deallocated")
+    stack.arm_control("POST", "vm-patches", {"vm_id": ids.vm_id, "patches": SECURITY})
+    request = {**pipeline_request(ids), "image_definition": "steady"}
+    write_pipelines(pipelines, request, name="steady")
+    today = datetime.now(UTC).date()
+    try:
+        mark = len(stack.arm_control("GET", "requests")["requests"])
+        first = run_night(stack, today - timedelta(days=3), pipeline="steady")
+        assert first.status["runtimeStatus"] == "Completed", first.status.get("output")
+        assert json.loads(first.status["input"])["skip_when_current"] is True  # set when loaded
+        calls = vm_calls(stack, "vm-steady", mark)
+        assert calls == ["start", "assessPatches", "installPatches", "deallocate"], calls
+        version = first.status["output"]["version"]
+        tags = stack.versions(ids)[version]["tags"]
+        assert tags["galleryflow.fingerprint"].startswith("v1:")
+        assert "installed=3 failed=0" in tags["galleryflow.patch"]
+        assert tags["team"] == "platform"
+
+        mark = len(stack.arm_control("GET", "requests")["requests"])
+        second = run_night(stack, today - timedelta(days=2), pipeline="steady")
+        assert second.status["runtimeStatus"] == "Completed", second.status.get("output")
+        output = second.status["output"]
+        assert output["status"] == "succeeded" and output["version"] is None
+        reason = output["skipped"]["reason"]
+        assert reason.startswith("skipped: nothing to install") and version in reason
+        assert output["skipped"]["current_version"] == version
+        assert output["skipped"]["assessment"]["to_install"] == 0
+        assert second.summary["state"] == "succeeded" and second.summary["log"][-1] == reason
+        assert vm_calls(stack, "vm-steady", mark) == ["start", "assessPatches", "deallocate"]
+        assert list(stack.versions(ids)) == [version]
+        assert stack.vm_power_state(ids.vm_id) == "deallocated"
+        skipped = [e for e in stack.events(second.run_id) if e["type"].endswith(".skipped.v1")]
+        assert skipped and skipped[0]["data"]["reason"] == reason
+
+        write_pipelines(pipelines, {**request, "tags": {"team": "platform", "v": "2"}}, "steady")
+        third = run_night(stack, today - timedelta(days=1), pipeline="steady")
+        assert third.status["runtimeStatus"] == "Completed", third.status.get("output")
+        assert "skipped" not in third.status["output"]
+        assert len(stack.versions(ids)) == 2
+        # infra/nightly-pipeline.yml's verify job, on the API's real answer
+        url, code = nightly_verify_step()
+        route = url.replace("galProd", "galDemo").replace("ubuntu-golden", "steady")
+        route = route.split("?")[0].removeprefix("/api/") + "?resource_group=rg-images"
+        answer = stack.api("GET", route)
+        assert answer.status_code == 200, answer.text
+        checked = subprocess.run(
+            [sys.executable, "-c", code], input=answer.text, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert checked.stdout.startswith(third.status["output"]["version"])
+    finally:
+        pipelines.write_text(before)
