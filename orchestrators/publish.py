@@ -68,8 +68,8 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         skipped = yield from self.patch(plan)
         if skipped:
             return (yield from self.skip(skipped, plan))
-        if not plan["quota"]["fits"]:  # after the patch step: a skipped run prunes nothing
-            yield from self.make_room(plan)
+        if not plan["quota"]["fits"]:  # deferred by preflight: a skipped run prunes nothing
+            plan = yield from self.make_room(plan)
         steps = rollout_stages(plan)
         first = set(steps[0].adds)  # progressive: created with the first stage's regions
         yield from self.capture(
@@ -121,10 +121,16 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
         self.version = plan["version"]
         self.status.version = self.version
-        retention = self.request.retention
-        if not plan["quota"]["fits"] and (not retention.auto_prune or retention.dry_run):
-            raise self.quota_exceeded(plan["quota"])
         self.preflight_payload = payload
+        if not plan["quota"]["fits"]:
+            retention = self.request.retention
+            if not retention.auto_prune or retention.dry_run:
+                raise self.quota_exceeded(plan["quota"])
+            # skip_when_current: prune only once the run knows it will publish (after the
+            # patch step). Other runs prune here, as runs started before the field did
+            # (the same steps in the same order: no new orchestration version).
+            if not self.request.skip_when_current:
+                plan = yield from self.make_room(plan)
         self.warnings.extend(plan.get("warnings", []))
         for spec in plan["target_regions"]:
             self.status.set_region(spec["name"], state="Pending", progress=0, attempt=0)
@@ -135,13 +141,14 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         return plan
 
     def make_room(self, plan: dict[str, Any]) -> Gen:
-        """Auto-prune (the preflight refused a full quota without it), then check again."""
+        """Auto-prune for a full quota, then plan again (the new plan, or QuotaExceeded)."""
         quota = plan["quota"]
         self.status.say(f"quota full: pruning to free {quota.get('must_free', 1)} version slot(s)")
         yield from self.prune(adding=1, step="preflight")
-        again = yield from self.activity(Activity.PREFLIGHT, self.preflight_payload, "preflight")
-        if not again["quota"]["fits"]:
-            raise self.quota_exceeded(again["quota"])
+        plan = yield from self.activity(Activity.PREFLIGHT, self.preflight_payload, "preflight")
+        if not plan["quota"]["fits"]:
+            raise self.quota_exceeded(plan["quota"])
+        return plan
 
     def skip(self, reason: str, plan: dict[str, Any]) -> Gen:
         """skip_when_current: nothing captured, no version; the run succeeds saying why."""

@@ -41,7 +41,7 @@ PIPELINE = "ubuntu-nightly"
 DEFINITION = "ubuntu-nightly"
 VM_NAME = "vm-nightly"
 REGIONS = ["westeurope", "northeurope"]
-PENDING = [
+PENDING: list[dict[str, Any]] = [
     {"name": "openssl", "classifications": ["Security"]},
     {"name": "libc6", "classifications": ["Security"], "reboot_behavior": "CanRequestReboot"},
     {"name": "openssh-server", "classifications": ["Security"]},
@@ -192,7 +192,7 @@ def _demo(stack: Stack, pipelines: Path, console: Console, extras: Sequence[Demo
     write_pipelines(pipelines, request)
     console.print(
         f"seeded: {VM_NAME} (deallocated) with {len(PENDING)} pending security updates "
-        f"({', '.join(p['name'] for p in PENDING)}); pipeline {PIPELINE} -> {DEFINITION} "
+        f"({', '.join(str(p['name']) for p in PENDING)}); pipeline {PIPELINE} -> {DEFINITION} "
         f"in {', '.join(REGIONS)}; the entry gives no `patch`: nightly defaults apply"
     )
     today = datetime.now(UTC).date()

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -221,3 +222,59 @@ def test_assess_first_skips_a_night_with_nothing_pending_and_no_change(patch_sta
         assert checked.stdout.startswith(third.status["output"]["version"])
     finally:
         pipelines.write_text(before)
+
+
+def test_a_skipped_run_prunes_nothing_even_with_a_full_quota(patch_stack: Stack) -> None:
+    """skip_when_current defers a full quota's auto-prune until the run knows it publishes:
+    the skipped run deletes nothing; the next run (entry changed) prunes, then publishes."""
+    stack = patch_stack
+    ids = stack.seed_demo(
+        vm_name="vm-roomy",
+        definition="roomy",
+        power_state="deallocated",
+        subscription_id="00000000-0000-0000-0000-0000000000b1",
+    )
+    retention = {
+        "keep_last": 1,
+        "keep_newer_than_days": 30,
+        "min_good_versions": 1,
+        "auto_prune": True,
+        "dry_run": False,
+    }
+    request = ids.request(["westeurope"], patch={}, skip_when_current=True, retention=retention)
+
+    def publish(body: dict[str, Any]) -> dict[str, Any]:
+        started = stack.api("POST", "publish", body)
+        assert started.status_code == 202, started.text
+        done = stack.wait_for_run(started.json()["id"])
+        assert done["runtimeStatus"] == "Completed", done.get("output")
+        return dict(done["output"])
+
+    first = publish(request)  # nothing to compare with yet: publishes
+    assert first["version"] == "1.0.0" and "skipped" not in first
+    stack.put_version(ids, "0.9.0", ["westeurope"])  # an old version retention may delete
+    stack.advance_clock(60 * 86_400)
+    usages = stack.arm_get(
+        f"/subscriptions/{ids.subscription_id}/providers/Microsoft.Compute/locations/"
+        f"{ids.location}/usages"
+    )["value"]
+    used = next(
+        int(u["currentValue"]) for u in usages if u["name"]["value"] == "GalleryImageVersion"
+    )
+    stack.arm_control(
+        "POST",
+        "quotas",
+        {
+            "limits": {"image_versions": used},
+            "subscription_id": ids.subscription_id,
+            "region": ids.location,
+        },
+    )
+
+    second = publish(request)
+    assert second["skipped"]["current_version"] == first["version"], second
+    assert second["pruned"] == [] and sorted(stack.versions(ids)) == ["0.9.0", first["version"]]
+
+    third = publish({**request, "tags": {"changed": "yes"}})
+    assert "skipped" not in third and third["pruned"][:1] == ["0.9.0"], third
+    assert third["version"] in stack.versions(ids)
