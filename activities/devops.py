@@ -33,6 +33,9 @@ async def devops_run_snapshot(runid: str, client: df.DurableOrchestrationClient)
     final = f"galleryflow run {runid} {summary['state']}"
     if summary.get("version"):
         final += f" (version {summary['version']})"
+    skipped = (summary.get("result") or {}).get("skipped") or {}
+    if skipped.get("reason"):
+        final += f": {skipped['reason']}"  # skip_when_current: nothing was published
     if summary["error"]:
         final += f": {summary['error']['message']}"
     return {
