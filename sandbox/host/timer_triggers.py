@@ -50,6 +50,7 @@ class TimerSchedules:
         # the rest of the app keeps running.
         self.errors: dict[str, str] = {}
         self.on_startup: list[FunctionInfo] = []
+        self.last: dict[str, tuple[datetime, datetime]] = {}  # name -> (occurrence, fired at)
         for info in app.functions:
             if info.trigger_type != "timerTrigger":
                 continue
@@ -62,21 +63,20 @@ class TimerSchedules:
                 self.errors[info.name] = f"The '{info.name}' function is in error: {exc}"
 
     def due(self, now: datetime) -> list[tuple[FunctionInfo, dict[str, Any]]]:
+        """The timers due at `now`, each with the schedule status Azure hands the function:
+        the one recorded *before* this invocation, so `Next` is the occurrence being run and
+        `Last` the one before (Azure/azure-webjobs-sdk-extensions, TimerListener.cs
+        `InvokeJobFunction` updates the status after the call)."""
         fired = []
         for index, (info, expression, when) in enumerate(self.entries):
             if when <= now:
-                following = next_fire(expression, now)
-                fired.append(
-                    (
-                        info,
-                        {
-                            "Last": when.isoformat(),
-                            "Next": following.isoformat(),
-                            "LastUpdated": now.isoformat(),
-                        },
-                    )
-                )
-                self.entries[index] = (info, expression, following)
+                status = {"Next": when.isoformat()}
+                if info.name in self.last:
+                    previous, updated = self.last[info.name]
+                    status |= {"Last": previous.isoformat(), "LastUpdated": updated.isoformat()}
+                fired.append((info, status))
+                self.last[info.name] = (when, now)
+                self.entries[index] = (info, expression, next_fire(expression, now))
         return fired
 
     def describe(self) -> list[dict[str, str]]:
