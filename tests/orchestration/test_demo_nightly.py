@@ -11,8 +11,7 @@ from rich.console import Console
 from sandbox.demo_nightly import run_demo_nightly
 
 
-@pytest.mark.slow
-@pytest.mark.long  # ~20-25 s on a 2-core machine, most of it starting the stack
+@pytest.mark.slow  # ~6-12 s on a 2-core machine, most of it starting the stack
 def test_demo_nightly_patches_then_skips(tmp_path: Path) -> None:
     out = io.StringIO()
     code = run_demo_nightly(tmp_path / "demo", Console(file=out, width=160))
