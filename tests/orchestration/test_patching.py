@@ -19,6 +19,7 @@ from sandbox.demo_nightly import pipeline_request, run_night, vm_calls, write_pi
 from sandbox.stack import DEMO_SUBSCRIPTION, Stack, start_stack
 from tests.api.test_pipeline_examples import nightly_verify_step
 from tests.orchestration.test_concurrency_and_nightly import _fire_nightly, _publish_runs
+from tests.orchestration.test_prune_quota_rollback import _limit_versions, _version_usage
 
 VM_PATCHED = (
     f"/subscriptions/{DEMO_SUBSCRIPTION}/resourceGroups/rg-build"
@@ -254,22 +255,7 @@ def test_a_skipped_run_prunes_nothing_even_with_a_full_quota(patch_stack: Stack)
     assert first["version"] == "1.0.0" and "skipped" not in first
     stack.put_version(ids, "0.9.0", ["westeurope"])  # an old version retention may delete
     stack.advance_clock(60 * 86_400)
-    usages = stack.arm_get(
-        f"/subscriptions/{ids.subscription_id}/providers/Microsoft.Compute/locations/"
-        f"{ids.location}/usages"
-    )["value"]
-    used = next(
-        int(u["currentValue"]) for u in usages if u["name"]["value"] == "GalleryImageVersion"
-    )
-    stack.arm_control(
-        "POST",
-        "quotas",
-        {
-            "limits": {"image_versions": used},
-            "subscription_id": ids.subscription_id,
-            "region": ids.location,
-        },
-    )
+    _limit_versions(stack, ids, _version_usage(stack, ids))  # the quota is full
 
     second = publish(request)
     assert second["skipped"]["current_version"] == first["version"], second
