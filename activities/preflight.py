@@ -1,4 +1,5 @@
-"""Preflight: read the source VM, gallery, definition, versions and quotas; return the plan.
+"""Preflight: read the source VM, gallery, definition, the role's permissions on them,
+versions and quotas; return the plan.
 
 The orchestrator follows the plan; every rule comes from galleryflow.domain (request
 validation, VM-vs-definition compatibility, source region, version naming, quota math).
@@ -13,6 +14,7 @@ from typing import Any
 from activities import bp
 from activities.guard import Payload, guarded, refuse
 from activities.quota import quota_check
+from activities.role_check import role_problems
 from galleryflow.azure import compute
 from galleryflow.domain.compatibility import source_mismatches
 from galleryflow.domain.regions import normalise_region
@@ -45,6 +47,10 @@ def _preflight(payload: Payload) -> Payload:
         message = "; ".join(m.message for m in mismatches)
         return refuse(mismatches[0].code, message, request.source_vm_id)
     warnings: list[str] = []
+    refusal, unchecked = role_problems(request, str(vm["power_state"]), definition["id"])
+    if refusal:
+        return refuse("AuthorizationFailed", refusal, request.source_vm_id)
+    warnings += [unchecked] if unchecked else []
     request, added = request.with_source_region(str(vm.get("location") or ""))
     if added and request.replication_mode is ReplicationMode.SHALLOW:
         return refuse(

@@ -30,6 +30,9 @@ VERSION_READ = "Microsoft.Compute/galleries/images/versions/read"
 VERSION_WRITE = "Microsoft.Compute/galleries/images/versions/write"
 VERSION_DELETE = "Microsoft.Compute/galleries/images/versions/delete"
 USAGES_READ = "Microsoft.Compute/locations/usages/read"
+# The identity's own permissions at the source VM and the definition, read by the preflight
+# before it touches the VM ("Lists all the permissions the caller has at a given scope").
+PERMISSIONS_READ = "Microsoft.Authorization/permissions/read"
 # azure-core's pollers GET /subscriptions/<id>/providers/Microsoft.Compute/locations/<region>/
 # operations/<id> (and .../operationResults/<id>) until a long-running operation ends.
 LRO_POLL = "Microsoft.Compute/locations/operations/read"
@@ -57,6 +60,7 @@ ACTION_SCOPES: dict[str, frozenset[str]] = {
     VERSION_WRITE: frozenset({RESOURCE_GROUP}),
     VERSION_DELETE: frozenset({RESOURCE_GROUP}),
     USAGES_READ: frozenset({SUBSCRIPTION}),
+    PERMISSIONS_READ: frozenset({RESOURCE_GROUP}),
     LRO_POLL: frozenset({SUBSCRIPTION}),
 }
 

@@ -42,7 +42,7 @@ def _hit(action: str, patterns: list[str]) -> bool:
     return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
 
 
-def _covers(grant_scope: str, scope: str) -> bool:
+def covers(grant_scope: str, scope: str) -> bool:
     """A role assignment at `grant_scope` applies to it and everything below it."""
     outer, inner = grant_scope.rstrip("/").lower(), scope.rstrip("/").lower()
     return inner == outer or inner.startswith(outer + "/")
@@ -54,7 +54,7 @@ def allowed(principal: dict[str, Any], action: str, scope: str) -> bool:
     if _hit(action, principal["actions"]) and not _hit(action, principal.get("not_actions", [])):
         return True
     return any(
-        _covers(grant["scope"], scope)
+        covers(grant["scope"], scope)
         and _hit(action, grant["actions"])
         and not _hit(action, grant["not_actions"])
         for grant in principal.get("grants", [])

@@ -20,6 +20,7 @@ from sandbox.arm import (
     faults,
     handlers,
     patch_routes,  # noqa: F401  (registers the patching routes)
+    permission_routes,  # noqa: F401  (registers the permissions route)
 )
 from sandbox.arm.errors import ArmError
 from sandbox.arm.http import Request, Response

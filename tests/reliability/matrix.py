@@ -51,6 +51,10 @@ WIRE: dict[str, tuple[str, str]] = {
     "galleryflow.azure.vms.get_disk": ("GET", r"/disks/[^/]+$"),
     "galleryflow.azure.version_updates.restore_safety": ("PATCH", DEF + "/versions/"),
     "galleryflow.azure.version_updates.set_end_of_life": ("PATCH", DEF + "/versions/"),
+    "galleryflow.azure.permissions.list_permissions": (
+        "GET",
+        r"/vm-{name}/providers/Microsoft\.Authorization/permissions$",
+    ),
 }
 
 # Fault kind -> emulator fault rule (docs/sandbox-arm.md#faults); `lro_failed` only for

@@ -67,9 +67,7 @@ def race_cells() -> list[Cell]:
 
 
 def scenario_cells() -> list[Cell]:
-    # rbac_cells() join once the publish checks its role before touching the VM: today a
-    # denied start/powerOff leaves the VM deallocated (issue #15, reported)
-    return [*webhook_cells(), *race_cells()]
+    return [*rbac_cells(), *webhook_cells(), *race_cells()]
 
 
 # ---- running them ----------------------------------------------------------------------
@@ -175,8 +173,8 @@ def definition_of(run_input: Any) -> str | None:
 def denied_clearly(
     stack: Stack, action: str, statuses: list[dict[str, Any]]
 ) -> tuple[bool, list[str]]:
-    """(the emulator refused the action at least once, problems): a run that failed or
-    warned must name the missing action."""
+    """(the action was refused: by the emulator, or by the preflight's role check; problems):
+    a run that failed or warned for want of a role action must name it."""
     log = stack.arm_control("GET", "requests")["requests"]
     refused = any(r.get("status") == 403 and r.get("action") == action for r in log)
     problems = []
@@ -185,8 +183,8 @@ def denied_clearly(
         text = json.dumps(output) if not isinstance(output, str) else output
         failed = status.get("runtimeStatus") == "Failed"
         warned = isinstance(output, dict) and output.get("status") == "partially_succeeded"
-        if refused and (failed or warned) and action not in text:
-            problems.append(
-                f"run {status.get('instanceId')} does not name the missing {action}: {text[:300]}"
-            )
+        refused = refused or action in text  # the preflight refused it before any call
+        if (failed or warned) and action not in text and "AuthorizationFailed" in text:
+            run = status.get("instanceId")
+            problems.append(f"run {run} does not name the missing {action}: {text[:300]}")
     return refused, problems

@@ -22,6 +22,7 @@ SLICE = (
     "deallocate_vm x reset",
     "set_exclude_from_latest x lro_failed",
     "ms.vss-pipelines.run-state-changed-event delivered twice, at once",
+    "Microsoft.Compute/virtualMachines/start/action denied",
 )
 
 
