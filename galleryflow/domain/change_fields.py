@@ -11,16 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from galleryflow.domain.fields import (
-    JSON_SCHEMA_DIALECT,
-    Bool,
-    DateTime,
-    Field,
-    Int,
-    ListOf,
-    Nullable,
-    Obj,
-)
+from galleryflow.domain.fields import Bool, DateTime, Field, Int, ListOf, Nullable, Obj
 from galleryflow.domain.replicas import MAX_REPLICAS_PER_REGION
 from galleryflow.domain.request_fields import (
     DEFINITION_NAME,
@@ -134,8 +125,4 @@ SCHEMA_TITLES: dict[ChangeKind, str] = {
 
 
 def change_request_json_schema(kind: ChangeKind) -> dict[str, Any]:
-    return {
-        "$schema": JSON_SCHEMA_DIALECT,
-        "title": SCHEMA_TITLES[kind],
-        **CHANGE_SPECS[kind].json_schema(),
-    }
+    return CHANGE_SPECS[kind].schema_document(SCHEMA_TITLES[kind])

@@ -194,6 +194,10 @@ class Obj(Spec):
         ok = ok and all(is_valid(v) for v in cleaned.values())
         return cleaned if ok else _partial(cleaned)
 
+    def schema_document(self, title: str) -> dict[str, Any]:
+        """The JSON Schema document of a request named `title` (OpenAPI components)."""
+        return {"$schema": JSON_SCHEMA_DIALECT, "title": title, **self.json_schema()}
+
     def json_schema(self) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         for f in self.fields:

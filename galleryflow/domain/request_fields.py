@@ -11,7 +11,6 @@ from typing import Any
 
 from galleryflow.domain.encryption import ENCRYPTION_SPEC
 from galleryflow.domain.fields import (
-    JSON_SCHEMA_DIALECT,
     Bool,
     Choice,
     Const,
@@ -373,17 +372,13 @@ PRUNE_SPEC = Obj(
 )
 
 
-def _document(spec: Obj, title: str) -> dict[str, Any]:
-    return {"$schema": JSON_SCHEMA_DIALECT, "title": title, **spec.json_schema()}
-
-
 def publish_request_json_schema() -> dict[str, Any]:
-    return _document(PUBLISH_SPEC, "PublishRequest")
+    return PUBLISH_SPEC.schema_document("PublishRequest")
 
 
 def rollback_request_json_schema() -> dict[str, Any]:
-    return _document(ROLLBACK_SPEC, "RollbackRequest")
+    return ROLLBACK_SPEC.schema_document("RollbackRequest")
 
 
 def prune_request_json_schema() -> dict[str, Any]:
-    return _document(PRUNE_SPEC, "PruneRequest")
+    return PRUNE_SPEC.schema_document("PruneRequest")
