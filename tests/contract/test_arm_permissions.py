@@ -3,9 +3,6 @@ gateway against the emulator, and the preflight's role check built on them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from activities.role_check import DEFINITION_ACTIONS, role_problems, vm_actions
@@ -15,7 +12,7 @@ from galleryflow.azure.errors import Forbidden
 from galleryflow.azure.permissions import list_permissions
 from galleryflow.domain.permissions import allowed, missing
 from galleryflow.domain.request import PublishRequest
-from sandbox.arm.testing import ArmEmulatorProcess, start_arm_emulator
+from sandbox.arm.testing import ArmEmulatorProcess
 
 SUB = "77777777-2222-3333-4444-555555555555"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-src"
@@ -27,25 +24,14 @@ DEFINITION = (
 TOKEN = "role-check-token"
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArmEmulatorProcess]:
-    process = start_arm_emulator(Path(tmp_path_factory.mktemp("arm")))
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
 @pytest.fixture
-def arm(emulator: ArmEmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> ArmEmulatorProcess:
-    emulator.control("POST", "reset")
-    for name, value in {
-        **emulator.gateway_settings(),
-        "GALLERYFLOW_ARM_STATIC_TOKEN": TOKEN,
-    }.items():
+def arm(arm_emulator: ArmEmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> ArmEmulatorProcess:
+    """The session's emulator, reset, with the gateway pointed at it under its own token."""
+    settings = {**arm_emulator.gateway_settings(), "GALLERYFLOW_ARM_STATIC_TOKEN": TOKEN}
+    for name, value in settings.items():
         monkeypatch.setenv(name, value)
     clear_client_caches()
-    return emulator
+    return arm_emulator
 
 
 def _principal(arm: ArmEmulatorProcess, **spec: object) -> None:
