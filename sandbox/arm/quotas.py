@@ -16,11 +16,18 @@ USAGES: dict[str, tuple[str, str, str]] = {
 
 
 def set_limits(store: Store, spec: Any) -> dict[str, Any]:
-    """`{"limits": {...}, "subscription_id"?: str, "region"?: str}`; omitted scope = everywhere."""
+    """`{"limits": {...}, "in_use"?: {...}, "subscription_id"?: str, "region"?: str}`; omitted
+    scope = everywhere. `in_use` counts resources the emulator does not hold (e.g. 9,950
+    versions in other galleries of the subscription): usages and quota checks add them."""
     if not isinstance(spec, dict) or not isinstance(spec.get("limits"), dict):
-        raise ControlError("Send {'limits': {'galleries': n, ...}, 'subscription_id'?, 'region'?}.")
-    limits = spec["limits"]
-    for name, value in limits.items():
+        raise ControlError(
+            "Send {'limits': {'galleries': n, ...}, 'in_use'?: {...}, 'subscription_id'?, "
+            "'region'?}."
+        )
+    limits, in_use = spec["limits"], spec.get("in_use", {})
+    if not isinstance(in_use, dict) or set(in_use) - set(USAGES):
+        raise ControlError(f"'in_use' takes counts of {', '.join(USAGES)}.")
+    for name, value in [*limits.items(), *in_use.items()]:
         if name not in DEFAULT_LIMITS:
             raise ControlError(f"Unknown limit {name!r}; known: {', '.join(DEFAULT_LIMITS)}.")
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -32,6 +39,8 @@ def set_limits(store: Store, spec: Any) -> dict[str, Any]:
             table["default"].update(limits)
         else:
             table["overrides"].setdefault(scope, {}).update(limits)
+        if in_use:
+            table.setdefault("in_use", {}).setdefault(scope, {}).update(in_use)
         store.save()
         return dict(table)
 
@@ -52,11 +61,15 @@ def limit(store: Store, name: str, sub: str, region: str) -> int:
 def current(store: Store, name: str, sub: str, region: str) -> int:
     collection = USAGES[name][0]
     prefix = f"/subscriptions/{sub.lower()}/"
-    return sum(
+    held = sum(
         1
         for key, record in store.collection(collection).items()
         if key.startswith(prefix) and record["location"] == region
     )
+    baseline = store.data["limits"].get("in_use", {})
+    for scope in {_scope(sub, region), _scope(sub, "*"), _scope("*", region), "*|*"}:
+        held += int(baseline.get(scope, {}).get(name, 0))
+    return held
 
 
 def check(store: Store, name: str, sub: str, region: str) -> None:

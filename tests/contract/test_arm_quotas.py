@@ -77,6 +77,31 @@ def test_version_quota_is_enforced_and_configurable(arm_emulator: Any) -> None:
     )
 
 
+def test_versions_the_emulator_does_not_hold_count_towards_the_quota(arm_emulator: Any) -> None:
+    client, vm_id = _captured(arm_emulator)
+    arm_emulator.control(
+        "POST",
+        "quotas",
+        {
+            "limits": {"image_versions": 10_000},
+            "in_use": {"image_versions": 9_999},  # e.g. other galleries of the subscription
+            "subscription_id": SUB,
+            "region": "westeurope",
+        },
+    )
+    assert _usages(client)["GalleryImageVersion"] == (9_999, 10_000)
+    versions = client.gallery_image_versions
+    versions.begin_create_or_update(
+        "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version(vm_id)
+    )
+    assert _usages(client)["GalleryImageVersion"] == (10_000, 10_000)
+    with pytest.raises(ResourceExistsError) as exceeded:
+        versions.begin_create_or_update(
+            "rg-images", "galProd", "ubuntu-golden", "1.0.1", _version(vm_id)
+        )
+    assert "current usage: 10000" in exceeded.value.error.message
+
+
 def test_gallery_and_definition_quotas(arm_emulator: Any) -> None:
     client, _ = _captured(arm_emulator)
     arm_emulator.control("POST", "quotas", {"limits": {"galleries": 1, "image_definitions": 1}})
@@ -112,7 +137,13 @@ def test_replicas_per_region_limit_is_configurable(arm_emulator: Any) -> None:
 
 
 def test_bad_quota_requests_are_refused(arm_emulator: Any) -> None:
-    for bad in ({"limits": {"cores": 3}}, {"limits": {"galleries": -1}}, {"galleries": 1}):
+    for bad in (
+        {"limits": {"cores": 3}},
+        {"limits": {"galleries": -1}},
+        {"galleries": 1},
+        {"limits": {}, "in_use": {"replicas_per_region": 1}},
+        {"limits": {}, "in_use": {"image_versions": -1}},
+    ):
         with pytest.raises(RuntimeError, match="400"):
             arm_emulator.control("POST", "quotas", bad)
     with pytest.raises(HttpResponseError) as unknown:
