@@ -1,5 +1,5 @@
 """Rollback and prune request models: validate plain dicts, give canonical dicts (the field
-tables are in request_fields.py)."""
+tables are in maintenance_fields.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from galleryflow.domain.fields import is_valid
+from galleryflow.domain.maintenance_fields import PRUNE_SPEC, ROLLBACK_SPEC
 from galleryflow.domain.problems import Problem, child, raise_if_any
 from galleryflow.domain.regions import duplicate_indexes
-from galleryflow.domain.request_fields import PRUNE_SPEC, ROLLBACK_SPEC
 from galleryflow.domain.request_parts import GalleryRef
 from galleryflow.domain.retention import RetentionPolicy
 
@@ -22,6 +22,8 @@ class RollbackRequest:
     version: str
     # None: exclude the version from latest everywhere (globally).
     regions: tuple[str, ...] | None = None
+    # Also in every mirror gallery of the image (maintenance_fields.INCLUDE_MIRRORS).
+    include_mirrors: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RollbackRequest:
@@ -33,6 +35,7 @@ class RollbackRequest:
             "image_definition": self.image_definition,
             "version": self.version,
             "regions": list(self.regions) if self.regions is not None else None,
+            "include_mirrors": self.include_mirrors,
         }
 
 
@@ -44,6 +47,15 @@ def parse_rollback_request(data: object) -> RollbackRequest:
             problems.append(
                 Problem(child("$.regions", dup), "region is listed twice", "list each region once")
             )
+    if isinstance(clean, dict) and clean["include_mirrors"] is True and clean["regions"]:
+        problems.append(
+            Problem(
+                "$.include_mirrors",
+                "include_mirrors rolls the version back everywhere in every gallery; it cannot "
+                "be combined with regions (mirror galleries have regions of their own)",
+                "remove regions, or set include_mirrors to false",
+            )
+        )
     raise_if_any(problems)
     regions = clean["regions"]
     return RollbackRequest(
@@ -51,6 +63,7 @@ def parse_rollback_request(data: object) -> RollbackRequest:
         clean["image_definition"],
         clean["version"],
         tuple(regions) if regions is not None else None,
+        clean["include_mirrors"],
     )
 
 
@@ -60,6 +73,7 @@ class PruneRequest:
     image_definition: str
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     apply: bool = False
+    include_mirrors: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PruneRequest:
@@ -71,6 +85,7 @@ class PruneRequest:
             "image_definition": self.image_definition,
             "retention": self.retention.to_dict(),
             "apply": self.apply,
+            "include_mirrors": self.include_mirrors,
         }
 
 
@@ -83,4 +98,5 @@ def parse_prune_request(data: object) -> PruneRequest:
         clean["image_definition"],
         RetentionPolicy.from_dict(clean["retention"]),
         clean["apply"],
+        clean["include_mirrors"],
     )

@@ -17,32 +17,30 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from galleryflow.domain.encryption import encryption_problems
 from galleryflow.domain.fields import INVALID, format_utc, is_valid, parse_utc
+from galleryflow.domain.maintenance_fields import (
+    prune_request_json_schema,
+    rollback_request_json_schema,
+)
 from galleryflow.domain.maintenance_requests import (
     PruneRequest,
     RollbackRequest,
     parse_prune_request,
     parse_rollback_request,
 )
+from galleryflow.domain.mirrors import Mirror, parse_mirrors
 from galleryflow.domain.patching import Customize, PatchSettings
-from galleryflow.domain.problems import Problem, RequestValidationError, child, raise_if_any
+from galleryflow.domain.problems import Problem, RequestValidationError, raise_if_any
 from galleryflow.domain.regions import normalise_region, source_region_missing
 from galleryflow.domain.replicas import (
-    ReplicaDemand,
-    StorageAccountType,
     default_storage_type,
     minimum_replicas,
-    plan_replica_counts,
-    storage_type_problem,
 )
 from galleryflow.domain.replication_modes import ReplicationMode, replication_mode_problems
 from galleryflow.domain.request_fields import (
     PUBLISH_SPEC,
     SCHEMA_VERSION,
-    prune_request_json_schema,
     publish_request_json_schema,
-    rollback_request_json_schema,
 )
 from galleryflow.domain.request_parts import (
     GalleryRef,
@@ -55,9 +53,10 @@ from galleryflow.domain.request_parts import (
     VmRef,
     parse_vm_id,
 )
+from galleryflow.domain.request_targets import check_rollout, plan_targets, target_names
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.domain.retention import RetentionPolicy
-from galleryflow.domain.staging import add_region_to_first_wave, wave_problems
+from galleryflow.domain.staging import add_region_to_first_wave
 from galleryflow.domain.version_tags import tag_problems
 from galleryflow.domain.versions import VersionStrategy
 
@@ -108,6 +107,7 @@ class PublishRequest:
     patch: PatchSettings | None = None
     customize: Customize | None = None
     skip_when_current: bool = False
+    mirrors: tuple[Mirror, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> PublishRequest:
@@ -137,12 +137,27 @@ class PublishRequest:
             "patch": self.patch.to_dict() if self.patch else None,
             "customize": self.customize.to_dict() if self.customize else None,
             "skip_when_current": self.skip_when_current,
+            "mirrors": [m.to_dict() for m in self.mirrors],
         }
 
     @property
     def definition_id(self) -> str:
         """The image definition's resource id (the gallery subscription is filled in)."""
         return definition_id(self.gallery.to_dict(), self.image_definition)
+
+    def for_mirror(self, mirror: Mirror) -> PublishRequest:
+        """The request a mirror's own rollout, retries and retention run by: the primary's
+        policies in the mirror's gallery, definition, regions and rollout."""
+        return replace(
+            self,
+            gallery=mirror.gallery,
+            image_definition=mirror.image_definition,
+            target_regions=mirror.target_regions,
+            rollout=mirror.rollout,
+            patch=None,
+            customize=None,
+            mirrors=(),
+        )
 
     @property
     def region_names(self) -> tuple[str, ...]:
@@ -177,8 +192,8 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
     if clean is INVALID:  # not even an object
         raise_if_any(problems)
     _check_version(clean["version"], problems)
-    targets = _plan_targets(clean, problems)
-    _check_rollout(clean["rollout"], _target_names(clean["target_regions"]), problems)
+    targets = plan_targets(clean, problems)
+    check_rollout(clean["rollout"], target_names(clean["target_regions"]), problems)
     problems.extend(replication_mode_problems(clean))
     problems.extend(tag_problems(clean["tags"]))
     if clean["skip_when_current"] is True and clean["patch"] is None:
@@ -198,12 +213,11 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
                 "give a future date, or null for no end of life",
             )
         )
+    gallery = _primary_gallery(clean)
+    mirrors = parse_mirrors(clean, gallery, problems)
     raise_if_any(problems)
-
-    vm = parse_vm_id(clean["source_vm_id"])
-    gallery = GalleryRef.from_dict(clean["gallery"])
-    if gallery.subscription_id is None:
-        gallery = replace(gallery, subscription_id=vm.subscription_id)
+    if gallery is None:  # cannot happen without a problem; keep mypy and -O honest
+        raise RuntimeError("the gallery was not checked")
     rollout = clean["rollout"]
     replication = clean["replication"]
     if targets is None:  # cannot happen without a problem; keep mypy and -O honest
@@ -243,7 +257,20 @@ def parse_publish_request(data: object, *, now: datetime | None = None) -> Publi
             Customize.from_dict(clean["customize"]) if clean["customize"] is not None else None
         ),
         skip_when_current=clean["skip_when_current"],
+        mirrors=mirrors,
     )
+
+
+def _primary_gallery(clean: Any) -> GalleryRef | None:
+    """The gallery with its subscription (the source VM's by default), when both are valid."""
+    if not is_valid(clean["gallery"]) or not is_valid(clean["source_vm_id"]):
+        return None
+    gallery = GalleryRef.from_dict(clean["gallery"])
+    if gallery.subscription_id is None:
+        gallery = replace(
+            gallery, subscription_id=parse_vm_id(clean["source_vm_id"]).subscription_id
+        )
+    return gallery
 
 
 def _check_version(version: Any, problems: list[Problem]) -> None:
@@ -261,133 +288,3 @@ def _check_version(version: Any, problems: list[Problem]) -> None:
                 "remove value, or use strategy 'explicit'",
             )
         )
-
-
-def _check_target(t: Any, path: str, production: object, problems: list[Problem]) -> bool:
-    """Cross-field rules of one target region; checks only the members that are valid."""
-    count = t["replica_count"]
-    name, storage = t["name"], t["storage_account_type"]
-    ok = True
-    for demand in ("expected_concurrent_deployments", "concurrent_scale_sets"):
-        if isinstance(count, int) and isinstance(t[demand], int):
-            ok = False
-            problems.append(
-                Problem(
-                    path,
-                    f"replica_count and {demand} are both set",
-                    "give an explicit count, or the demand to plan from (deployments and/or "
-                    "scale sets)",
-                )
-            )
-    encryption = encryption_problems(t["encryption"], child(path, "encryption"))
-    if encryption:
-        ok = False
-        problems.extend(encryption)
-    if isinstance(production, bool) and isinstance(count, int):
-        floor = minimum_replicas(production)
-        if count < floor:
-            ok = False
-            problems.append(
-                Problem(
-                    child(path, "replica_count"),
-                    f"production images need at least {floor} replicas",
-                    "raise replica_count, or set production to false",
-                )
-            )
-    if is_valid(name) and isinstance(storage, str):
-        failure = storage_type_problem(name, StorageAccountType(storage))
-        if failure:
-            ok = False
-            problems.append(Problem(child(path, "storage_account_type"), *failure))
-    return ok
-
-
-def _plan_targets(clean: Any, problems: list[Problem]) -> tuple[TargetRegion, ...] | None:
-    """Cross-field rules of target_regions, then replica planning. None when invalid."""
-    targets = clean["target_regions"]
-    production = clean["production"]
-    if not isinstance(targets, list):
-        return None
-    ok = is_valid(targets) and isinstance(production, bool)
-    for i, t in enumerate(targets):
-        if isinstance(t, dict):
-            ok = _check_target(t, child("$.target_regions", i), production, problems) and ok
-    first_seen: dict[str, int] = {}
-    for i, t in enumerate(targets):
-        name = t["name"] if isinstance(t, dict) and is_valid(t["name"]) else None
-        if name is None:
-            continue
-        if name in first_seen:
-            ok = False
-            problems.append(
-                Problem(
-                    child(child("$.target_regions", i), "name"),
-                    f"{name} is listed twice (also at index {first_seen[name]})",
-                    "list each region once",
-                )
-            )
-        first_seen.setdefault(name, i)
-    if not ok:
-        return None
-    plan = plan_replica_counts(
-        [
-            ReplicaDemand(
-                t["name"],
-                t["replica_count"],
-                t["expected_concurrent_deployments"],
-                t["concurrent_scale_sets"],
-            )
-            for t in targets
-        ],
-        production,
-    )
-    for over in plan.problems:
-        problems.append(Problem(child("$.target_regions", over.index), over.message, over.hint))
-    if plan.problems:
-        return None
-    return tuple(
-        TargetRegion(
-            t["name"],
-            count,
-            StorageAccountType(t["storage_account_type"])
-            if t["storage_account_type"]
-            else default_storage_type(t["name"]),
-            t["exclude_from_latest"],
-            t["encryption"],
-        )
-        for t, count in zip(targets, plan.counts, strict=True)
-    )
-
-
-def _target_names(targets: object) -> list[str] | None:
-    """Normalised target names when every one of them is valid, else None."""
-    if not isinstance(targets, list):
-        return None
-    names = [t["name"] if isinstance(t, dict) else INVALID for t in targets]
-    return names if all(is_valid(n) for n in names) else None
-
-
-def _check_rollout(rollout: Any, targets: list[str] | None, problems: list[Problem]) -> None:
-    if not is_valid(rollout):
-        return
-    if rollout["mode"] != RolloutMode.WAVES and rollout["waves"]:
-        problems.append(
-            Problem(
-                "$.rollout.waves",
-                "waves are only used with mode 'waves'",
-                "set mode to 'waves', or remove waves",
-            )
-        )
-    if rollout["mode"] == RolloutMode.CANARY:
-        for name in ("soak_minutes", "approval"):
-            if rollout[name]:
-                problems.append(
-                    Problem(
-                        f"$.rollout.{name}",
-                        f"{name} needs explicit waves; the canary rollout has none",
-                        "set mode to 'waves' and list the waves, e.g. "
-                        '[["westeurope"], ["northeurope", "eastus"]], or remove it',
-                    )
-                )
-    if rollout["mode"] == RolloutMode.WAVES and targets is not None:
-        problems.extend(wave_problems(rollout["waves"], targets))

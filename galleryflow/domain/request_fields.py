@@ -276,6 +276,32 @@ REPLICATION_SPEC = Obj(
     ),
 )
 
+MIRROR_SPEC = Obj(
+    description=(
+        "a disaster-recovery copy in another gallery, made from the primary version as soon "
+        "as it is replicated in the mirror gallery's home region (docs/pipeline.md, Mirrors)"
+    ),
+    fields=(
+        Field("gallery", gallery_spec("defaults to the primary gallery's subscription")),
+        Field(
+            "image_definition",
+            Nullable(DEFINITION_NAME, "defaults to the primary's image_definition"),
+            None,
+        ),
+        Field("target_regions", ListOf(TARGET_REGION_SPEC, "the mirror's regions", min_items=1)),
+        Field("rollout", ROLLOUT_SPEC, {"mode": "canary"}),
+        Field(
+            "on_failure",
+            Choice(
+                ("warn", "fail"),
+                "a failed mirror never takes the primary down; warn: the run ends "
+                "partially_succeeded with a warning; fail: the run fails (the primary stays live)",
+            ),
+            "warn",
+        ),
+    ),
+)
+
 PUBLISH_SPEC = Obj(
     description="a request to publish a VM as a new gallery image version",
     fields=(
@@ -342,43 +368,10 @@ PUBLISH_SPEC = Obj(
         Field("patch", Nullable(PATCH_SPEC, "install OS updates before capture"), None),
         Field("customize", Nullable(CUSTOMIZE_SPEC, "run a script after patching"), None),
         Field("skip_when_current", SKIP_WHEN_CURRENT, False),
-    ),
-)
-
-ROLLBACK_SPEC = Obj(
-    description="exclude a bad version from latest, everywhere or in some regions",
-    fields=(
-        Field("gallery", gallery_spec("defaults to the app's subscription")),
-        Field("image_definition", DEFINITION_NAME),
-        Field("version", VERSION_NAME),
-        Field(
-            "regions",
-            Nullable(
-                ListOf(REGION_NAME, min_items=1), "regions to exclude it in; null = everywhere"
-            ),
-            None,
-        ),
-    ),
-)
-
-PRUNE_SPEC = Obj(
-    description="plan (and optionally apply) retention for an image definition",
-    fields=(
-        Field("gallery", gallery_spec("defaults to the app's subscription")),
-        Field("image_definition", DEFINITION_NAME),
-        Field("retention", RETENTION_SPEC, {}),
-        Field("apply", Bool("carry out the plan (false: only report it)"), False),
+        Field("mirrors", ListOf(MIRROR_SPEC, "copies in other galleries", max_items=5), []),
     ),
 )
 
 
 def publish_request_json_schema() -> dict[str, Any]:
     return PUBLISH_SPEC.schema_document("PublishRequest")
-
-
-def rollback_request_json_schema() -> dict[str, Any]:
-    return ROLLBACK_SPEC.schema_document("RollbackRequest")
-
-
-def prune_request_json_schema() -> dict[str, Any]:
-    return PRUNE_SPEC.schema_document("PruneRequest")

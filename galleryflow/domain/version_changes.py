@@ -34,7 +34,7 @@ from galleryflow.domain.problems import Problem, RequestValidationError, child
 from galleryflow.domain.regions import duplicate_indexes, normalise_region
 from galleryflow.domain.replicas import MAX_REPLICAS_PER_REGION, minimum_replicas
 from galleryflow.domain.replication_modes import ReplicationMode
-from galleryflow.domain.request import _plan_targets  # the publish request's target rules
+from galleryflow.domain.request_targets import plan_targets  # the publish request's rules
 from galleryflow.domain.rollback import plan_rollback
 
 TERMINAL_PROVISIONING = ("Succeeded", "Failed")
@@ -50,7 +50,7 @@ def parse_change_request(
         raise RequestValidationError(problems)
     extra: dict[str, Any] = {}
     if kind is ChangeKind.ADD_REGIONS:
-        targets = _plan_targets(clean, problems)
+        targets = plan_targets(clean, problems)
         if targets is not None:
             extra["target_regions"] = [
                 {**t.to_dict(), "exclude_from_latest": True} for t in targets

@@ -93,6 +93,7 @@ def test_contract_example_parses_and_is_already_canonical() -> None:
         "patch": None,
         "customize": None,
         "skip_when_current": False,
+        "mirrors": [],
     }
     request = parse_publish_request(example)
     assert request.to_dict() == example
