@@ -15,7 +15,8 @@ def _capture(payload: Payload) -> Payload:
         target["gallery"],
         target["definition"],
         payload["version"],
-        payload["vm_id"],
+        # a mirror's copy names the primary version (`source_id`) instead of the VM
+        payload.get("source_id") or payload["vm_id"],
         payload["target_regions"],
         payload.get("end_of_life"),
         {
@@ -44,6 +45,6 @@ def _capture(payload: Payload) -> Payload:
 def capture_image_version(payload: Payload) -> Payload:
     """{"target": {"gallery", "definition"}, "version", "vm_id", "target_regions",
     "end_of_life", "block_deletion_before_end_of_life", "allow_replicated_location_deletion",
-    "replication_mode", "run_id", "tags"}
+    "replication_mode", "run_id", "tags", "source_id"? (a mirror: the primary version's id)}
     -> {"id", "adopted", "provisioning_state"}. Excluded from latest everywhere."""
     return _capture(payload)

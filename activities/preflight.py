@@ -13,6 +13,7 @@ from typing import Any
 
 from activities import bp
 from activities.guard import Payload, guarded, refuse
+from activities.mirror_preflight import plan_mirrors
 from activities.quota import quota_check
 from activities.role_check import role_problems
 from galleryflow.azure import compute
@@ -79,6 +80,10 @@ def _preflight(payload: Payload) -> Payload:
             return refuse("VersionNotAvailable", f"{exc} ({exc.hint})", definition["id"])
         version, adopt = str(chosen), False
 
+    mirrors = plan_mirrors(request, vm, definition, version, run_id)
+    if isinstance(mirrors, dict):
+        return mirrors  # a mirror's refusal
+    warnings.extend(mirrors[1])
     home = normalise_region(str(definition["location"]))
     regions = [
         {**t.to_dict(), **({"home_region": True} if t.name == home else {})}
@@ -113,6 +118,7 @@ def _preflight(payload: Payload) -> Payload:
         "warnings": warnings,
         # what skip_when_current compares with: {"version", "fingerprint"} or None
         "current": current_version(versions),
+        "mirrors": mirrors[0],
     }
 
 
@@ -121,7 +127,8 @@ def preflight_publish(payload: Payload) -> Payload:
     """{"request": canonical publish request, "run_id", "now"} -> the run's plan:
     {"gallery", "definition", "definition_id", "version", "adopt", "vm", "target_regions",
     "waves", "quota": {"fits", "must_free", "region", "message"}, "warnings",
-    "current": {"version", "fingerprint"} | null}."""
+    "current": {"version", "fingerprint"} | null, "mirrors": [{"index", "mirror",
+    "definition_id", "adopt", "target_regions", "waves"}]}."""
     return _preflight(payload)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from galleryflow.domain.fields import format_utc
+from galleryflow.domain.mirrors import mirror_tags
 from galleryflow.domain.skip_when_current import request_fingerprint
 from galleryflow.domain.version_tags import FINGERPRINT_TAG, PATCH_TAG, version_tags
 from galleryflow.durable.names import Activity
@@ -59,7 +60,8 @@ class CaptureSteps(RunBase):
                 ),
                 "replication_mode": self.request.replication_mode.value,
                 "run_id": self.context.instance_id,
-                "tags": self.version_tags(),
+                # the mirrors' tags let rollback and prune find "this image in all galleries"
+                "tags": {**self.version_tags(), **mirror_tags(self.request.mirrors)},
             },
             "capture",
         )

@@ -1,5 +1,5 @@
 """`publish_image`: preflight -> patch (if asked) -> capture -> replicate -> promote (waves)
--> prune -> notify.
+-> prune -> mirrors (if asked) -> notify.
 
 The input (a canonical request) is parsed once into the domain's `PublishRequest`; the
 steps read its typed fields, never raw keys with defaults of their own. Thin and
@@ -7,7 +7,7 @@ deterministic: every fact comes from an activity, every decision from
 galleryflow.domain (through the preflight activity's plan or the pure helpers here), time
 from `context.current_utc_datetime`. Failures end the run with
 "<step> failed on <resource>: <code>: <message>" (docs/CONTRACTS.md). The steps live in
-patch_step, capture_step, replicate_step, promote_step and prune_step; run.py holds the
+patch_step, capture_step, replicate_step, promote_step, prune_step and mirror_step; run.py holds the
 shared state.
 """
 
@@ -26,6 +26,7 @@ from orchestrators import bp
 from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
 from orchestrators.failure_rule import FailureRule
+from orchestrators.mirror_step import MirrorSteps
 from orchestrators.patch_step import PatchSteps
 from orchestrators.promote_step import PromoteSteps, rollout_stages
 from orchestrators.prune_step import PruneSteps
@@ -54,7 +55,7 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         raise stopped from None
 
 
-class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule):
+class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
     preflight_payload: dict[str, Any]  # set by preflight(), read by make_room()
@@ -78,8 +79,11 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         replication = yield from self.rollout(plan, steps)
         # Rule 1: from here on the version is live; housekeeping never undoes it.
         yield from self.after_live("prune", self.prune())
-        latest = (yield from self.after_live("notify", self.resolve_latest())) or {}
         regions = region_summary(replication)
+        yield from self.mirror_all(
+            plan, {n for n, r in regions.items() if r["state"] == "Completed"}
+        )
+        latest = (yield from self.after_live("notify", self.resolve_latest())) or {}
         for name in regions:
             regions[name]["promoted"] = name in self.promoted_regions
             if regions[name]["promoted"]:
@@ -95,6 +99,13 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         }
         if self.patch_summary is not None:
             result["patch"] = self.patch_summary
+        if self.mirror_results:
+            result["galleries"] = {
+                "primary": {"definition": self.definition_id, "status": result["status"]},
+                "mirrors": self.mirror_results,
+            }
+        if self.mirror_failure is not None:  # on_failure fail: fails, the primary stays live
+            raise self.mirror_failure
         self.status.at("done", f"{result['status']}: {self.version}")
         self.publish_status()
         return result
@@ -114,8 +125,14 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
             "run_id": self.context.instance_id,
             "now": self.context.current_utc_datetime.isoformat(),
         }
+        # every definition the run writes: the primary's, each mirror's; and the source VM
         yield from self.locks.acquire(
-            [("definition", self.definition_id), ("vm", self.request.source_vm_id)], "preflight"
+            [
+                ("definition", self.definition_id),
+                *(("definition", m.definition_id) for m in self.request.mirrors),
+                ("vm", self.request.source_vm_id),
+            ],
+            "preflight",
         )
         plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
         self.target = {"gallery": plan["gallery"], "definition": plan["definition"]}
@@ -138,6 +155,9 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
             for name in wave:
                 self.status.set_region(name, wave=index + 1)
         self.status.waves["total"] = len(plan["waves"])
+        self.status.mirrors = [
+            {"definition": m["definition_id"], "state": "pending"} for m in plan.get("mirrors", [])
+        ]
         return plan
 
     def make_room(self, plan: dict[str, Any]) -> Gen:
@@ -193,7 +213,9 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, FailureRule
         self.status.say(message)
         cleanup = []
         try:
-            if self.promoted_regions:
+            if self.mirror_failure is not None:
+                cleanup.append("the primary stays live (a mirror failed with on_failure fail)")
+            elif self.promoted_regions:
                 yield from self.unpromote()
             if self.created and self.request.cleanup_on_failure:
                 yield from self.activity(

@@ -15,6 +15,7 @@ from orchestrators.run import Gen, RunBase, RunCancelled
 
 class ReplicateSteps(RunBase):
     monitor_chunks = 0
+    monitor_prefix = "rep"  # the monitors' instance ids: <run id>-<prefix>-<n>
     reported: frozenset[str] = frozenset()
     attempts: dict[str, int] = {}  # replaced, never mutated in place
 
@@ -42,7 +43,7 @@ class ReplicateSteps(RunBase):
             monitor = self.context.call_sub_orchestrator(
                 Orchestration.REPLICATION_MONITOR,
                 state,
-                instance_id=f"{self.context.instance_id}-rep-{self.monitor_chunks}",
+                instance_id=f"{self.context.instance_id}-{self.monitor_prefix}-{self.monitor_chunks}",
             )
             try:
                 state = yield from self.unless_cancelled(monitor)

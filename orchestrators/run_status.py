@@ -28,6 +28,7 @@ STEPS = (
     "replicate",
     "promote",
     "prune",
+    "mirror",
     "notify",
     "done",
     "failed",
@@ -47,6 +48,8 @@ class RunStatus:
         self.error: str | None = None
         # Who started, approved, rejected, cancelled (galleryflow/identity/audit.py entries).
         self.audit: list[dict[str, Any]] = []
+        # One entry per mirror gallery: definition, state, step, regions, waves, log, error.
+        self.mirrors: list[dict[str, Any]] = []
 
     def at(self, step: str, line: str | None = None) -> RunStatus:
         assert step in STEPS, step
@@ -72,6 +75,8 @@ class RunStatus:
             "error": self.error,
             "audit": self.audit[-MAX_AUDIT_ENTRIES:],
         }
+        if self.mirrors:
+            status["mirrors"] = [dict(m) for m in self.mirrors]
         # Shrink the log first, then region details, so the status always fits.
         log: list[str] = status["log"]
         while _size(status) > MAX_BYTES and log:
@@ -82,4 +87,8 @@ class RunStatus:
                 r: {"state": v.get("state"), "progress": v.get("progress")}
                 for r, v in self.regions.items()
             }
+        if _size(status) > MAX_BYTES and self.mirrors:
+            status["mirrors"] = [
+                {k: m.get(k) for k in ("definition", "state", "error")} for m in self.mirrors
+            ]
         return status

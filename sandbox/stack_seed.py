@@ -109,6 +109,46 @@ class SeedSide(ArmSide):
         )
         return self.add_definition(seeded, definition, os_state=os_state)
 
+    def seed_gallery(
+        self,
+        *,
+        subscription_id: str,
+        location: str,
+        gallery: str,
+        definition: str,
+        resource_group: str = "rg-images",
+        **image_extra: Any,
+    ) -> DemoIds:
+        """A resource group, a gallery and a Linux Gen2 definition (e.g. a mirror gallery in
+        another subscription and region); the ids have no VM (`vm_id` empty)."""
+        self.arm_control(
+            "POST",
+            "resource-groups",
+            {"subscription_id": subscription_id, "name": resource_group, "location": location},
+        )
+        self.arm_control(
+            "POST",
+            "galleries",
+            {
+                "subscription_id": subscription_id,
+                "resource_group": resource_group,
+                "name": gallery,
+                "location": location,
+            },
+        )
+        ids = DemoIds(
+            subscription_id=subscription_id,
+            vm_id="",
+            gallery={
+                "subscription_id": subscription_id,
+                "resource_group": resource_group,
+                "name": gallery,
+            },
+            definition=definition,
+            location=location,
+        )
+        return self.add_definition(ids, definition, **image_extra)
+
     def put_version(
         self,
         ids: DemoIds,

@@ -98,6 +98,7 @@ def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> di
         or _definition_from_input(status.get("input")),
         "regions": _regions(custom.get("regions")),
         "waves": _waves(custom.get("waves")),
+        "galleries": _galleries(custom),
         "log": [_text(line) or "" for line in _list(custom.get("log"))[-_MAX_LOG_LINES:]],
         "created": created,
         "updated": updated,
@@ -184,6 +185,32 @@ def _regions(value: Any) -> dict[str, dict[str, Any]]:
             "went_live": _iso(info.get("went_live")),
         }
     return regions
+
+
+def _galleries(custom: dict[str, Any]) -> dict[str, Any] | None:
+    """A publish with mirrors: the primary and each mirror gallery's progress."""
+    mirrors = custom.get("mirrors")
+    if not isinstance(mirrors, list) or not mirrors:
+        return None
+    return {
+        "primary": {
+            "definition": _text(custom.get("definition")),
+            "regions": _regions(custom.get("regions")),
+        },
+        "mirrors": [
+            {
+                "definition": _text(m.get("definition")),
+                "state": _text(m.get("state")),
+                "step": _text(m.get("step")),
+                "regions": _regions(m.get("regions")),
+                "waves": _waves(m.get("waves")),
+                "log": [_text(line) or "" for line in _list(m.get("log"))[-_MAX_LOG_LINES:]],
+                "error": _text(m.get("error")),
+            }
+            for m in mirrors
+            if isinstance(m, dict)
+        ],
+    }
 
 
 def _waves(value: Any) -> dict[str, Any] | None:

@@ -88,6 +88,81 @@ RUN_ACCEPTED_SCHEMA: dict[str, Any] = {
     },
 }
 
+_REGIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "state": _NULLABLE_STR,
+            "progress": _NUMBER_OR_NULL,
+            "attempt": _NUMBER_OR_NULL,
+            "wave": {**_NUMBER_OR_NULL, "description": "rollout wave (1-based)"},
+            "replication_started": {
+                **_NULLABLE_STR,
+                "description": "when the run began watching its replication (UTC)",
+            },
+            "replication_completed": {
+                **_NULLABLE_STR,
+                "description": "when the run saw replication Completed (UTC)",
+            },
+            "went_live": {
+                **_NULLABLE_STR,
+                "description": "when the run promoted it (excludeFromLatest false)",
+            },
+        },
+    },
+}
+
+_WAVES_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "properties": {
+                "current": _NUMBER_OR_NULL,
+                "total": _NUMBER_OR_NULL,
+                "awaiting_approval": {"type": "boolean"},
+            },
+        },
+    ]
+}
+
+_GALLERIES_SCHEMA: dict[str, Any] = {
+    "description": "per gallery progress of a publish with mirrors (null without): the "
+    "primary's regions are `regions`; each mirror has its own",
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "properties": {
+                "primary": {
+                    "type": "object",
+                    "properties": {"definition": _NULLABLE_STR, "regions": _REGIONS_SCHEMA},
+                },
+                "mirrors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "definition": _NULLABLE_STR,
+                            "state": {
+                                "description": "pending, running, succeeded, "
+                                "partially_succeeded, failed or skipped",
+                                **_NULLABLE_STR,
+                            },
+                            "step": _NULLABLE_STR,
+                            "regions": _REGIONS_SCHEMA,
+                            "waves": _WAVES_SCHEMA,
+                            "log": {"type": "array", "items": _STR},
+                            "error": _NULLABLE_STR,
+                        },
+                    },
+                },
+            },
+        },
+    ],
+}
+
 RUN_SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["id", "kind", "state", "finished", "regions", "log", "links"],
@@ -99,43 +174,9 @@ RUN_SUMMARY_SCHEMA: dict[str, Any] = {
         "step": _NULLABLE_STR,
         "version": _NULLABLE_STR,
         "definition": _NULLABLE_STR,
-        "regions": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "properties": {
-                    "state": _NULLABLE_STR,
-                    "progress": _NUMBER_OR_NULL,
-                    "attempt": _NUMBER_OR_NULL,
-                    "wave": {**_NUMBER_OR_NULL, "description": "rollout wave (1-based)"},
-                    "replication_started": {
-                        **_NULLABLE_STR,
-                        "description": "when the run began watching its replication (UTC)",
-                    },
-                    "replication_completed": {
-                        **_NULLABLE_STR,
-                        "description": "when the run saw replication Completed (UTC)",
-                    },
-                    "went_live": {
-                        **_NULLABLE_STR,
-                        "description": "when the run promoted it (excludeFromLatest false)",
-                    },
-                },
-            },
-        },
-        "waves": {
-            "anyOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "properties": {
-                        "current": _NUMBER_OR_NULL,
-                        "total": _NUMBER_OR_NULL,
-                        "awaiting_approval": {"type": "boolean"},
-                    },
-                },
-            ]
-        },
+        "regions": _REGIONS_SCHEMA,
+        "waves": _WAVES_SCHEMA,
+        "galleries": _GALLERIES_SCHEMA,
         "log": {"type": "array", "items": _STR},
         "created": _NULLABLE_STR,
         "updated": _NULLABLE_STR,

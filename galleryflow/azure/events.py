@@ -34,6 +34,7 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "rejected",
         "cancelled",
         "version-changed",
+        "mirror-failed",  # a mirror gallery's copy failed (the primary stays live)
     }
 )
 SCHEMA_VERSION = 1

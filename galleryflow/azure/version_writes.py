@@ -42,7 +42,9 @@ def begin_create_version(
     idempotency_tag: str | None = None,
     replication_mode: str | None = None,
 ) -> dict[str, Any]:
-    """Send the PUT that creates a version from a VM; return without waiting for replication.
+    """Send the PUT that creates a version from a VM, or from another gallery image version
+    (a mirror's copy: `source_vm_id` is then that version's id, in any subscription the
+    caller can read; docs/azure-facts.md#q5); return without waiting for replication.
 
     The version is excluded from `latest` globally and in every region. `target_regions`
     items are `{"name", "replica_count", "storage_account_type", "encryption"}`; `safety`
@@ -77,7 +79,7 @@ def begin_create_version(
         "tags": all_tags,
         "properties": {
             "publishingProfile": profile,
-            "storageProfile": {"source": {"virtualMachineId": source_vm_id}},
+            "storageProfile": {"source": _source(source_vm_id)},
             "safetyProfile": safety_body(
                 bool(safety.get("allow_deletion_of_replicated_locations", False)),
                 bool(safety.get("block_deletion_before_end_of_life", False)),
@@ -103,6 +105,14 @@ def begin_create_version(
         "adopted": False,
         "provisioning_state": (result.get("properties") or {}).get("provisioningState"),
     }
+
+
+def _source(source_id: str) -> dict[str, str]:
+    """`storageProfile.source`: `id` for a gallery image version, `virtualMachineId` for a VM
+    (Azure's documented fields for each)."""
+    if "/galleries/" in source_id.lower() and "/versions/" in source_id.lower():
+        return {"id": source_id}
+    return {"virtualMachineId": source_id}
 
 
 def _existing_version(

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from galleryflow.domain.mirrors import MirrorFailurePolicy
+
 
 class Outcome(StrEnum):
     FAIL_AND_REVERT = "fail_and_revert"  # un-promote (if anything is live) and fail
@@ -51,6 +53,24 @@ def on_failure(
     )
 
 
+@dataclass(frozen=True)
+class MirrorDecision:
+    warning: str
+    fail_run: bool  # the mirror's on_failure is fail: the run fails, the primary stays live
+
+
+def mirror_outcome(
+    index: int, definition_id: str, policy: MirrorFailurePolicy, code: str, message: str
+) -> MirrorDecision:
+    """A failed mirror never takes the primary down: always a warning (the run ends
+    `partially_succeeded`); with `on_failure: fail` the run also fails afterwards."""
+    warning = (
+        f"mirror {index + 1} ({definition_id.rsplit('/galleries/', 1)[-1]}) failed, the "
+        f"primary stays live: {code}: {message}"
+    )
+    return MirrorDecision(warning, policy is MirrorFailurePolicy.FAIL)
+
+
 def result_status(*, failed_regions: list[str], warnings_from_rule: int) -> str:
     """The run result's status: `partially_succeeded` when a region was left out or the
     failure rule kept a live version through a failure; else `succeeded`."""
@@ -58,12 +78,13 @@ def result_status(*, failed_regions: list[str], warnings_from_rule: int) -> str:
 
 
 # Where each run kind listens for `cancel` (and then applies this rule): a publish while it
-# replicates and while it soaks or waits for approval between waves. Anywhere else the API
+# replicates and while it soaks or waits for approval between waves, and while it rolls a
+# mirror out (the mirror stops; the primary stays live). Anywhere else the API
 # answers 409 NotCancellable naming the step: preflight and capture are short activity
 # chains, prune and notify come after the version is live, and a rollback or prune run
 # makes its writes in one activity that cannot be taken back half-way.
 CANCELLABLE_STEPS: dict[str, frozenset[str]] = {
-    "publish": frozenset({"replicate", "promote"}),
+    "publish": frozenset({"replicate", "promote", "mirror"}),
     "rollback": frozenset(),
     "prune": frozenset(),
 }

@@ -22,6 +22,7 @@ from galleryflow.domain.compatibility import Mismatch
 from galleryflow.domain.fields import is_valid
 from galleryflow.domain.problems import Problem, child
 from galleryflow.domain.regions import normalise_region
+from galleryflow.domain.replicas import StorageAccountType
 from galleryflow.domain.request_parts import GalleryRef, Rollout, RolloutMode, TargetRegion
 from galleryflow.domain.request_targets import check_rollout, plan_targets, target_names
 from galleryflow.domain.resource_ids import definition_id
@@ -54,6 +55,27 @@ class Mirror:
     @property
     def definition_id(self) -> str:
         return definition_id(self.gallery.to_dict(), self.image_definition)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Mirror:
+        """From `to_dict()`'s canonical form (the preflight's plan carries it)."""
+        rollout = data["rollout"]
+        return cls(
+            GalleryRef.from_dict(data["gallery"]),
+            data["image_definition"],
+            tuple(
+                TargetRegion(
+                    t["name"],
+                    t["replica_count"],
+                    StorageAccountType(t["storage_account_type"]),
+                    t["exclude_from_latest"],
+                    t["encryption"],
+                )
+                for t in data["target_regions"]
+            ),
+            _rollout(rollout),
+            MirrorFailurePolicy(data["on_failure"]),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,18 +176,17 @@ def _parse_one(
     ref = GalleryRef.from_dict(gallery)
     if ref.subscription_id is None:
         ref = GalleryRef(ref.resource_group, ref.name, primary.subscription_id)
-    rollout = item["rollout"]
     return Mirror(
-        ref,
-        definition,
-        targets,
-        Rollout(
-            RolloutMode(rollout["mode"]),
-            tuple(tuple(w) for w in rollout["waves"]),
-            rollout["soak_minutes"],
-            rollout["approval"],
-        ),
-        MirrorFailurePolicy(item["on_failure"]),
+        ref, definition, targets, _rollout(item["rollout"]), MirrorFailurePolicy(item["on_failure"])
+    )
+
+
+def _rollout(data: Mapping[str, Any]) -> Rollout:
+    return Rollout(
+        RolloutMode(data["mode"]),
+        tuple(tuple(w) for w in data["waves"]),
+        data["soak_minutes"],
+        data["approval"],
     )
 
 

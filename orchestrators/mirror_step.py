@@ -1,0 +1,111 @@
+"""Mirror step: after the primary version is live (and pruned), copy it into each mirror
+gallery and roll each copy out (orchestrators/mirror_run.py), one mirror after the other.
+
+Why one after the other: Azure lets one source feed one replication at a time
+(docs/azure-facts.md#q2), and every mirror's source is the primary version.
+
+The failure rule (docs/pipeline.md): a mirror never takes the primary down. A failed (or
+cancelled) mirror has its own promoted regions reverted and becomes a warning; the run ends
+`partially_succeeded`, or with the mirror's `on_failure: fail` it fails afterwards with the
+primary left live. Per-gallery progress is the custom status' `mirrors` list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from galleryflow.domain.failure_rule import mirror_outcome
+from galleryflow.domain.mirrors import MirrorFailurePolicy
+from galleryflow.durable.failures import StepFailed
+from galleryflow.durable.names import Activity
+from orchestrators.mirror_run import MirrorRun
+from orchestrators.run import Gen, RunBase, RunCancelled
+
+
+class MirrorSteps(RunBase):
+    mirror_results: list[dict[str, Any]] = []  # replaced, never mutated in place
+    mirror_failure: StepFailed | None = None  # set when a mirror with on_failure fail failed
+
+    def mirror_progress(self, index: int, status: dict[str, Any]) -> None:
+        """A mirror's own status, merged into the run's custom status."""
+        entry = {k: status.get(k) for k in ("definition", "step", "regions", "waves", "log")}
+        self.status.mirrors[index] = {**self.status.mirrors[index], **entry}
+        self.publish_status()
+
+    def mirror_all(self, plan: dict[str, Any], replicated: set[str]) -> Gen:
+        """Every mirror in turn; `replicated` are the primary's Completed regions."""
+        plans = plan.get("mirrors") or []
+        results: list[dict[str, Any]] = []
+        stop: str | None = None
+        for mirror_plan in plans:
+            index = int(mirror_plan["index"])
+            home = next(s["name"] for s in mirror_plan["target_regions"] if s.get("home_region"))
+            self.status.at("mirror", f"mirror {index + 1}/{len(plans)}: {home} first")
+            if stop is None and home not in replicated:
+                stop_here = f"the primary did not replicate to {home}, the mirror's home region"
+                results.append(self.mirror_failed(mirror_plan, "SourceNotReplicated", stop_here))
+                continue
+            if stop is not None:
+                results.append(self.mirror_skipped(mirror_plan, stop))
+                continue
+            run = MirrorRun(self, mirror_plan)
+            self.status.mirrors[index] = {**self.status.mirrors[index], "state": "running"}
+            try:
+                result = yield from run.execute()
+            except StepFailed as failure:
+                yield from self.revert(run)
+                results.append(self.mirror_failed(mirror_plan, failure.code, str(failure)))
+                yield from self.emit(
+                    "mirror-failed", {"mirror": run.definition_id, "error": str(failure)}
+                )
+                continue
+            except RunCancelled as cancelled:
+                yield from self.revert(run)
+                stop = str(cancelled)
+                results.append(self.mirror_failed(mirror_plan, "Cancelled", stop))
+                continue
+            self.status.mirrors[index] = {**self.status.mirrors[index], "state": result["status"]}
+            self.warnings.extend(f"mirror {index + 1}: {w}" for w in result["warnings"])
+            if result["status"] != "succeeded":
+                self.kept_live.append(f"mirror {index + 1} partially succeeded")
+            results.append(result)
+        self.mirror_results = results
+        self.publish_status()
+
+    def mirror_failed(self, mirror_plan: dict[str, Any], code: str, message: str) -> dict[str, Any]:
+        index = int(mirror_plan["index"])
+        policy = MirrorFailurePolicy(mirror_plan["mirror"]["on_failure"])
+        decision = mirror_outcome(index, mirror_plan["definition_id"], policy, code, message)
+        self.warnings.append(decision.warning)
+        self.kept_live.append(decision.warning)
+        self.status.say(decision.warning)
+        if decision.fail_run and self.mirror_failure is None:
+            self.mirror_failure = StepFailed("mirror", mirror_plan["definition_id"], code, message)
+        self.status.mirrors[index] = {
+            **self.status.mirrors[index],
+            "state": "failed",
+            "error": f"{code}: {message}"[:300],
+        }
+        return {"definition": mirror_plan["definition_id"], "status": "failed", "error": message}
+
+    def mirror_skipped(self, mirror_plan: dict[str, Any], why: str) -> dict[str, Any]:
+        index = int(mirror_plan["index"])
+        self.status.mirrors[index] = {**self.status.mirrors[index], "state": "skipped"}
+        self.warnings.append(f"mirror {index + 1} not started: {why}")
+        self.kept_live.append(f"mirror {index + 1} not started")
+        return {"definition": mirror_plan["definition_id"], "status": "skipped", "error": why}
+
+    def revert(self, run: MirrorRun) -> Gen:
+        """Leave a failed mirror like a failed publish: nothing of it live, its version
+        deleted only with `cleanup_on_failure`. A cleanup failure is one more warning."""
+        try:
+            if run.promoted_regions:
+                yield from run.unpromote()
+            if run.created and self.request.cleanup_on_failure:
+                yield from run.activity(
+                    Activity.DELETE_VERSION,
+                    {"target": run.target, "version": run.version},
+                    "failed",
+                )
+        except StepFailed as cleanup:
+            self.warnings.append(f"mirror {run.index + 1}: cleanup incomplete: {cleanup}")

@@ -1,0 +1,162 @@
+"""Mirror galleries (#14 item 4) on the sandbox stack (host + ARM emulator + Azurite): a
+publish with a mirror gallery in another subscription ends live in both galleries' regions,
+the copy made from the primary version; an injected mirror failure leaves the primary live
+with a warning (partially_succeeded); the preflight refuses an incompatible mirror before
+the VM is touched; the run lock covers the mirror definition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.stack import DemoIds, Stack
+
+MIRROR_SUB = "22222222-0000-4000-8000-00000000d0d0"
+
+
+def _seed(stack: Stack, name: str, **mirror_extra: Any) -> tuple[DemoIds, DemoIds]:
+    primary = stack.seed_demo(vm_name=f"vm-{name}", definition=name)
+    mirror = stack.seed_gallery(
+        subscription_id=MIRROR_SUB,
+        location="northeurope",
+        gallery="galMirror",
+        definition=name,
+        os_state="Specialized",
+        **mirror_extra,
+    )
+    return primary, mirror
+
+
+def _mirror(mirror: DemoIds, regions: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "gallery": dict(mirror.gallery),
+        "target_regions": [{"name": r, "replica_count": 1} for r in regions],
+        **extra,
+    }
+
+
+def _state(version: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """{region: (replication state, excluded from latest)} of an emulator version."""
+    profile = version["properties"]["publishingProfile"]
+    states = {
+        s["region"].replace(" ", "").lower(): s["state"]
+        for s in version["properties"]["replicationStatus"]["summary"]
+    }
+    return {
+        t["name"].replace(" ", "").lower(): (
+            states[t["name"].replace(" ", "").lower()],
+            bool(t.get("excludeFromLatest", profile.get("excludeFromLatest"))),
+        )
+        for t in profile["targetRegions"]
+    }
+
+
+def test_publish_with_a_mirror_in_another_subscription_is_live_in_both(
+    sandbox_stack: Stack,
+) -> None:
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrored")
+    request = primary.request(
+        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope", "eastus"])]
+    )
+    started = stack.api("POST", "publish", request)
+    assert started.status_code == 202, started.text
+    run_id = started.json()["id"]
+    status = stack.wait_for_run(run_id)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "succeeded", result
+    version = result["version"]
+
+    (primary_version,) = stack.versions(primary).values()
+    assert _state(primary_version) == {
+        "westeurope": ("Completed", False),
+        "northeurope": ("Completed", False),
+    }
+    assert primary_version["tags"]["galleryflow.mirror.1"] == stack.definition_id(mirror)
+    copies = stack.versions(mirror)
+    assert list(copies) == [version]
+    copy = copies[version]
+    assert copy["properties"]["storageProfile"]["source"]["id"].lower() == (
+        f"{stack.definition_id(primary)}/versions/{version}".lower()
+    )
+    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is False
+    assert _state(copy) == {"northeurope": ("Completed", False), "eastus": ("Completed", False)}
+
+    (gallery_result,) = result["galleries"]["mirrors"]
+    assert gallery_result["status"] == "succeeded"
+    assert set(gallery_result["regions"]) == {"northeurope", "eastus"}
+    summary = stack.api("GET", f"runs/{run_id}").json()
+    (mirror_progress,) = summary["galleries"]["mirrors"]
+    assert mirror_progress["definition"] == stack.definition_id(mirror)
+    assert mirror_progress["state"] == "succeeded"
+    assert {n: r["state"] for n, r in mirror_progress["regions"].items()} == {
+        "northeurope": "Promoted",
+        "eastus": "Promoted",
+    }
+    assert set(summary["galleries"]["primary"]["regions"]) == {"westeurope", "northeurope"}
+    # the copy is made once the primary replicated (the log shows the copy after the primary)
+    log = stack.arm_control("GET", "requests")["requests"]
+    puts = [r["path"] for r in log if r["method"] == "PUT" and "/versions/" in r["path"]]
+    assert [p.split("/galleries/")[1].split("/")[0] for p in puts][-2:] == ["galDemo", "galMirror"]
+
+
+def test_an_injected_mirror_failure_leaves_the_primary_live_with_a_warning(
+    sandbox_stack: Stack,
+) -> None:
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorfails")
+    stack.add_fault(kind="replication_failure", region="northeurope", version="galMirror", times=9)
+    request = primary.request(
+        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    status = stack.wait_for_run(run_id)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    (warning,) = [w for w in result["warnings"] if "mirror 1" in w]
+    assert "failed, the primary stays live" in warning and "ReplicationFailed" in warning
+    (primary_version,) = stack.versions(primary).values()
+    assert _state(primary_version) == {
+        "westeurope": ("Completed", False),
+        "northeurope": ("Completed", False),
+    }
+    (copy,) = stack.versions(mirror).values()
+    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
+    summary = stack.api("GET", f"runs/{run_id}").json()
+    assert summary["state"] == "partially_succeeded"
+    assert summary["galleries"]["mirrors"][0]["state"] == "failed"
+    events = [e["type"] for e in stack.events(run_id)]
+    assert "galleryflow.mirror-failed.v1" in events
+
+
+def test_preflight_refuses_an_incompatible_mirror_before_touching_the_vm(
+    sandbox_stack: Stack,
+) -> None:
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorbad", hyper_v_generation="V1")
+    request = primary.request(["westeurope"], mirrors=[_mirror(mirror, ["northeurope"])])
+    status = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+    assert status["runtimeStatus"] == "Failed"
+    assert "preflight failed on" in status["output"]
+    assert "HyperVGenerationMismatch" in status["output"] and "mirror 1" in status["output"]
+    # the mirror's home region is not among the primary's targets: said too, once fixed
+    assert stack.versions(primary) == {}
+    assert stack.vm_power_state(primary.vm_id) == "running"
+
+    ok_primary, ok_mirror = _seed(stack, "mirrorregion")
+    request = ok_primary.request(["westeurope"], mirrors=[_mirror(ok_mirror, ["northeurope"])])
+    status = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+    assert status["runtimeStatus"] == "Failed"
+    assert "MirrorSourceRegionMissing" in status["output"]
+    assert "add northeurope to the primary's target_regions" in status["output"]
+
+
+def test_bad_mirror_fields_are_a_400(sandbox_stack: Stack) -> None:
+    primary = sandbox_stack.seed_demo(vm_name="vm-mirror400", definition="mirror400")
+    same = {"gallery": dict(primary.gallery), "target_regions": [{"name": "northeurope"}]}
+    answer = sandbox_stack.api("POST", "publish", primary.request(["westeurope"], mirrors=[same]))
+    assert answer.status_code == 400
+    (problem,) = answer.json()["error"]["details"]
+    assert problem["path"] == "$.mirrors[0]" and "same image definition" in problem["message"]
