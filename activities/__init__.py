@@ -1,8 +1,8 @@
 """Activities blueprint: modules in this package register their functions on `bp`.
 
 One module per job: vm_power, patching, capture, replication, promote, prune, inventory,
-preflight, run_lock, rollback, notify, version_change, devops (the DevOps callback watcher's
-reads and deliveries).
+preflight, run_lock, rollback, mirrors, notify, version_change, devops (the DevOps callback
+watcher's reads and deliveries).
 Each activity takes one dict and returns one dict.
 """
 
@@ -15,6 +15,7 @@ from activities import (  # noqa: E402, F401
     capture,
     devops,
     inventory,
+    mirrors,
     notify,
     patching,
     preflight,

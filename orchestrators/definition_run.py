@@ -16,6 +16,7 @@ from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity
 from galleryflow.identity import audit
 from orchestrators.calls import call, typed_input
+from orchestrators.mirror_targets import all_galleries
 from orchestrators.resource_lock import holding
 
 Gen = Generator[Any, Any, Any]
@@ -45,6 +46,8 @@ class DefinitionRun(Generic[R]):
     request: R
     started_by: dict[str, Any] | None
     trail: list[dict[str, Any]] = field(default_factory=list)
+    # `include_mirrors`: the image's mirror definitions as targets (orchestrators/mirror_targets)
+    mirrors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def target(self) -> dict[str, Any]:
@@ -77,16 +80,29 @@ def definition_run(
     parse: Callable[[dict[str, Any]], R],
     kind: str,
     body: Callable[[DefinitionRun[R]], Gen],
+    *,
+    mirrors_of: Callable[[R], tuple[bool, str | None]] | None = None,
 ) -> Gen:
     """A run on one definition: the typed request (an invalid one fails the run at once,
-    see `typed_input`), audited as started, then `body(run)` holding the definition's lock."""
+    see `typed_input`), audited as started, then `body(run)` holding the definition's lock.
+    `mirrors_of(request)` -> (include_mirrors, version or None): the run also covers the
+    image's mirror definitions (`run.mirrors`) and holds their locks too."""
     # The HTTP layer's authenticated starter rides along in the input (galleryflow/identity).
     started_by = audit.split_starter(context.get_input())[1]
     request = typed_input(context, lambda data: parse(audit.split_starter(data)[0]), kind)
     run = DefinitionRun(context, request, started_by)
     run.audit("started")
-    gallery, definition = request.gallery.to_dict(), request.image_definition
-    return (yield from holding_definition(context, kind, gallery, definition, body(run)))
+    if mirrors_of is not None:
+        include, version = mirrors_of(request)
+        run.mirrors = yield from all_galleries(context, run.target, version, include, kind)
+    if not run.mirrors:
+        gallery, definition = request.gallery.to_dict(), request.image_definition
+        return (yield from holding_definition(context, kind, gallery, definition, body(run)))
+    resources = [
+        ("definition", definition_id(t["gallery"], t["definition"]))
+        for t in [run.target, *run.mirrors]
+    ]
+    return (yield from holding(context, kind, resources, kind, body(run)))
 
 
 def emit_event(context: df.DurableOrchestrationContext, kind: str, data: dict[str, Any]) -> Gen:

@@ -1,10 +1,14 @@
-"""`prune_image`: plan retention for one definition; apply it only with `apply: true`."""
+"""`prune_image`: plan retention for one definition (with `include_mirrors`, also for each of
+its mirror definitions, under the same rules); apply it only with `apply: true`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import azure.durable_functions as df
 
 from galleryflow.domain.maintenance_requests import PruneRequest
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.names import Orchestration
 from orchestrators import bp
 from orchestrators.calls import sub_orchestration
@@ -13,7 +17,34 @@ from orchestrators.definition_run import DefinitionRun, RunResult, definition_ru
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE)
 def prune_image(context: df.DurableOrchestrationContext) -> RunResult:
-    return (yield from definition_run(context, PruneRequest.from_dict, "prune", _prune))
+    return (
+        yield from definition_run(
+            context,
+            PruneRequest.from_dict,
+            "prune",
+            _prune,
+            mirrors_of=lambda request: (request.include_mirrors, None),
+        )
+    )
+
+
+def _apply(run: DefinitionRun[PruneRequest], target: dict[str, Any]) -> RunResult:
+    return (
+        yield from sub_orchestration(
+            run.context,
+            Orchestration.PRUNE_APPLY,
+            {
+                "target": target,
+                "retention": run.request.retention.to_dict(),
+                "apply": run.request.apply,
+                "protect": [],
+                "adding": 0,
+                "now": run.now(),
+            },
+            step="prune",
+            resource=target["definition"],
+        )
+    )
 
 
 def _prune(run: DefinitionRun[PruneRequest]) -> RunResult:
@@ -21,21 +52,19 @@ def _prune(run: DefinitionRun[PruneRequest]) -> RunResult:
     context.set_custom_status(
         {"step": "prune", "log": ["apply" if apply else "dry run"], "audit": run.trail}
     )
-    outcome = yield from sub_orchestration(
-        context,
-        Orchestration.PRUNE_APPLY,
-        {
-            "target": run.target,
-            "retention": request.retention.to_dict(),
-            "apply": apply,
-            "protect": [],
-            "adding": 0,
-            "now": run.now(),
-        },
-        step="prune",
-        resource=request.image_definition,
-    )
+    outcome = yield from _apply(run, run.target)
     result = {"applied": apply, **outcome}
+    if run.mirrors:  # include_mirrors: the same retention in every mirror gallery
+        result["mirrors"] = []
+        for mirror in run.mirrors:
+            done = yield from _apply(run, mirror)
+            name = definition_id(mirror["gallery"], mirror["definition"])
+            result["mirrors"].append({"definition": name, **done})
+            for key in ("deleted", "shrunk"):  # the event names every gallery's
+                outcome[key] = [
+                    *outcome.get(key, []),
+                    *(f"{name}/versions/{v}" for v in done.get(key, [])),
+                ]
     if apply and (outcome.get("deleted") or outcome.get("shrunk")):
         data = {
             "definition": request.image_definition,

@@ -1,11 +1,14 @@
 """`rollback_image`: exclude a bad version (globally or in named regions), only when every
-affected region keeps a good, fully replicated `latest`; report before/after per region."""
+affected region keeps a good, fully replicated `latest`; report before/after per region.
+With `include_mirrors` the version is excluded everywhere in every mirror gallery as well,
+and only when every gallery may (one refusal refuses all)."""
 
 from __future__ import annotations
 
 import azure.durable_functions as df
 
 from galleryflow.domain.maintenance_requests import RollbackRequest
+from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Orchestration
 from orchestrators import bp
@@ -15,7 +18,15 @@ from orchestrators.definition_run import DefinitionRun, RunResult, definition_ru
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.ROLLBACK)
 def rollback_image(context: df.DurableOrchestrationContext) -> RunResult:
-    return (yield from definition_run(context, RollbackRequest.from_dict, "rollback", _rollback))
+    return (
+        yield from definition_run(
+            context,
+            RollbackRequest.from_dict,
+            "rollback",
+            _rollback,
+            mirrors_of=lambda request: (request.include_mirrors, request.version),
+        )
+    )
 
 
 def _rollback(run: DefinitionRun[RollbackRequest]) -> RunResult:
@@ -34,6 +45,20 @@ def _rollback(run: DefinitionRun[RollbackRequest]) -> RunResult:
         step="rollback",
         resource=resource,
     )
+    # with include_mirrors: every mirror is planned too, and nothing changes unless all may
+    mirror_plans = []
+    for mirror in run.mirrors:
+        planned = yield from call(
+            context,
+            Activity.PLAN_ROLLBACK,
+            {"target": mirror, "version": version, "regions": None},
+            step="rollback",
+            resource=f"{mirror['definition']}/versions/{version}",
+        )
+        mirror_plans.append(planned)
+        name = definition_id(mirror["gallery"], mirror["definition"])
+        plan["refused"] = plan["refused"] or planned["refused"]
+        plan["reasons"] = [*plan["reasons"], *(f"mirror {name}: {r}" for r in planned["reasons"])]
     if plan["refused"]:
         # The refusal (why, and latest per region before/after) is what the HTTP trigger
         # answers its 409 with; a person reads it on the run too.
@@ -48,13 +73,16 @@ def _rollback(run: DefinitionRun[RollbackRequest]) -> RunResult:
             }
         )
         raise StepFailed("rollback", resource, "RollbackRefused", "; ".join(plan["reasons"]))
-    yield from call(
-        context,
-        Activity.SET_EXCLUDE_FROM_LATEST,
-        {"target": run.target, "version": version, **plan["changes"]},
-        step="rollback",
-        resource=resource,
-    )
+    for where, changes in [(run.target, plan["changes"])] + [
+        (m, p["changes"]) for m, p in zip(run.mirrors, mirror_plans, strict=True)
+    ]:
+        yield from call(
+            context,
+            Activity.SET_EXCLUDE_FROM_LATEST,
+            {"target": where, "version": version, **changes},
+            step="rollback",
+            resource=f"{where['definition']}/versions/{version}",
+        )
     latest = yield from call(
         context, Activity.RESOLVE_LATEST, {"target": run.target}, step="rollback", resource=resource
     )
@@ -65,6 +93,16 @@ def _rollback(run: DefinitionRun[RollbackRequest]) -> RunResult:
         "before": plan["before"],
         "after": after,
     }
+    if run.mirrors:
+        result["mirrors"] = [
+            {
+                "definition": definition_id(m["gallery"], m["definition"]),
+                "regions": sorted(p["before"]),
+                "before": p["before"],
+                "after": p["after"],
+            }
+            for m, p in zip(run.mirrors, mirror_plans, strict=True)
+        ]
     if lost := (yield from emit_event(context, "rolled-back", {**result, "by": run.started_by})):
         result["warnings"] = [lost]
     run.audit("rolled_back")

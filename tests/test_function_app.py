@@ -39,6 +39,7 @@ EXPECTED = {
     "prune_versions": "activityTrigger",
     "delete_image_version": "activityTrigger",
     "plan_rollback": "activityTrigger",
+    "find_mirrors": "activityTrigger",
     "emit_event": "activityTrigger",
     "devops_run_snapshot": "activityTrigger",
     "devops_send": "activityTrigger",

@@ -13,7 +13,7 @@ source's disks (#q8). The mirror then replicates, goes live and is pruned on its
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -195,7 +195,7 @@ def mirror_tags(mirrors: tuple[Mirror, ...] | list[Mirror]) -> dict[str, str]:
     return {f"{TAG_PREFIX}{i + 1}": m.definition_id for i, m in enumerate(mirrors)}
 
 
-def targets_from_tags(versions_tags: list[Mapping[str, str]]) -> list[dict[str, Any]]:
+def targets_from_tags(versions_tags: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
     """Every mirror named by `galleryflow.mirror.<n>` tags of the primary's versions, as
     `{"gallery": {...}, "definition": name}` targets, each once, in first-seen order."""
     found: dict[str, dict[str, Any]] = {}

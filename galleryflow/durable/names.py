@@ -40,6 +40,7 @@ class Activity:
     PRUNE_ONE: Final = "prune_one_version"
     VERSION_STATE: Final = "read_version_state"
     PLAN_ROLLBACK: Final = "plan_rollback"
+    FIND_MIRRORS: Final = "find_mirrors"
     EMIT_EVENT: Final = "emit_event"
     DEVOPS_SNAPSHOT: Final = "devops_run_snapshot"
     DEVOPS_SEND: Final = "devops_send"

@@ -160,3 +160,59 @@ def test_bad_mirror_fields_are_a_400(sandbox_stack: Stack) -> None:
     assert answer.status_code == 400
     (problem,) = answer.json()["error"]["details"]
     assert problem["path"] == "$.mirrors[0]" and "same image definition" in problem["message"]
+
+
+def _finished(stack: Stack, answer: Any) -> dict[str, Any]:
+    assert answer.status_code in (200, 202), answer.text
+    body = answer.json()
+    status = stack.wait_for_run(body["id"])
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    return dict(status["output"])
+
+
+def _latest(stack: Stack, ids: DemoIds, region: str) -> str | None:
+    live = [
+        name
+        for name, v in stack.versions(ids).items()
+        if not v["properties"]["publishingProfile"]["excludeFromLatest"]
+        and _state(v).get(region, ("", True))[1] is False
+    ]
+    return max(live, key=lambda n: tuple(int(p) for p in n.split(".")), default=None)
+
+
+def test_prune_and_rollback_cover_the_image_in_all_its_galleries(sandbox_stack: Stack) -> None:
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorall")
+    request = primary.request(
+        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
+    )
+    for _ in range(3):
+        done = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+        assert done["output"]["status"] == "succeeded", done["output"]
+    assert sorted(stack.versions(mirror)) == ["1.0.0", "1.0.1", "1.0.2"]
+    target = {"gallery": primary.gallery, "image_definition": primary.definition}
+
+    retention = {"keep_last": 2, "keep_newer_than_days": 0, "min_good_versions": 1}
+    pruned = _finished(
+        stack,
+        stack.api(
+            "POST",
+            "prune",
+            {**target, "retention": retention, "apply": True, "include_mirrors": True},
+        ),
+    )
+    assert pruned["deleted"][0] == "1.0.0"
+    (in_mirror,) = pruned["mirrors"]
+    assert in_mirror["definition"] == stack.definition_id(mirror)
+    assert in_mirror["deleted"] == ["1.0.0"]
+    assert sorted(stack.versions(primary)) == sorted(stack.versions(mirror)) == ["1.0.1", "1.0.2"]
+
+    rolled = _finished(
+        stack,
+        stack.api("POST", "rollback", {**target, "version": "1.0.2", "include_mirrors": True}),
+    )
+    assert rolled["mirrors"][0]["after"] == {"northeurope": "1.0.1"}
+    assert _latest(stack, primary, "westeurope") == "1.0.1"
+    assert _latest(stack, mirror, "northeurope") == "1.0.1"
+    for ids in (primary, mirror):
+        assert stack.versions(ids)["1.0.2"]["properties"]["publishingProfile"]["excludeFromLatest"]
