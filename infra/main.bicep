@@ -30,6 +30,9 @@ param sourceVmSubscriptionId string = gallerySubscriptionId
 @minLength(1)
 param sourceVmResourceGroupNames array
 
+@description('Mirror galleries (disaster recovery) publishes copy into: [{subscriptionId, resourceGroup}]. Another subscription is fine; the same role as the gallery\'s is granted there.')
+param mirrorGalleryScopes array = []
+
 @description('Put a CanNotDelete lock on the gallery. It blocks pruning too (see docs/deploy.md).')
 param lockGallery bool = false
 
@@ -91,11 +94,21 @@ var sourceScopes = [
     resourceGroup: rg
   }
 ]
-var accessScopes = union([galleryScope], sourceScopes)
+// Mirror galleries get the same actions as the primary: the copy, its region PATCHes and
+// prune run there (docs/pipeline.md "Mirror galleries"); the copy reads the primary version
+// (versions/read, already granted on the gallery's group).
+var mirrorScopes = [
+  for m in mirrorGalleryScopes: {
+    subscriptionId: m.subscriptionId
+    resourceGroup: m.resourceGroup
+  }
+]
+var mirrorSubscriptions = [for m in mirrorGalleryScopes: toLower(m.subscriptionId)]
+var accessScopes = union([galleryScope], sourceScopes, mirrorScopes)
 // Every subscription the identity works in: the subscription-scope reads and the status polls
 // of long-running operations (e.g. a source VM's deallocate) happen in each. union() drops
 // the duplicate when the source VMs live in the gallery's subscription.
-var accessSubscriptions = union([toLower(gallerySubscriptionId)], [toLower(sourceVmSubscriptionId)])
+var accessSubscriptions = union([toLower(gallerySubscriptionId)], [toLower(sourceVmSubscriptionId)], mirrorSubscriptions)
 
 module identity 'modules/identity.bicep' = {
   name: 'galleryflow-identity'

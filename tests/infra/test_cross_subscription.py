@@ -71,3 +71,15 @@ def test_publisher_role_covers_source_groups_in_the_vm_subscription() -> None:
     assert "subscriptionId: sourceVmSubscriptionId" in block(MAIN, "var sourceScopes ")
     access = block(MAIN, "module access ")
     assert "scope: resourceGroup(s.subscriptionId, s.resourceGroup)" in access
+
+
+def test_mirror_galleries_get_the_gallery_role_and_the_subscription_role() -> None:
+    """#14 mirrors: a mirror gallery (maybe in another subscription) is written like the
+    primary (copy, region PATCHes, prune), so its group gets the publisher role and its
+    subscription the subscription-reads role (operation polls)."""
+    assert "param mirrorGalleryScopes array = []" in MAIN
+    assert "var accessScopes = union([galleryScope], sourceScopes, mirrorScopes)" in MAIN
+    mirrors = block(MAIN, "var mirrorSubscriptions ")
+    assert "for m in mirrorGalleryScopes: toLower(m.subscriptionId)" in mirrors
+    subscriptions = accessed_subscriptions_var()
+    assert re.search(rf"^var {subscriptions} = union\(.*mirrorSubscriptions\)$", MAIN, re.M)
