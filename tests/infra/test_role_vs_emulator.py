@@ -26,6 +26,7 @@ from sandbox.stack import DemoIds, Stack, start_stack
 ROLE = json.loads((Path(__file__).resolve().parents[2] / "infra/role-actions.json").read_text())
 ROLE_TOKEN = "galleryflow-custom-role-token"
 ROLE_PRINCIPAL = "galleryflow-custom-role"
+MIRROR_SUB = "33333333-0000-4000-8000-0000000000d1"
 # Where azure-core polls long-running operations (Azure-AsyncOperation / Location headers).
 LRO_POLL = re.compile(
     r"^/subscriptions/[^/]+/providers/Microsoft\.Compute/locations/[^/]+/"
@@ -47,10 +48,11 @@ def role_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.stop()
 
 
-def hold_exactly_the_bicep_assignments(stack: Stack, ids: DemoIds) -> None:
+def hold_exactly_the_bicep_assignments(stack: Stack, ids: DemoIds, mirror: DemoIds) -> None:
     """Register the principal galleryflow runs as with what infra/main.bicep assigns: the
-    publisher role on the gallery's and the source VMs' resource groups, the subscription
-    role on the subscription. A call that needs a role at another scope is then a 403."""
+    publisher role on the gallery's, the source VMs' and the mirror gallery's resource groups
+    (`mirrorGalleryScopes`), the subscription role on both subscriptions. A call that needs a
+    role at another scope is then a 403."""
     sub = ids.subscription_id
     groups = {ids.gallery["resource_group"], ids.vm_id.split("/")[4]}
     assert len(groups) == 2, "the demo keeps VMs and the gallery in separate groups"
@@ -59,6 +61,14 @@ def hold_exactly_the_bicep_assignments(stack: Stack, ids: DemoIds) -> None:
         for rg in sorted(groups)
     ]
     grants.append({"scope": f"/subscriptions/{sub}", "actions": ROLE["subscriptionScopeActions"]})
+    other = mirror.subscription_id
+    grants.append(
+        {
+            "scope": f"/subscriptions/{other}/resourceGroups/{mirror.gallery['resource_group']}",
+            "actions": ROLE["actions"],
+        }
+    )
+    grants.append({"scope": f"/subscriptions/{other}", "actions": ROLE["subscriptionScopeActions"]})
     stack.arm_control(
         "POST", "principals", {"token": ROLE_TOKEN, "name": ROLE_PRINCIPAL, "grants": grants}
     )
@@ -107,13 +117,26 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
     stack.arm_control(
         "POST", "vm-patches", {"vm_id": patched.vm_id, "patches": [{"name": "openssl"}]}
     )
-    hold_exactly_the_bicep_assignments(stack, running)
+    # A mirror gallery in another subscription (#14): the copy, its rollout and prune.
+    mirrored = stack.add_definition(running, "role-mirrored")
+    mirror = stack.seed_gallery(
+        subscription_id=MIRROR_SUB, location="northeurope", gallery="galRoleDr", definition="dr"
+    )
+    hold_exactly_the_bicep_assignments(stack, running, mirror)
 
     assert [publish(stack, running) for _ in range(3)] == ["1.0.0", "1.0.1", "1.0.2"]
     assert publish(stack, stopped) == "1.0.0"
     assert stack.vm_power_state(stopped.vm_id) == "stopped"
     assert publish(stack, generalized, generalize=True) == "1.0.0"
     assert publish(stack, patched, patch={}, customize={"script": "echo hi"}) == "1.0.0"
+    dr = {
+        "gallery": mirror.gallery,
+        "target_regions": [{"name": "northeurope", "replica_count": 1}],
+    }
+    dr["image_definition"] = "dr"
+    output = run_ok(stack, "publish", mirrored.request(["westeurope", "northeurope"], mirrors=[dr]))
+    assert output["status"] == "succeeded", output
+    assert list(stack.versions(mirror)) == ["1.0.0"]
 
     rolled = run_ok(
         stack,
