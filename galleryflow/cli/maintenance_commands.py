@@ -21,6 +21,11 @@ from galleryflow.cli.options import (
 from galleryflow.cli.output import console, reporting, result_or_run, show_answer
 from galleryflow.cli.views import prune_view, rollback_view, versions_view
 
+IncludeMirrors = Annotated[
+    bool,
+    typer.Option(help="also in every mirror gallery of the image (its galleryflow.mirror tags)"),
+]
+
 
 def _show_rollback(summary: dict[str, Any]) -> None:
     out = console()
@@ -55,9 +60,14 @@ def rollback(
     region: Annotated[
         list[str] | None, typer.Option(help="only in this region (repeat); default: everywhere")
     ] = None,
+    include_mirrors: IncludeMirrors = False,
 ) -> dict[str, Any]:
     """Exclude a version from latest (POST /api/rollback); shows latest before and after."""
-    return {"version": version, "regions": list(region) if region else None}
+    return {
+        "version": version,
+        "regions": list(region) if region else None,
+        "include_mirrors": include_mirrors,
+    }
 
 
 @definition_command("prune", result_or_run(prune_view))
@@ -80,6 +90,7 @@ def prune(
     quota_headroom: Annotated[
         int | None, typer.Option(help="free version slots to keep per region")
     ] = None,
+    include_mirrors: IncludeMirrors = False,
 ) -> dict[str, Any]:
     """Plan retention for a definition (POST /api/prune); deletes only with --apply."""
     retention = {
@@ -93,7 +104,7 @@ def prune(
         )
         if value is not None
     }
-    return {"retention": retention, "apply": apply}
+    return {"retention": retention, "apply": apply, "include_mirrors": include_mirrors}
 
 
 def versions(
