@@ -2,11 +2,14 @@
 publish with a mirror gallery in another subscription ends live in both galleries' regions,
 the copy made from the primary version; an injected mirror failure leaves the primary live
 with a warning (partially_succeeded); the preflight refuses an incompatible mirror before
-the VM is touched; the run lock covers the mirror definition."""
+the VM is touched; rollback and prune with `include_mirrors` (marked long: several
+publishes each)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from sandbox.stack import DemoIds, Stack
 
@@ -105,7 +108,10 @@ def test_an_injected_mirror_failure_leaves_the_primary_live_with_a_warning(
 ) -> None:
     stack = sandbox_stack
     primary, mirror = _seed(stack, "mirrorfails")
-    stack.add_fault(kind="replication_failure", region="northeurope", version="galMirror", times=9)
+    # every attempt of the mirror's copy in its home region fails (this definition's only)
+    stack.add_fault(
+        kind="replication_failure", region="northeurope", version="galMirror/images/mirrorfails/"
+    )
     request = primary.request(
         ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
     )
@@ -180,39 +186,67 @@ def _latest(stack: Stack, ids: DemoIds, region: str) -> str | None:
     return max(live, key=lambda n: tuple(int(p) for p in n.split(".")), default=None)
 
 
-def test_prune_and_rollback_cover_the_image_in_all_its_galleries(sandbox_stack: Stack) -> None:
-    stack = sandbox_stack
-    primary, mirror = _seed(stack, "mirrorall")
+def _publish_twice(stack: Stack, name: str) -> tuple[DemoIds, DemoIds, dict[str, Any]]:
+    primary, mirror = _seed(stack, name)
     request = primary.request(
         ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
     )
-    for _ in range(3):
+    for _ in range(2):
         done = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
-        assert done["output"]["status"] == "succeeded", done["output"]
-    assert sorted(stack.versions(mirror)) == ["1.0.0", "1.0.1", "1.0.2"]
+        assert done["output"]["status"] == "succeeded", done["output"]["warnings"]
+    return primary, mirror, request
+
+
+@pytest.mark.long  # two publishes with a mirror: about 20 s on 2 cores
+def test_rollback_and_prune_cover_the_image_in_all_its_galleries(sandbox_stack: Stack) -> None:
+    stack = sandbox_stack
+    primary, mirror, _ = _publish_twice(stack, "mirrorall")
+    assert sorted(stack.versions(mirror)) == ["1.0.0", "1.0.1"]
     target = {"gallery": primary.gallery, "image_definition": primary.definition}
 
+    rolled = _finished(
+        stack,
+        stack.api("POST", "rollback", {**target, "version": "1.0.1", "include_mirrors": True}),
+    )
+    assert rolled["mirrors"][0]["definition"] == stack.definition_id(mirror)
+    assert rolled["mirrors"][0]["after"] == {"northeurope": "1.0.0"}
+    assert _latest(stack, primary, "westeurope") == "1.0.0"
+    assert _latest(stack, mirror, "northeurope") == "1.0.0"
+    for ids in (primary, mirror):
+        assert stack.versions(ids)["1.0.1"]["properties"]["publishingProfile"]["excludeFromLatest"]
+
+    retention = {"keep_last": 1, "keep_newer_than_days": 0, "min_good_versions": 1}
+    planned = _finished(
+        stack,
+        stack.api("POST", "prune", {**target, "retention": retention, "include_mirrors": True}),
+    )
+    (in_mirror,) = planned["mirrors"]
+    assert in_mirror["definition"] == stack.definition_id(mirror)
+    decisions = {d["name"]: d["action"] for d in in_mirror["plan"]["decisions"]}
+    assert decisions == {"1.0.0": "keep", "1.0.1": "keep"}  # 1.0.0 is latest again
+
+
+@pytest.mark.long  # three publishes with a mirror
+def test_each_gallery_prunes_under_the_same_retention(sandbox_stack: Stack) -> None:
+    """The mirror's own retention in a publish, and `prune --include-mirrors --apply`."""
+    stack = sandbox_stack
+    primary, mirror, request = _publish_twice(stack, "mirrorprune")
     retention = {"keep_last": 2, "keep_newer_than_days": 0, "min_good_versions": 1}
+    pruning = {**request, "retention": {**retention, "auto_prune": True, "dry_run": False}}
+    done = stack.wait_for_run(stack.api("POST", "publish", pruning).json()["id"])
+    assert done["output"]["pruned"] == ["1.0.0"]
+    assert done["output"]["galleries"]["mirrors"][0]["pruned"] == ["1.0.0"]
+    assert sorted(stack.versions(primary)) == sorted(stack.versions(mirror)) == ["1.0.1", "1.0.2"]
+
+    target = {"gallery": primary.gallery, "image_definition": primary.definition}
+    keep_one = {**retention, "keep_last": 1}
     pruned = _finished(
         stack,
         stack.api(
             "POST",
             "prune",
-            {**target, "retention": retention, "apply": True, "include_mirrors": True},
+            {**target, "retention": keep_one, "apply": True, "include_mirrors": True},
         ),
     )
-    assert pruned["deleted"][0] == "1.0.0"
-    (in_mirror,) = pruned["mirrors"]
-    assert in_mirror["definition"] == stack.definition_id(mirror)
-    assert in_mirror["deleted"] == ["1.0.0"]
-    assert sorted(stack.versions(primary)) == sorted(stack.versions(mirror)) == ["1.0.1", "1.0.2"]
-
-    rolled = _finished(
-        stack,
-        stack.api("POST", "rollback", {**target, "version": "1.0.2", "include_mirrors": True}),
-    )
-    assert rolled["mirrors"][0]["after"] == {"northeurope": "1.0.1"}
-    assert _latest(stack, primary, "westeurope") == "1.0.1"
-    assert _latest(stack, mirror, "northeurope") == "1.0.1"
-    for ids in (primary, mirror):
-        assert stack.versions(ids)["1.0.2"]["properties"]["publishingProfile"]["excludeFromLatest"]
+    assert pruned["deleted"] == ["1.0.1"] and pruned["mirrors"][0]["deleted"] == ["1.0.1"]
+    assert list(stack.versions(primary)) == list(stack.versions(mirror)) == ["1.0.2"]
