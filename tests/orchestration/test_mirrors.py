@@ -250,3 +250,29 @@ def test_each_gallery_prunes_under_the_same_retention(sandbox_stack: Stack) -> N
     )
     assert pruned["deleted"] == ["1.0.1"] and pruned["mirrors"][0]["deleted"] == ["1.0.1"]
     assert list(stack.versions(primary)) == list(stack.versions(mirror)) == ["1.0.2"]
+
+
+def test_the_run_lock_covers_the_mirror_definition(sandbox_stack: Stack) -> None:
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorlock")
+    waiting = {"mode": "waves", "waves": [["westeurope", "northeurope"]], "approval": True}
+    request = primary.request(
+        ["westeurope", "northeurope"],
+        rollout=waiting,
+        mirrors=[_mirror(mirror, ["northeurope"])],
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    stack.wait_for_run(
+        run_id,
+        until=lambda s: ((s.get("customStatus") or {}).get("waves") or {}).get("awaiting_approval"),
+    )
+    prune = {"gallery": mirror.gallery, "image_definition": mirror.definition}
+    answer = stack.api("POST", "prune", prune)
+    # the API's own check looks for runs OF the definition (a publish names its primary);
+    # the prune run then meets the mirror definition's lock, held by the publish
+    assert answer.status_code in (200, 202), answer.text
+    refused = stack.wait_for_run(answer.json()["id"])
+    assert refused["runtimeStatus"] == "Failed"
+    assert f"RunInProgress: run {run_id} (publish)" in refused["output"]
+    stack.raise_event(run_id, "reject", {"by": "test"})
+    assert stack.wait_for_run(run_id)["runtimeStatus"] == "Failed"
