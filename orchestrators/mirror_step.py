@@ -17,7 +17,6 @@ from typing import Any
 from galleryflow.domain.failure_rule import mirror_outcome
 from galleryflow.domain.mirrors import MirrorFailurePolicy
 from galleryflow.durable.failures import StepFailed
-from galleryflow.durable.names import Activity
 from orchestrators.mirror_run import MirrorRun
 from orchestrators.run import Gen, RunBase, RunCancelled
 
@@ -99,13 +98,6 @@ class MirrorSteps(RunBase):
         """Leave a failed mirror like a failed publish: nothing of it live, its version
         deleted only with `cleanup_on_failure`. A cleanup failure is one more warning."""
         try:
-            if run.promoted_regions:
-                yield from run.unpromote()
-            if run.created and self.request.cleanup_on_failure:
-                yield from run.activity(
-                    Activity.DELETE_VERSION,
-                    {"target": run.target, "version": run.version},
-                    "failed",
-                )
+            yield from run.take_back()
         except StepFailed as cleanup:
             self.warnings.append(f"mirror {run.index + 1}: cleanup incomplete: {cleanup}")

@@ -138,6 +138,20 @@ class PromoteSteps(ReplicateSteps, FailureRule):
             )
         raise RunCancelled(f"cancelled{by}")
 
+    def take_back(self, *, keep_live: bool = False) -> Gen:
+        """After a failure: nothing of the version live, the version deleted only with
+        `cleanup_on_failure`; with `keep_live` (the failure rule kept it) nothing at all.
+        Returns the lines to report."""
+        if keep_live:
+            return []
+        if self.promoted_regions:
+            yield from self.unpromote()
+        if not (self.created and self.request.cleanup_on_failure):
+            return []
+        payload = {"target": self.target, "version": self.version}
+        yield from self.activity(Activity.DELETE_VERSION, payload, "failed")
+        return ["version deleted (cleanup_on_failure)"]
+
     def unpromote(self) -> Gen:
         if not self.promoted_regions:
             return

@@ -215,15 +215,7 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
         try:
             if self.mirror_failure is not None:
                 cleanup.append("the primary stays live (a mirror failed with on_failure fail)")
-            elif self.promoted_regions:
-                yield from self.unpromote()
-            if self.created and self.request.cleanup_on_failure:
-                yield from self.activity(
-                    Activity.DELETE_VERSION,
-                    {"target": self.target, "version": self.version},
-                    "failed",
-                )
-                cleanup.append("version deleted (cleanup_on_failure)")
+            cleanup.extend((yield from self.take_back(keep_live=self.mirror_failure is not None)))
         except StepFailed as cleanup_failure:
             cleanup.append(f"cleanup incomplete: {cleanup_failure}")
         for line in cleanup:

@@ -216,8 +216,7 @@ _SAME = (
     ("os_type", "OS type", "OsTypeMismatch"),
     ("os_state", "OS state", "OsStateMismatch"),
     ("hyper_v_generation", "Hyper-V generation", "HyperVGenerationMismatch"),
-    ("architecture", "architecture", "ArchitectureMismatch"),
-)
+)  # architecture, security type and disk controller: the source VM's vs the mirror's (q8)
 
 
 def mirror_mismatches(
@@ -229,8 +228,7 @@ def mirror_mismatches(
     fit the mirror's features as they fit the primary's)."""
     found: list[Mismatch] = []
     for key, label, code in _SAME:
-        have = str(primary.get(key) or ("x64" if key == "architecture" else "")).lower()
-        want = str(mirror.get(key) or ("x64" if key == "architecture" else "")).lower()
+        have, want = str(primary.get(key) or "").lower(), str(mirror.get(key) or "").lower()
         if have and want and have != want:
             found.append(
                 Mismatch(

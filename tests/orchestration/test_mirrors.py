@@ -136,6 +136,17 @@ def test_an_injected_mirror_failure_leaves_the_primary_live_with_a_warning(
     events = [e["type"] for e in stack.events(run_id)]
     assert "galleryflow.mirror-failed.v1" in events
 
+    # on_failure fail: the run fails, and the primary stays live all the same
+    request["mirrors"][0]["on_failure"] = "fail"
+    request["cleanup_on_failure"] = True
+    failed = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+    assert failed["runtimeStatus"] == "Failed"
+    assert "mirror failed on" in failed["output"] and "ReplicationFailed" in failed["output"]
+    second = stack.versions(primary)["1.0.1"]
+    assert _state(second)["westeurope"] == ("Completed", False)
+    assert second["properties"]["publishingProfile"]["excludeFromLatest"] is False
+    assert "1.0.1" not in stack.versions(mirror)  # the mirror's copy: cleanup_on_failure
+
 
 def test_preflight_refuses_an_incompatible_mirror_before_touching_the_vm(
     sandbox_stack: Stack,
