@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from galleryflow.domain.fields import format_utc
 from galleryflow.domain.mirrors import Mirror
+from galleryflow.domain.version_tags import PATCH_TAG, version_tags
 from galleryflow.durable.names import Activity
 from orchestrators.promote_step import PromoteSteps, rollout_stages
 from orchestrators.prune_step import PruneSteps
@@ -80,13 +81,19 @@ class MirrorRun(PromoteSteps, PruneSteps):
                 "allow_replicated_location_deletion": request.allow_replicated_location_deletion,
                 "replication_mode": "Full",
                 "run_id": self.context.instance_id,
-                "tags": dict(request.tags),
+                "tags": self.copy_tags(),
             },
             "capture",
         )
         self.created = True
         done = "adopted" if adopt or copied.get("adopted") else "created"
         self.status.say(f"mirror version {self.version} {done} from the primary")
+
+    def copy_tags(self) -> dict[str, str]:
+        """The request's tags and the primary's patch summary (domain/version_tags.py)."""
+        patch_tag = getattr(self.parent, "patch_tag", None)
+        ours = {PATCH_TAG: patch_tag} if patch_tag else {}
+        return version_tags(self.request.tags, ours)[0]
 
     def emit(self, kind: str, data: dict[str, Any]) -> Gen:
         yield from self.parent.emit(kind, {**data, "mirror": self.definition_id})

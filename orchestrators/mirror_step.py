@@ -39,7 +39,10 @@ class MirrorSteps(RunBase):
         for mirror_plan in plans:
             index = int(mirror_plan["index"])
             home = next(s["name"] for s in mirror_plan["target_regions"] if s.get("home_region"))
-            self.status.at("mirror", f"mirror {index + 1}/{len(plans)}: {home} first")
+            where = str(mirror_plan["definition_id"]).rsplit("/galleries/", 1)[-1]
+            self.status.at(
+                "mirror", f"mirror {index + 1}/{len(plans)}: copying into {where} ({home})"
+            )
             if stop is None and home not in replicated:
                 stop_here = f"the primary did not replicate to {home}, the mirror's home region"
                 results.append(self.mirror_failed(mirror_plan, "SourceNotReplicated", stop_here))
@@ -64,6 +67,8 @@ class MirrorSteps(RunBase):
                 results.append(self.mirror_failed(mirror_plan, "Cancelled", stop))
                 continue
             self.status.mirrors[index] = {**self.status.mirrors[index], "state": result["status"]}
+            live = sorted(n for n, r in result["regions"].items() if r.get("promoted"))
+            self.status.say(f"mirror {index + 1} {result['status']}: live in {', '.join(live)}")
             self.warnings.extend(f"mirror {index + 1}: {w}" for w in result["warnings"])
             if result["status"] != "succeeded":
                 self.kept_live.append(f"mirror {index + 1} partially succeeded")

@@ -107,11 +107,13 @@ def demo_nightly(
         Path | None, typer.Option(help="where the sandbox keeps its state; default: a temp dir")
     ] = None,
 ) -> None:
-    """A patched nightly rebuild: night 1 patches and publishes, night 2 skips (nothing
-    pending, entry unchanged); exit 0 on success."""
+    """A patched nightly rebuild with a mirror gallery in another subscription: night 1
+    patches, publishes and mirrors, night 2 skips (nothing pending, entry unchanged); exit 0
+    on success."""
+    from sandbox.demo_mirror import MirrorExtra
     from sandbox.demo_nightly import run_demo_nightly
 
-    raise typer.Exit(run_demo_nightly(state_dir))
+    raise typer.Exit(run_demo_nightly(state_dir, extras=[MirrorExtra()]))
 
 
 @app.command()

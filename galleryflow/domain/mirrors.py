@@ -27,11 +27,15 @@ from galleryflow.domain.request_parts import GalleryRef, Rollout, RolloutMode, T
 from galleryflow.domain.request_targets import check_rollout, plan_targets, target_names
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.domain.security import security_mismatches
+from galleryflow.domain.version_tags import (
+    BOOKKEEPING_TAGS,
+    INFORMATIONAL_TAGS,
+    MAX_TAGS,
+)
+from galleryflow.domain.version_tags import MAX_VALUE as TAG_MAX
 
 TAG_PREFIX = "galleryflow.mirror."  # + 1-based index; value: the mirror definition's id
-TAG_MAX = 256  # Azure tag values are at most 256 characters
-MAX_TAGS = 50  # Azure allows 50 tags per resource
-OWN_TAGS = 2  # galleryflow's own: the run's idempotency tag and the patch summary
+OWN_TAGS = len(BOOKKEEPING_TAGS) + len(INFORMATIONAL_TAGS)  # galleryflow's other tags
 _DEFINITION_ID = re.compile(
     r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Compute"
     r"/galleries/([^/]+)/images/([^/]+)$",

@@ -11,7 +11,10 @@ galleryflow writes its own tags next to the request's (all named `galleryflow...
   written by the gateway's capture), `galleryflow-safety-lifted` (a shrink's PATCH, removed
   by the next);
 - informational: `galleryflow.fingerprint` (the request's fingerprint, skip_when_current)
-  and `galleryflow.patch` (the patch summary), both written at capture.
+  and `galleryflow.patch` (the patch summary), both written at capture;
+- mirrors: `galleryflow.mirror.<n>` (one per mirror gallery, its definition id; how
+  rollback and prune find them), written at capture; a request with mirrors is refused
+  unless its tags, the mirrors and the four names above fit (galleryflow/domain/mirrors.py).
 
 The rule (`version_tags`), whatever the input:
 1. Request tags: names starting with `galleryflow` (any case) are refused, and at most
