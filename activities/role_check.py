@@ -42,12 +42,14 @@ def vm_actions(request: PublishRequest, power_state: str) -> set[str]:
 def role_problems(
     request: PublishRequest, power_state: str, definition_id: str
 ) -> tuple[str | None, str | None]:
-    """(why the run must not start, or None; a warning, or None)."""
+    """(why the run must not start, or None; a warning, or None). Each mirror definition
+    needs the definition's actions too (the copy, its rollout and prune write there)."""
     lacking: list[str] = []
     try:
         for scope, needed in (
             (request.source_vm_id, vm_actions(request, power_state)),
             (definition_id, DEFINITION_ACTIONS),
+            *((m.definition_id, DEFINITION_ACTIONS) for m in request.mirrors),
         ):
             entries = list_permissions(scope)
             lacking += [f"{action} on {scope}" for action in missing(needed, entries)]
