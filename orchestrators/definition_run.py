@@ -34,6 +34,8 @@ class DefinitionRequest(Protocol):
     @property
     def image_definition(self) -> str: ...
 
+    def mirror_scope(self) -> tuple[bool, str | None]: ...
+
 
 R = TypeVar("R", bound=DefinitionRequest)
 
@@ -80,21 +82,18 @@ def definition_run(
     parse: Callable[[dict[str, Any]], R],
     kind: str,
     body: Callable[[DefinitionRun[R]], Gen],
-    *,
-    mirrors_of: Callable[[R], tuple[bool, str | None]] | None = None,
 ) -> Gen:
     """A run on one definition: the typed request (an invalid one fails the run at once,
     see `typed_input`), audited as started, then `body(run)` holding the definition's lock.
-    `mirrors_of(request)` -> (include_mirrors, version or None): the run also covers the
+    `request.mirror_scope()` -> (include_mirrors, version or None): the run also covers the
     image's mirror definitions (`run.mirrors`) and holds their locks too."""
     # The HTTP layer's authenticated starter rides along in the input (galleryflow/identity).
     started_by = audit.split_starter(context.get_input())[1]
     request = typed_input(context, lambda data: parse(audit.split_starter(data)[0]), kind)
     run = DefinitionRun(context, request, started_by)
     run.audit("started")
-    if mirrors_of is not None:
-        include, version = mirrors_of(request)
-        run.mirrors = yield from all_galleries(context, run.target, version, include, kind)
+    include, version = request.mirror_scope()
+    run.mirrors = yield from all_galleries(context, run.target, version, include, kind)
     if not run.mirrors:
         gallery, definition = request.gallery.to_dict(), request.image_definition
         return (yield from holding_definition(context, kind, gallery, definition, body(run)))

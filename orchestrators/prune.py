@@ -17,15 +17,7 @@ from orchestrators.definition_run import DefinitionRun, RunResult, definition_ru
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE)
 def prune_image(context: df.DurableOrchestrationContext) -> RunResult:
-    return (
-        yield from definition_run(
-            context,
-            PruneRequest.from_dict,
-            "prune",
-            _prune,
-            mirrors_of=lambda request: (request.include_mirrors, None),
-        )
-    )
+    return (yield from definition_run(context, PruneRequest.from_dict, "prune", _prune))
 
 
 def _apply(run: DefinitionRun[PruneRequest], target: dict[str, Any]) -> RunResult:

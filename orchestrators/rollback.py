@@ -18,15 +18,7 @@ from orchestrators.definition_run import DefinitionRun, RunResult, definition_ru
 
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.ROLLBACK)
 def rollback_image(context: df.DurableOrchestrationContext) -> RunResult:
-    return (
-        yield from definition_run(
-            context,
-            RollbackRequest.from_dict,
-            "rollback",
-            _rollback,
-            mirrors_of=lambda request: (request.include_mirrors, request.version),
-        )
-    )
+    return (yield from definition_run(context, RollbackRequest.from_dict, "rollback", _rollback))
 
 
 def _rollback(run: DefinitionRun[RollbackRequest]) -> RunResult:

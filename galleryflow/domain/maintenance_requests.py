@@ -29,6 +29,10 @@ class RollbackRequest:
     def from_dict(cls, data: Mapping[str, Any]) -> RollbackRequest:
         return parse_rollback_request(data)
 
+    def mirror_scope(self) -> tuple[bool, str | None]:
+        """(include the mirror definitions?, the version they must hold)."""
+        return self.include_mirrors, self.version
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "gallery": self.gallery.to_dict(),
@@ -78,6 +82,10 @@ class PruneRequest:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PruneRequest:
         return parse_prune_request(data)
+
+    def mirror_scope(self) -> tuple[bool, str | None]:
+        """(include the mirror definitions?, None: every mirror definition of the image)."""
+        return self.include_mirrors, None
 
     def to_dict(self) -> dict[str, Any]:
         return {
