@@ -149,7 +149,7 @@ def advance(
         if _active(r)
     ]
     cap = young_cap(min(ages)) if ages else float(MAX_DELAY_SECONDS)
-    delay, new["delay"] = plan_poll([_pending_samples(new)], t, new["delay"], cap)
+    delay, new["delay"] = plan_poll([_pending_samples(new)], t, new["delay"], cap, _origin(new))
     new["next_poll_at"] = datetime.fromtimestamp(t + delay, now.tzinfo).isoformat()
     return new, retry, changed
 
@@ -182,6 +182,13 @@ def mark_retry(state: dict[str, Any], names: list[str], *, deferred: bool, now: 
         )
     state["delay"] = None
     state["next_poll_at"] = (now + timedelta(seconds=FIRST_DELAY_SECONDS)).isoformat()
+
+
+def _origin(state: dict[str, Any]) -> float | None:
+    """When the regions being watched were added (the version's creation for the first
+    wave): the start of the 30 s grid a blocking poller would read on."""
+    starts = [r["started"] for r in state["regions"].values() if _active(r) and r["started"]]
+    return min(datetime.fromisoformat(s).timestamp() for s in starts) if starts else None
 
 
 def _pending_samples(state: dict[str, Any]) -> list[list[Sample]]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from galleryflow.domain import eta
 from orchestrators.polling import (
     FIRST_DELAY_SECONDS,
+    GRID_SECONDS,
     MAX_DELAY_SECONDS,
     next_delay,
     plan_poll,
@@ -22,7 +23,9 @@ from sandbox.arm import progress
 SHAPES = ("linear", "stepped", "stall_then_fast")
 
 
-def _watch(durations: list[float], shape: str, start: float = 1.9e9) -> tuple[int, list[float]]:
+def _watch(
+    durations: list[float], shape: str, start: float = 1.9e9, grid: bool = True
+) -> tuple[int, list[float]]:
     """Poll regions replicating for `durations` (one decision group) as the monitor does;
     returns (polls, gaps between polls) and checks the wave is seen done within the cap."""
     samples: list[list[eta.Sample]] = [[] for _ in durations]
@@ -40,7 +43,7 @@ def _watch(durations: list[float], shape: str, start: float = 1.9e9) -> tuple[in
             late = now - start - max(durations)
             assert 0 <= late <= MAX_DELAY_SECONDS, late
             return polls, gaps
-        wait, backoff = plan_poll([pending], now, backoff)
+        wait, backoff = plan_poll([pending], now, backoff, grid_origin=start if grid else None)
         gaps.append(wait)
         now += wait
 
@@ -54,8 +57,26 @@ def test_no_missed_completion_and_no_poll_storm(durations: list[float], shape: s
     polls, gaps = _watch(durations, shape)
     assert all(FIRST_DELAY_SECONDS <= g <= MAX_DELAY_SECONDS for g in gaps)
     # about one poll per cap interval, plus a few to land on each wrong guess and on the
-    # completion (at most 17 extra over 400 random cases with up to six regions)
-    assert polls <= math.ceil(max(durations) / MAX_DELAY_SECONDS) + 24, (polls, shape)
+    # completion (at most 17 extra over 400 random cases with up to six regions), plus one
+    # per 30 s grid tick across the last 1 % (where whole-percent readings cannot tell the
+    # completion apart and polls keep to the blocking poller's grid)
+    window = math.ceil(max(durations) / 100 / GRID_SECONDS)
+    assert polls <= math.ceil(max(durations) / MAX_DELAY_SECONDS) + window + 24, (polls, shape)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.floats(600, 200_000), min_size=1, max_size=10), st.floats(0, 29.9))
+def test_never_later_than_a_30_s_poller_when_progress_is_linear(
+    durations: list[float], phase: float
+) -> None:
+    """The wave is seen done no later than the first 30 s tick (from the version's creation)
+    after its last region completed: when az CLI / Terraform / Packer would see it."""
+    start = 1.9e9 + phase
+    polls, gaps = _watch(durations, "linear", start)
+    seen = start + sum(gaps)
+    tick = start + math.ceil(max(durations) / 30) * 30
+    assert seen <= tick, (seen - start, max(durations))
+    assert all(g >= FIRST_DELAY_SECONDS for g in gaps)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
