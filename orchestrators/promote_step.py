@@ -4,9 +4,10 @@ ARM refuses updates while a version replicates (docs/azure-facts.md Q1), so the 
 progressive (galleryflow/domain/rollout.py): the version was created with the first stage's
 regions; when they are all terminal, the previous wave's soak is over and (with
 `rollout.approval`) the wave is approved, ONE update makes the wave live and adds the next
-wave's regions, excluded from latest; the last wave's update also clears the global flag
-when every region replicated. `rollout.approval` asks before every wave but the first (the
-first wave is the canary); with a single wave (all at once) it asks before that wave.
+stage's regions (every later wave's), excluded from latest; later waves then go live one by
+one; the last wave's update also clears the global flag when every region replicated.
+`rollout.approval` asks before every wave but the first (the first wave is the canary); with
+a single wave (all at once) it asks before that wave.
 
 Failures (docs/pipeline.md): before any region is live a failure reverts nothing live; after,
 a later wave's replication failure keeps earlier waves live (partially_succeeded); a human
@@ -24,7 +25,7 @@ from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from orchestrators.failure_rule import FailureRule
 from orchestrators.replicate_step import ReplicateSteps
-from orchestrators.replication_state import add_regions
+from orchestrators.replication_state import add_regions, all_terminal, resubmitted
 from orchestrators.run import Gen, RunCancelled
 
 
@@ -42,9 +43,13 @@ class PromoteSteps(ReplicateSteps, FailureRule):
         state = self.replication_state(plan, list(steps[0].adds))
         self.status.waves = {"current": 0, "total": len(steps), "awaiting_approval": False}
         live_at: datetime | None = None
+        judged: set[str] = set()  # regions whose failure was already dealt with
+        due: list[str] = []  # regions of this and earlier waves, in wave order
         for index, stage in enumerate(steps):
             label = f"wave {index + 1}/{len(steps)}: " if len(steps) > 1 else ""
-            if self.promoted_regions:  # failure rule: a later wave never takes live ones down
+            if all_terminal(state):
+                pass  # this wave replicated with an earlier stage's regions
+            elif self.promoted_regions:  # failure rule: a later wave never takes live ones down
                 replicated = yield from self.after_live(
                     "replicate", self.replicate_until_idle(state, label)
                 )
@@ -54,28 +59,33 @@ class PromoteSteps(ReplicateSteps, FailureRule):
             else:
                 state = yield from self.replicate_until_idle(state, label)
             regions = state["regions"]
-            failed = [n for n in stage.adds if regions[n]["state"] == "Failed"]
+            mine = [n for n in (stage.adds if index == 0 else stage.wave) if n not in judged]
+            judged.update(mine)
+            failed = [n for n in mine if regions[n]["state"] == "Failed"]
             stop = bool(failed) and self.region_failures(state, failed)
+            final = stop or index + 1 == len(steps)
             done = {n for n, r in regions.items() if r["state"] == "Completed"}
-            # a wave that failed under `fail` is not promoted at all (earlier ones stay live)
-            wave = [] if stop else [n for n in stage.wave if n in done and n not in keep_excluded]
-            adds = [] if stop or index + 1 == len(steps) else list(steps[index + 1].adds)
+            due += [n for n in stage.wave if n not in keep_excluded]
+            # a wave that failed under `fail` is not promoted at all (earlier ones stay live);
+            # a region of an earlier wave that completed on its re-submission goes live now
+            wave = [] if stop else [n for n in due if n in done and n not in self.promoted_regions]
+            adds = [] if final else list(steps[index + 1].adds)
             if not wave and not adds:
-                break
+                if final:
+                    break
+                continue
             self.status.at("promote")
             if wave and index > 0 and live_at is not None:
                 yield from self.soak(rollout, index, live_at)
             if wave and rollout.approval and (index > 0 or len(steps) == 1):
                 yield from self.await_approval(index, wave)
-            everything = not adds and all(r["state"] == "Completed" for r in regions.values())
+            everything = final and all(r["state"] == "Completed" for r in regions.values())
             yield from self.go_live(wave, [specs[n] for n in adds], everything)
             live_at = self.context.current_utc_datetime
             if wave:
                 yield from self.announce(index, len(steps), wave)
-            if adds:
-                state = add_regions(state, adds, live_at)
-            if stop:
-                break
+            if not final:  # ARM replicates again what failed: watched before the next update
+                state = add_regions(resubmitted(state, live_at), adds, live_at)
         return state
 
     def go_live(self, wave: list[str], adds: list[dict[str, Any]], everything: bool) -> Gen:

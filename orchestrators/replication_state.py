@@ -81,6 +81,25 @@ def add_regions(state: dict[str, Any], names: list[str], now: datetime) -> dict[
     return new
 
 
+def resubmitted(state: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The state after an update of the version: an update sends `targetRegions` whole, and
+    ARM starts replicating again every region that had failed (docs/azure-facts.md#q1: the
+    version is Updating until they end), so they are watched as a new attempt — the next
+    update waits for them, and one that completes can still go live."""
+    new = copy.deepcopy(state)
+    for region in new["regions"].values():
+        if region["state"] == "Failed":
+            region.update(
+                state="Replicating",
+                attempt=region["attempt"] + 1,
+                since=now.isoformat(),
+                progress=0,
+                details="replicating again: re-submitted by the rollout's update",
+                samples=[],
+            )
+    return new
+
+
 def all_terminal(state: dict[str, Any]) -> bool:
     """Every region added so far is Completed or Failed (the version is idle again)."""
     return all(r["state"] in TERMINAL for r in state["regions"].values() if r["state"] != "Pending")

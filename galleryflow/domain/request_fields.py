@@ -190,7 +190,8 @@ ROLLOUT_SPEC = Obj(
     description=(
         "when regions go live: canary (the default without `rollout`: the version's home "
         "region first, then all others, each wave live as soon as its regions replicated), "
-        "waves (listed waves, optional soak and approval between them) or all_at_once "
+        "waves (listed waves, optional soak and approval between them; later waves "
+        "replicate together after the first) or all_at_once "
         "(the default when `rollout` is given without a mode)"
     ),
     fields=(

@@ -5,9 +5,17 @@ ARM refuses any update of an image version while it is `Creating` or `Updating`
 the same version still replicate. galleryflow therefore replicates **progressively**: the
 version is created with the first wave's regions (plus its home region, which ARM requires
 as a target from the start); when they are all terminal, ONE update makes that wave live and
-adds the next wave's regions (excluded from latest); and so on. Each wave goes live as soon as
-its own regions are done (and the previous wave's soak and approval are over), never waiting
-for later waves.
+adds **every later wave's regions at once** (excluded from latest), so they replicate in
+parallel; when those are all terminal, the later waves go live one after the other, each after
+the previous wave's soak and approval. The first wave never waits for later ones; a later wave
+waits for the replication of the waves after it (the version takes no update before).
+
+Why every later wave at once (docs/pipeline.md, "Rollout"): with waves W1..Wn, replication
+times r1..rn and a soak s, adding one wave per update makes every region live after
+r1 + sum(max(s, rk)), adding the rest at once after r1 + max(s, max(rk)) + (n - 2) s: never
+later, and much sooner without a long soak (approval waits never overlapped replication
+anyway: the next wave was added only when the previous one went live). The price: the second
+wave goes live when the slowest later region is done, not when its own regions are.
 
 Modes:
 - `canary` (the default for a request without `rollout`): the version's home region alone,
@@ -53,13 +61,17 @@ def promotion_waves(
 
 
 def stages(waves: Sequence[Sequence[str]], home: str | None) -> list[Stage]:
-    """Replication stages for promotion `waves`: the home region is replicated in the first
-    stage whatever its wave (ARM needs the version's location among its targets), and goes
-    live with its own wave."""
+    """Replication stages for promotion `waves`: the first stage replicates the first wave
+    (and the home region whatever its wave: ARM needs the version's location among its
+    targets); the second replicates every later wave's regions at once; the rest only go
+    live. Each region goes live with its own wave."""
     out: list[Stage] = []
     for index, wave in enumerate(waves):
-        adds = [r for r in wave if r != home or index == 0]
-        if index == 0 and home and home not in adds:
-            adds.insert(0, home)
+        if index == 0:
+            adds = list(wave) if not home or home in wave else [home, *wave]
+        elif index == 1:
+            adds = [r for later in waves[1:] for r in later if r != home]
+        else:
+            adds = []
         out.append(Stage(tuple(adds), tuple(wave)))
     return out

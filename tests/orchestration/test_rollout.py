@@ -228,3 +228,61 @@ def test_the_canary_is_live_while_the_other_regions_replicate(sandbox_stack: Sta
     write_times = {r["time"] for r in log if r["method"] != "GET"}
     reads = [r["time"] for r in log if r["method"] == "GET" and r["time"] not in write_times]
     assert len(reads) == len(set(reads)) >= 3, reads
+
+
+THREE_WAVES = [["westeurope"], ["eastus"], ["westus3"]]
+
+
+def test_later_waves_replicate_together_and_go_live_in_order(sandbox_stack: Stack) -> None:
+    """Three waves: the first wave's update adds both later waves at once (they replicate in
+    parallel), then wave 2 and wave 3 go live one after the other (docs/pipeline.md)."""
+    ids = _seed(sandbox_stack, "together")
+    seq0 = len(sandbox_stack.arm_control("GET", "requests")["requests"])
+    request = ids.request(
+        ["westeurope", "eastus", "westus3"], rollout={"mode": "waves", "waves": THREE_WAVES}
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["status"] == "succeeded"
+    assert _flags(sandbox_stack, ids) == (
+        False,
+        {"westeurope": False, "eastus": False, "westus3": False},
+    )
+    state = sandbox_stack.arm_control("GET", "state")
+    (record,) = [v for v in state["versions"].values() if f"/images/{ids.definition}/" in v["id"]]
+    starts = {region: entry["start"] for region, entry in record["replication"].items()}
+    assert starts["eastus"] == starts["westus3"] > starts["westeurope"]
+    # PUT (wave 1) ... PATCH (wave 1 live, waves 2 and 3 added) ... PATCH (wave 2 live) ...
+    # PATCH (wave 3 live, the global flag cleared)
+    log = sandbox_stack.arm_control("GET", "requests")["requests"][seq0:]
+    version = f"/images/{ids.definition}/versions/1.0.0"
+    writes = [r["method"] for r in log if r["path"].endswith(version) and r["method"] != "GET"]
+    assert writes == ["PUT", "PATCH", "PATCH", "PATCH"], writes
+    promoted = [e for e in sandbox_stack.events(run) if e["type"] == "galleryflow.promoted.v1"]
+    assert [(e["data"]["wave"], e["data"]["regions"]) for e in promoted] == [
+        (1, ["westeurope"]),
+        (2, ["eastus"]),
+        (3, ["westus3"]),
+    ]
+
+
+def test_a_third_wave_failing_leaves_the_first_two_live(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "third")
+    sandbox_stack.add_fault(kind="replication_failure", region="westus3", version="third")
+    request = ids.request(
+        ["westeurope", "eastus", "westus3"],
+        rollout={"mode": "waves", "waves": THREE_WAVES},
+        replication={"max_region_retries": 0},
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
+    status = sandbox_stack.wait_for_run(run)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    assert result["regions"]["westus3"]["state"] == "Failed"
+    assert result["latest"] == {"westeurope": "1.0.0", "eastus": "1.0.0", "westus3": None}
+    assert _flags(sandbox_stack, ids) == (
+        True,
+        {"westeurope": False, "eastus": False, "westus3": True},
+    )
