@@ -72,7 +72,7 @@ def test_never_later_than_a_30_s_poller_when_progress_is_linear(
     """The wave is seen done no later than the first 30 s tick (from the version's creation)
     after its last region completed: when az CLI / Terraform / Packer would see it."""
     start = 1.9e9 + phase
-    polls, gaps = _watch(durations, "linear", start)
+    _, gaps = _watch(durations, "linear", start)
     seen = start + sum(gaps)
     tick = start + math.ceil(max(durations) / 30) * 30
     assert seen <= tick, (seen - start, max(durations))
