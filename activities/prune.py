@@ -23,7 +23,6 @@ from galleryflow.domain.retention import (
     plan_retention,
 )
 from galleryflow.durable.names import Activity
-from galleryflow.settings import AppSettings
 
 
 @guarded
@@ -34,10 +33,8 @@ def _prune(payload: Payload) -> Payload:
     policy = RetentionPolicy.from_dict(payload.get("retention") or {})
     protect = set(payload.get("protect") or [])
     adding = int(payload.get("adding") or 0)
-    scan = (
-        *(payload.get("scan_subscriptions") or ()),
-        *AppSettings.from_env().in_use_subscriptions,
-    )
+    # the gallery's, the versions' source VMs' and GALLERYFLOW_INUSE_SUBSCRIPTIONS' are added
+    scan = tuple(payload.get("scan_subscriptions") or ())
     versions = load_versions(target, with_in_use=True, scan=tuple(str(s) for s in scan if s))
     # The definition's region is the gallery's home: the quota counts there, and a shrunk
     # version must keep it (ARM needs a version's own region among its targets).

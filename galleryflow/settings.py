@@ -92,7 +92,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "GALLERYFLOW_INUSE_SUBSCRIPTIONS",
         None,
-        "comma list of more subscriptions whose VMs/scale sets prune checks for in-use versions",
+        "comma list of more subscriptions whose VMs/scale sets/disks prune checks for "
+        "in-use versions",
+    ),
+    Setting(
+        "GALLERYFLOW_INUSE_RESOURCE_GRAPH",
+        "false",
+        "true: the in-use scan is one Azure Resource Graph query (role action "
+        "Microsoft.ResourceGraph/resources/read) instead of the VM, scale set and disk lists",
     ),
     Setting(
         "GALLERYFLOW_DEVOPS_ALLOWED_HOSTS",
@@ -233,8 +240,9 @@ class AppSettings:
     devops_poll_seconds: float = DEFAULT_DEVOPS_POLL_SECONDS
     devops_poll_max_seconds: float = DEFAULT_DEVOPS_POLL_MAX_SECONDS
     devops_retry_seconds: float = DEFAULT_DEVOPS_RETRY_SECONDS
-    # besides the gallery's and the source VM's subscriptions (always scanned)
+    # besides the gallery's and the source VMs' subscriptions (always scanned)
     in_use_subscriptions: tuple[str, ...] = ()
+    in_use_resource_graph: bool = False  # one Resource Graph query instead of the lists
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppSettings:
@@ -261,11 +269,19 @@ class AppSettings:
                 for part in (env.get("GALLERYFLOW_INUSE_SUBSCRIPTIONS") or "").split(",")
                 if part.strip()
             ),
+            in_use_resource_graph=_flag(env, "GALLERYFLOW_INUSE_RESOURCE_GRAPH"),
         )
 
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in _TRUE + _FALSE:
+        raise SettingsError(f"{name}={raw[:20]!r} is not true or false")
+    return raw in _TRUE
 
 
 @dataclass(frozen=True)

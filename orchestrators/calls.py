@@ -11,6 +11,7 @@ import azure.durable_functions as df
 
 from galleryflow.domain.problems import RequestValidationError
 from galleryflow.durable.failures import StepFailed, error_from_failure, step_failed
+from galleryflow.durable.names import Activity
 from orchestrators.failures import ACTIVITY_RETRY, retry_after_wait
 
 Context: TypeAlias = df.DurableOrchestrationContext
@@ -23,14 +24,21 @@ def call(
     *,
     step: str,
     resource: str,
+    listen: Any = None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     """`result = yield from call(...)`: one activity, retried, errors raised as StepFailed.
-    An error with a Retry-After is called again after a durable timer of that length."""
+    An error with a Retry-After is called again after a durable timer of that length.
+
+    `listen`: a `wait_for_external_event` task to schedule alongside (a run's `cancel`
+    waiter, so an event raised from now on lands on it); the activity is still awaited."""
     calls_made = 0
     while True:
         calls_made += 1
         try:
-            result = yield context.call_activity_with_retry(name, ACTIVITY_RETRY, payload)
+            task = context.call_activity_with_retry(name, ACTIVITY_RETRY, payload)
+            if listen is not None and calls_made == 1:
+                yield context.task_any([task, listen])
+            result = yield task
         except Exception as exc:  # the host reports a failed activity as a bare Exception
             raise step_failed(step, resource, error_from_failure(exc)) from None
         if not (isinstance(result, dict) and result.get("error")):
@@ -42,12 +50,36 @@ def call(
 
 
 def sub_orchestration(
-    context: Context, name: str, payload: dict[str, Any], *, step: str, resource: str
+    context: Context,
+    name: str,
+    payload: dict[str, Any],
+    *,
+    step: str,
+    resource: str,
+    instance_id: str | None = None,
+    cancel: Any = None,
 ) -> Generator[Any, Any, dict[str, Any]]:
     """`result = yield from sub_orchestration(...)`: a child orchestration whose failure is
-    raised as StepFailed, with the child's own "<step> failed on <res>: <code>: <msg>"."""
+    raised as StepFailed, with the child's own "<step> failed on <res>: <code>: <msg>".
+
+    `cancel`: the parent's `cancel` waiter. When it completes first, the event is passed on
+    to the child (activity `stop_child_run`), which stops at its next safe point; its result
+    then says `"cancelled": true`."""
+    child = context.call_sub_orchestrator(name, payload, instance_id=instance_id)
     try:
-        result = yield context.call_sub_orchestrator(name, payload)
+        if cancel is not None and instance_id is not None:
+            winner = yield context.task_any([cancel, child])
+            if winner == cancel:
+                yield from call(
+                    context,
+                    Activity.STOP_CHILD_RUN,
+                    {"run_id": instance_id, "how": "cancel", "data": cancel.result},
+                    step=step,
+                    resource=instance_id,
+                )
+        result = yield child
+    except StepFailed:
+        raise
     except Exception as exc:  # the host reports a failed child as a bare Exception
         raise child_failure(exc, step, resource) from None
     return result if isinstance(result, dict) else {}

@@ -1,5 +1,7 @@
 """Capture step: deallocate (and generalize only when asked), create the version, and
-always put the source VM's power state back."""
+always put the source VM's power state back. A `cancel` is honoured between these
+activities (checkpoints): the one in flight finishes, the VM is restored, and the version,
+if created, stays excluded from latest (deleted only with `cleanup_on_failure`)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class CaptureSteps(RunBase):
 
     def deallocate_and_capture(self, plan: dict[str, Any], state: dict[str, bool]) -> Gen:
         vm = plan["vm"]
+        yield from self.checkpoint()
         if plan.get("adopt"):
             self.status.say(f"version {self.version} was already created by this run: adopting it")
         else:
@@ -41,9 +44,11 @@ class CaptureSteps(RunBase):
                     {"vm_id": vm["id"], "state": "deallocated"},
                     "capture",
                 )
+            yield from self.checkpoint()
             if self.request.generalize:
                 state["generalized"] = True  # from here on the VM may be generalized
                 yield from self.activity(Activity.GENERALIZE_VM, {"vm_id": vm["id"]}, "capture")
+            yield from self.checkpoint()
         captured = yield from self.activity(
             Activity.CAPTURE,
             {
@@ -69,6 +74,7 @@ class CaptureSteps(RunBase):
         self.status.say(
             f"version {self.version} {'adopted' if captured.get('adopted') else 'created'}"
         )
+        yield from self.checkpoint()  # cancelled meanwhile: the VM is restored, version kept out
         return captured
 
     def version_tags(self) -> dict[str, str]:

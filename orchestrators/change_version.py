@@ -2,6 +2,9 @@
 remove regions, change replica counts, set the end of life, or undo a rollback.
 
 Holds the definition's `resource_lock` like every other run (released on every path).
+`cancel` is honoured before the first write (nothing changed) and while added regions
+replicate (they never went live: the run fails `Cancelled`, the regions stay excluded);
+after the writes there is nothing left to stop (a warning says so).
 Thin and deterministic like the others: the plan (or the refusal, with latest per region
 before/after) comes from the domain through `plan_version_change`; the PATCHes from
 `apply_version_change`; added regions are watched by the same `replication_monitor` a
@@ -15,10 +18,11 @@ from collections.abc import Generator
 from typing import Any
 
 import azure.durable_functions as df
+from azure.durable_functions.models.Task import TaskState
 
 from galleryflow.domain.request_parts import ReplicationPolicy
 from galleryflow.durable.failures import StepFailed
-from galleryflow.durable.names import Activity, Orchestration
+from galleryflow.durable.names import Activity, Event, Orchestration
 from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import call
@@ -32,10 +36,11 @@ DEFAULTS = ReplicationPolicy()
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.CHANGE_VERSION)
 def change_version(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     request, started_by = audit.split_starter(context.get_input())
-    body = _change(context, request, started_by)
+    cancel = context.wait_for_external_event(Event.CANCEL)  # one waiter for the whole run
+    body = _change(context, request, started_by, cancel)
     return (
         yield from holding_definition(
-            context, "change", request["gallery"], request["image_definition"], body
+            context, "change", request["gallery"], request["image_definition"], body, cancel
         )
     )
 
@@ -44,6 +49,7 @@ def _change(
     context: df.DurableOrchestrationContext,
     request: dict[str, Any],
     started_by: dict[str, Any] | None,
+    cancel: Any,
 ) -> Generator[Any, Any, dict[str, Any]]:
     target = {"gallery": request["gallery"], "definition": request["image_definition"]}
     version, kind = str(request["version"]), str(request["change"])
@@ -65,13 +71,15 @@ def _change(
         refusal = {k: plan.get(k) for k in ("reasons", "before", "after")}
         status("failed", "; ".join(plan["reasons"]), refusal=refusal)
         raise StepFailed("change", resource, "VersionChangeRefused", "; ".join(plan["reasons"]))
+    if cancel.is_completed:  # before the first write: nothing was changed
+        raise _cancelled(cancel, "change", resource, "nothing was changed")
     applied = yield from changing(
         Activity.APPLY_VERSION_CHANGE, {"target": target, "version": version, "plan": plan}
     )
     status("change", f"applied: regions {', '.join(applied['regions'])}")
     warnings = list(plan.get("reasons") or [])
     if plan.get("added"):
-        yield from _replicate(context, target, version, plan["added"], resource, status)
+        yield from _replicate(context, target, version, plan["added"], resource, status, cancel)
         if plan.get("promote"):
             yield from call(
                 context,
@@ -87,6 +95,11 @@ def _change(
             )
             status("promote", f"promoted in {', '.join(t['name'] for t in plan['added'])}")
     latest = yield from changing(Activity.RESOLVE_LATEST, {"target": target})
+    if cancel.is_completed:  # after the writes: nothing left to stop (a write stays)
+        by = audit.describe(*audit.decision_of(cancel.result))
+        warnings_late = [f"cancel{by} arrived after the change was applied: nothing was undone"]
+    else:
+        warnings_late = []
     scope = sorted(plan.get("before") or {})
     result = {
         "change": kind,
@@ -95,7 +108,7 @@ def _change(
         "end_of_life": applied.get("end_of_life"),
         "before": plan.get("before") or {},
         "after": {r: latest["latest"].get(r) for r in scope},
-        "warnings": warnings,
+        "warnings": warnings + warnings_late,
     }
     data = {**result, "definition": request["image_definition"], "by": started_by}
     if lost := (yield from emit_event(context, "version-changed", data)):
@@ -111,6 +124,7 @@ def _replicate(
     added: list[dict[str, Any]],
     resource: str,
     status: Any,
+    cancel: Any,
 ) -> Generator[Any, Any, None]:
     state = initial_state(
         target=target,
@@ -125,13 +139,38 @@ def _replicate(
     chunk = 0
     while not all_terminal(state):
         chunk += 1
-        state = yield context.call_sub_orchestrator(
-            Orchestration.REPLICATION_MONITOR,
-            state,
-            instance_id=f"{context.instance_id}-rep-{chunk}",
+        child = f"{context.instance_id}-rep-{chunk}"
+        monitor = context.call_sub_orchestrator(
+            Orchestration.REPLICATION_MONITOR, state, instance_id=child
         )
+        winner = yield context.task_any([cancel, monitor])
+        if winner == cancel:  # the added regions never went live: stop watching them
+            yield from call(
+                context,
+                Activity.STOP_CHILD_RUN,
+                {"run_id": child, "how": "terminate", "reason": "change cancelled"},
+                step="replicate",
+                resource=child,
+            )
+            names = ", ".join(t["name"] for t in added)
+            raise _cancelled(
+                cancel,
+                "replicate",
+                resource,
+                f"{names} stay in the version, excluded from latest, and finish replicating "
+                "(remove them with a remove-regions change)",
+            )
+        if winner.state is TaskState.FAILED:
+            raise winner.result
+        state = winner.result
     failed = sorted(n for n, r in state["regions"].items() if r["state"] != "Completed")
     if failed:
         details = state["regions"][failed[0]].get("details") or "replication failed"
         raise StepFailed("replicate", f"{resource} in {failed[0]}", "ReplicationFailed", details)
     status("replicate", "replicated")
+
+
+def _cancelled(cancel: Any, step: str, resource: str, what: str) -> StepFailed:
+    """The failure a cancelled change ends with (API state `canceled`)."""
+    by = audit.describe(*audit.decision_of(cancel.result))
+    return StepFailed(step, resource, "Cancelled", f"cancelled{by}; {what}")

@@ -13,7 +13,7 @@ import azure.durable_functions as df
 
 from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
-from galleryflow.durable.names import Activity
+from galleryflow.durable.names import Activity, Event
 from galleryflow.identity import audit
 from orchestrators.calls import call, typed_input
 from orchestrators.mirror_targets import all_galleries
@@ -48,6 +48,9 @@ class DefinitionRun(Generic[R]):
     request: R
     started_by: dict[str, Any] | None
     trail: list[dict[str, Any]] = field(default_factory=list)
+    # the run's ONE `cancel` waiter, scheduled with the first lock call (as a publish's)
+    cancel: Any = None
+    applied: list[dict[str, Any]] = field(default_factory=list)  # prune_apply outcomes
     # `include_mirrors`: the image's mirror definitions as targets (orchestrators/mirror_targets)
     mirrors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -71,10 +74,12 @@ def holding_definition(
     gallery: dict[str, Any],
     image_definition: str,
     body: Gen,
+    listen: Any = None,
 ) -> Gen:
-    """Run `body` holding the definition's lock; `kind` is the run kind and the lock step."""
+    """Run `body` holding the definition's lock; `kind` is the run kind and the lock step;
+    `listen`: the run's `cancel` waiter, scheduled with the first lock call."""
     resources = [("definition", definition_id(gallery, image_definition))]
-    return (yield from holding(context, kind, resources, kind, body))
+    return (yield from holding(context, kind, resources, kind, body, listen))
 
 
 def definition_run(
@@ -91,17 +96,20 @@ def definition_run(
     started_by = audit.split_starter(context.get_input())[1]
     request = typed_input(context, lambda data: parse(audit.split_starter(data)[0]), kind)
     run = DefinitionRun(context, request, started_by)
+    run.cancel = context.wait_for_external_event(Event.CANCEL)
     run.audit("started")
     include, version = request.mirror_scope()
     run.mirrors = yield from all_galleries(context, run.target, version, include, kind)
     if not run.mirrors:
         gallery, definition = request.gallery.to_dict(), request.image_definition
-        return (yield from holding_definition(context, kind, gallery, definition, body(run)))
+        return (
+            yield from holding_definition(context, kind, gallery, definition, body(run), run.cancel)
+        )
     resources = [
         ("definition", definition_id(t["gallery"], t["definition"]))
         for t in [run.target, *run.mirrors]
     ]
-    return (yield from holding(context, kind, resources, kind, body(run)))
+    return (yield from holding(context, kind, resources, kind, body(run), run.cancel))
 
 
 def emit_event(context: df.DurableOrchestrationContext, kind: str, data: dict[str, Any]) -> Gen:

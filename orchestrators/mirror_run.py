@@ -19,7 +19,7 @@ from galleryflow.durable.names import Activity
 from orchestrators.promote_step import PromoteSteps, rollout_stages
 from orchestrators.prune_step import PruneSteps
 from orchestrators.replication_state import region_summary
-from orchestrators.run import Gen
+from orchestrators.run import Gen, RunCancelled
 from orchestrators.run_status import RunStatus
 
 if TYPE_CHECKING:
@@ -41,6 +41,17 @@ class MirrorRun(PromoteSteps, PruneSteps):
         self.version = parent.version
         self.source_id = f"{parent.definition_id}/versions/{parent.version}"
         self.monitor_prefix = f"mirror{self.index + 1}-rep"
+        self.prune_prefix = f"mirror{self.index + 1}-prune"
+        # the run's one cancel waiter (a waiter of its own would swallow later cancels)
+        self.cancel_event = parent.cancel_event
+
+    def stop_cancelled(self, **details: Any) -> Gen:
+        """A cancel stops this mirror (mirror_step reverts it); the publish run records it."""
+        raise RunCancelled("cancelled")
+        yield  # a generator, like RunBase's
+
+    def keep_live_after_cancel(self, cancelled: RunCancelled) -> bool:
+        return False  # a cancelled mirror is reverted (docs/pipeline.md, mirrors)
 
     def execute(self) -> Gen:
         """Copy, roll out, prune; returns the mirror's summary (raises StepFailed)."""

@@ -4,7 +4,9 @@ the source VM, then run the customize script (managed run command).
 Start the VM if needed, assess, install (installPatches) and wait for it on durable timers
 (one short activity per look, never one activity for the whole patch window), record the
 result (status log, `patched` event, run summary, a version tag), and leave the VM in the
-power state it had, so the capture step finds it as the preflight saw it. Failed patches
+power state it had, so the capture step finds it as the preflight saw it (also after a
+`cancel`, which stops the waiting at once: Azure has no way to stop an installPatches
+operation, so the guest may finish it while the VM is put back). Failed patches
 with `on_failure: fail` end the run before anything is created (docs/pipeline.md
 "Patching before capture"; facts: docs/azure-facts.md Q7).
 """
@@ -54,6 +56,7 @@ class PatchSteps(RunBase):
         self.status.at(STEP, f"patching {vm['id'].rsplit('/', 1)[-1]} (VM is {original})")
         self.publish_status()
         try:
+            yield from self.checkpoint()
             if original != "running":
                 self.status.say("starting the source VM to patch it")
                 yield from self.activity(
@@ -135,8 +138,10 @@ class PatchSteps(RunBase):
         delay: int | None = None
         while True:
             delay = next_delay(delay)
-            yield self.context.create_timer(
-                self.context.current_utc_datetime + timedelta(seconds=delay)
+            yield from self.unless_cancelled(
+                self.context.create_timer(
+                    self.context.current_utc_datetime + timedelta(seconds=delay)
+                )
             )
             look = yield from self.activity(
                 Activity.POLL_PATCH_OPERATION, {"handle": started["handle"]}, STEP
@@ -177,8 +182,10 @@ class PatchSteps(RunBase):
             if self.context.current_utc_datetime >= deadline:
                 raise StepFailed(STEP, vm["id"], "CustomizeTimeout", "the script did not end")
             delay = next_delay(delay)
-            yield self.context.create_timer(
-                self.context.current_utc_datetime + timedelta(seconds=delay)
+            yield from self.unless_cancelled(
+                self.context.create_timer(
+                    self.context.current_utc_datetime + timedelta(seconds=delay)
+                )
             )
         tail = " | ".join(str(look.get("output") or "").strip().splitlines()[-3:])
         self.status.say(f"customize: {look['state']}, exit code {look.get('exit_code')}: {tail}")

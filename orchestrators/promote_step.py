@@ -10,8 +10,8 @@ one; the last wave's update also clears the global flag when every region replic
 a single wave (all at once) it asks before that wave.
 
 Failures (docs/pipeline.md): before any region is live a failure reverts nothing live; after,
-a later wave's replication failure keeps earlier waves live (partially_succeeded); a human
-`reject` (and `cancel`) reverts every promoted wave.
+a later wave's replication failure keeps earlier waves live (partially_succeeded), and so
+does `cancel` (it stops further waves); a human `reject` reverts every promoted wave.
 """
 
 from __future__ import annotations
@@ -35,12 +35,26 @@ def rollout_stages(plan: dict[str, Any]) -> list[Stage]:
 
 
 class PromoteSteps(ReplicateSteps, FailureRule):
+    rollout_state: dict[str, Any] = {}  # replaced, never mutated in place by the class
+
     def rollout(self, plan: dict[str, Any], steps: list[Stage]) -> Gen:
-        """Replicate and promote every stage; returns the final replication state."""
+        """Replicate and promote every stage; returns the final replication state.
+
+        A `cancel` before any region is live propagates (the run fails, rule 1); after,
+        it stops further waves and keeps the live ones (`self.cancelled` says by whom)."""
+        self.rollout_state = self.replication_state(plan, list(steps[0].adds))
+        try:
+            yield from self.waves(plan, steps)
+        except RunCancelled as cancelled:
+            if not self.keep_live_after_cancel(cancelled):
+                raise
+        return self.rollout_state
+
+    def waves(self, plan: dict[str, Any], steps: list[Stage]) -> Gen:
         rollout = self.request.rollout
         specs = {s["name"]: s for s in plan["target_regions"]}
         keep_excluded = {n for n, s in specs.items() if s.get("exclude_from_latest")}
-        state = self.replication_state(plan, list(steps[0].adds))
+        state = self.rollout_state
         self.status.waves = {"current": 0, "total": len(steps), "awaiting_approval": False}
         live_at: datetime | None = None
         judged: set[str] = set()  # regions whose failure was already dealt with
@@ -55,9 +69,9 @@ class PromoteSteps(ReplicateSteps, FailureRule):
                 )
                 if replicated is None:
                     break
-                state = replicated
+                state = self.rollout_state = replicated
             else:
-                state = yield from self.replicate_until_idle(state, label)
+                state = self.rollout_state = yield from self.replicate_until_idle(state, label)
             regions = state["regions"]
             mine = [n for n in (stage.adds if index == 0 else stage.wave) if n not in judged]
             judged.update(mine)
@@ -85,8 +99,7 @@ class PromoteSteps(ReplicateSteps, FailureRule):
             if wave:
                 yield from self.announce(index, len(steps), wave)
             if not final:  # ARM replicates again what failed: watched before the next update
-                state = add_regions(resubmitted(state, live_at), adds, live_at)
-        return state
+                state = self.rollout_state = add_regions(resubmitted(state, live_at), adds, live_at)
 
     def go_live(self, wave: list[str], adds: list[dict[str, Any]], everything: bool) -> Gen:
         """One update: `wave` serves latest, `adds` start replicating (excluded); with
@@ -130,23 +143,20 @@ class PromoteSteps(ReplicateSteps, FailureRule):
         self.publish_status()
         approve = self.context.wait_for_external_event(Event.APPROVE)
         reject = self.context.wait_for_external_event(Event.REJECT)
-        cancel = self.context.wait_for_external_event(Event.CANCEL)
-        winner = yield self.context.task_any([approve, reject, cancel])
+        winner = yield self.context.task_any([self.cancel_event, approve, reject])
         self.status.waves["awaiting_approval"] = False
-        action = "approved" if winner == approve else "cancelled"
-        if winner == reject:
-            action = "rejected"
+        if winner == self.cancel_event:  # rule 1: live waves stay live (rollout decides)
+            yield from self.stop_cancelled(wave=index + 1)
+        action = "approved" if winner == approve else "rejected"
         by = yield from self.record_decision(action, winner.result, wave=index + 1)
         if winner == approve:
             self.status.say(f"wave {index + 1} approved{by}")
             self.publish_status()
             return
-        yield from self.unpromote()
-        if winner == reject:
-            raise StepFailed(
-                "promote", self.version_resource(), "Rejected", f"wave {index + 1} rejected{by}"
-            )
-        raise RunCancelled(f"cancelled{by}")
+        yield from self.unpromote()  # a human reject judges the image: every wave reverted
+        raise StepFailed(
+            "promote", self.version_resource(), "Rejected", f"wave {index + 1} rejected{by}"
+        )
 
     def take_back(self, *, keep_live: bool = False) -> Gen:
         """After a failure: nothing of the version live, the version deleted only with

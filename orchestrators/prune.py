@@ -1,5 +1,9 @@
 """`prune_image`: plan retention for one definition (with `include_mirrors`, also for each of
-its mirror definitions, under the same rules); apply it only with `apply: true`."""
+its mirror definitions, under the same rules); apply it only with `apply: true`.
+
+`cancel` is passed on to the running `prune_apply` child, which stops before its next
+version; the run then fails `Cancelled` naming what was deleted or shrunk and what was not
+done (mirrors not yet pruned are not started)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import azure.durable_functions as df
 
 from galleryflow.domain.maintenance_requests import PruneRequest
 from galleryflow.domain.resource_ids import definition_id
+from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Orchestration
+from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import sub_orchestration
 from orchestrators.definition_run import DefinitionRun, RunResult, definition_run, emit_event
@@ -35,6 +41,8 @@ def _apply(run: DefinitionRun[PruneRequest], target: dict[str, Any]) -> RunResul
             },
             step="prune",
             resource=target["definition"],
+            instance_id=f"{run.context.instance_id}-apply-{len(run.applied) + 1}",
+            cancel=run.cancel,
         )
     )
 
@@ -44,12 +52,20 @@ def _prune(run: DefinitionRun[PruneRequest]) -> RunResult:
     context.set_custom_status(
         {"step": "prune", "log": ["apply" if apply else "dry run"], "audit": run.trail}
     )
+    if run.cancel.is_completed:  # cancelled before anything was planned or written
+        _cancelled(run, {})
     outcome = yield from _apply(run, run.target)
+    run.applied.append(outcome)
+    if run.cancel.is_completed:  # the child stopped before its next version
+        _cancelled(run, outcome)
     result = {"applied": apply, **outcome}
     if run.mirrors:  # include_mirrors: the same retention in every mirror gallery
         result["mirrors"] = []
         for mirror in run.mirrors:
             done = yield from _apply(run, mirror)
+            run.applied.append(done)
+            if run.cancel.is_completed:
+                _cancelled(run, outcome)
             name = definition_id(mirror["gallery"], mirror["definition"])
             result["mirrors"].append({"definition": name, **done})
             for key in ("deleted", "shrunk"):  # the event names every gallery's
@@ -72,3 +88,26 @@ def _prune(run: DefinitionRun[PruneRequest]) -> RunResult:
         {"step": "done", "log": ["pruned" if apply else "planned"], "audit": run.trail}
     )
     return result
+
+
+def _cancelled(run: DefinitionRun[PruneRequest], outcome: dict[str, Any]) -> None:
+    """Fail the run `Cancelled` (API state `canceled`), saying what was done before it
+    stopped: versions already deleted or shrunk stay so (a write cannot be taken back)."""
+    principal, note, comment = audit.decision_of(run.cancel.result)
+    run.trail.append(audit.entry("cancelled", principal, run.now(), note=note, comment=comment))
+    done = (
+        f"deleted {outcome.get('deleted', [])}, shrunk {outcome.get('shrunk', [])}; "
+        f"not done: {outcome.get('not_done', [])}"
+        if outcome
+        else "nothing was written"
+    )
+    failure = StepFailed(
+        "prune",
+        run.request.image_definition,
+        "Cancelled",
+        f"cancelled{audit.describe(principal, note, comment)}; {done}",
+    )
+    run.context.set_custom_status(
+        {"step": "failed", "log": [str(failure)], "error": str(failure), "audit": run.trail}
+    )
+    raise failure

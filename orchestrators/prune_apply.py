@@ -6,8 +6,9 @@ deletions, oldest first, one write at a time and each one awaited: a
 region change (PATCH) answers at once while ARM keeps the version `Updating`, so the next
 write waits on durable timers until it is done; a delete waits inside its activity. A write
 refused because the version is busy (409, another operation in progress) is tried again
-after a durable timer. No activity runs long, so a prune of many versions never meets
-`functionTimeout`.
+after a durable timer. A `cancel` event (the parent passes its own on) stops it before the
+next version; a version's writes are never left half done. No activity runs long, so a
+prune of many versions never meets `functionTimeout`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from galleryflow.durable.failures import StepFailed
-from galleryflow.durable.names import Activity, Orchestration
+from galleryflow.durable.names import Activity, Event, Orchestration
 from orchestrators import bp
 from orchestrators.calls import call
 
@@ -33,9 +34,12 @@ STATE_POLLS = 60  # 30 min of Updating is not a prune any more
 @bp.orchestration_trigger(context_name="context", orchestration=Orchestration.PRUNE_APPLY)
 def prune_apply(context: df.DurableOrchestrationContext) -> Gen:
     """Input as the `prune_versions` activity's; output `{"plan", "applied", "deleted",
-    "shrunk", "warnings"}`."""
+    "shrunk", "warnings"}`, plus `"cancelled": true` and `"not_done"` when a `cancel`
+    stopped it (checked before each version's writes)."""
     payload: dict[str, Any] = context.get_input()
     target = payload["target"]
+    # `cancel` (passed on by the parent run) stops before the next version's writes
+    cancel = context.wait_for_external_event(Event.CANCEL)
     planned = yield from call(
         context,
         Activity.PRUNE_VERSIONS,
@@ -43,6 +47,7 @@ def prune_apply(context: df.DurableOrchestrationContext) -> Gen:
         {**payload, "apply": False, "restore_lifted": bool(payload.get("apply"))},
         step="prune",
         resource=target["definition"],
+        listen=cancel,
     )
     apply = bool(payload.get("apply"))
     result: dict[str, Any] = {
@@ -58,6 +63,10 @@ def prune_apply(context: df.DurableOrchestrationContext) -> Gen:
     for action, done in (("shrink", "shrunk"), ("delete", "deleted")):
         for decision in oldest_first:
             if decision["action"] == action:
+                if cancel.is_completed:  # never between a shrink and its restore
+                    result["cancelled"] = True
+                    result.setdefault("not_done", []).append(decision["name"])
+                    continue
                 yield from _write(context, target, decision)
                 if action == "shrink":  # the removal lifted the safety flag: put it back
                     yield from _write(context, target, {**decision, "action": "restore_safety"})

@@ -66,6 +66,7 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
             "run-started",
             {"regions": [r["name"] for r in plan["target_regions"]], "started_by": self.started_by},
         )
+        yield from self.checkpoint()
         skipped = yield from self.patch(plan)
         if skipped:
             return (yield from self.skip(skipped, plan))
@@ -77,13 +78,18 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
             {**plan, "target_regions": [s for s in plan["target_regions"] if s["name"] in first]}
         )
         replication = yield from self.rollout(plan, steps)
-        # Rule 1: from here on the version is live; housekeeping never undoes it.
-        yield from self.after_live("prune", self.prune())
+        # Rule 1: from here on the version is live; housekeeping never undoes it, and a
+        # cancel that kept live waves skips it (and the mirrors).
+        if not self.cancelled:
+            yield from self.after_live("prune", self.prune())
         regions = region_summary(replication)
-        yield from self.mirror_all(
-            plan, {n for n, r in regions.items() if r["state"] == "Completed"}
-        )
+        if not self.cancelled:
+            yield from self.mirror_all(
+                plan, {n for n, r in regions.items() if r["state"] == "Completed"}
+            )
         latest = (yield from self.after_live("notify", self.resolve_latest())) or {}
+        if not self.cancelled:  # a cancel that came during the last steps is still honoured
+            yield from self.after_live("notify", self.checkpoint())
         for name in regions:
             regions[name]["promoted"] = name in self.promoted_regions
             if regions[name]["promoted"]:
@@ -118,8 +124,6 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
         )
 
     def preflight(self) -> Gen:
-        self.status.at("preflight", "checking source VM, gallery, definition and quotas")
-        self.publish_status()
         payload = {
             "request": self.request.to_dict(),
             "run_id": self.context.instance_id,

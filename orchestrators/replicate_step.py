@@ -40,14 +40,15 @@ class ReplicateSteps(RunBase):
         self.publish_status()
         while not all_terminal(state):
             self.monitor_chunks += 1
+            child = f"{self.context.instance_id}-{self.monitor_prefix}-{self.monitor_chunks}"
             monitor = self.context.call_sub_orchestrator(
-                Orchestration.REPLICATION_MONITOR,
-                state,
-                instance_id=f"{self.context.instance_id}-{self.monitor_prefix}-{self.monitor_chunks}",
+                Orchestration.REPLICATION_MONITOR, state, instance_id=child
             )
             try:
                 state = yield from self.unless_cancelled(monitor)
             except RunCancelled:
+                # the monitor only reads (and retries regions): stop it with the run
+                yield from self.stop_child(child, "terminate")
                 raise
             except Exception as exc:
                 raise _from_child(exc, self.version_resource()) from None

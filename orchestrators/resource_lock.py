@@ -4,7 +4,7 @@ and releases them on every terminal path; a refusal fails the run with RunInProg
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import azure.durable_functions as df
@@ -29,10 +29,19 @@ def resource_lock(context: df.DurableEntityContext) -> None:
 class Locks:
     """The locks one run holds: `yield from locks.acquire(...)`, then `locks.release()`."""
 
-    def __init__(self, context: df.DurableOrchestrationContext, run_kind: str) -> None:
+    def __init__(
+        self,
+        context: df.DurableOrchestrationContext,
+        run_kind: str,
+        listen: Any = None,
+        on_granted: Callable[[], None] | None = None,
+    ) -> None:
         self.context = context
         self.run_kind = run_kind
         self.held: list[df.EntityId] = []
+        # the run's `cancel` waiter, scheduled with the first lock call (see calls.call)
+        self.listen = listen
+        self.on_granted = on_granted  # e.g. report the first step once every lock is held
 
     def acquire(self, resources: list[tuple[str, str]], step: str) -> Gen:
         """Lock each `(kind, resource id)` ("definition" or "vm") in order; on a refusal
@@ -52,10 +61,16 @@ class Locks:
                     "at a time: wait for it to finish or cancel it, then try again",
                 )
             self.held.append(entity)
+        if self.on_granted is not None:
+            self.on_granted()
 
     def _acquire(self, entity: df.EntityId, resource: str, step: str) -> Gen:
         request = {"run_id": self.context.instance_id, "kind": self.run_kind, "resource": resource}
-        answer: dict[str, Any] = yield self.context.call_entity(entity, "acquire", request)
+        first = self.context.call_entity(entity, "acquire", request)
+        if self.listen is not None:
+            yield self.context.task_any([first, self.listen])
+            self.listen = None
+        answer: dict[str, Any] = yield first
         holder = answer.get("holder")
         if answer.get("granted") or not holder:
             return answer
@@ -89,9 +104,11 @@ def holding(
     resources: list[tuple[str, str]],
     step: str,
     body: Gen,
+    listen: Any = None,
 ) -> Gen:
-    """Run `body` holding the locks of `resources`; released on every terminal path."""
-    locks = Locks(context, run_kind)
+    """Run `body` holding the locks of `resources`; released on every terminal path.
+    `listen`: the run's `cancel` waiter, scheduled from the first lock call on."""
+    locks = Locks(context, run_kind, listen)
     yield from locks.acquire(resources, step)
     try:
         result = yield from body

@@ -24,7 +24,7 @@ Gen = Generator[Any, Any, Any]
 
 
 class RunCancelled(Exception):
-    """A `cancel` event arrived while the run was waiting."""
+    """A `cancel` event arrived: the run stops at this point (rule 1 decides what stays)."""
 
 
 class RunBase:
@@ -42,7 +42,6 @@ class RunBase:
         self.definition_id = request.definition_id
         self.status = RunStatus(definition=self.definition_id)
         self.status.audit.append(audit.entry("started", started_by, self.now()))
-        self.locks = Locks(context, "publish")
         self.target: dict[str, Any] = {}
         self.events_sent = 0
         self.version: str | None = None
@@ -51,6 +50,19 @@ class RunBase:
         self.warnings: list[str] = []
         self.pruned: list[str] = []
         self.kept_live: list[str] = []  # failures rule 1 turned into warnings
+        self.cancelled: str | None = None  # rule 1's warning once a cancel kept live waves
+        # ONE waiter for `cancel` for the whole run, scheduled with the first lock call
+        # (orchestrators/resource_lock.Locks) and raced in every wait. The SDK hands an
+        # event to the newest open waiter, so a fresh waiter per wait would leave older,
+        # no longer awaited ones to swallow a cancel raised between two waits.
+        self.cancel_event = context.wait_for_external_event(Event.CANCEL)
+        self.locks = Locks(context, "publish", listen=self.cancel_event, on_granted=self.started)
+
+    def started(self) -> None:
+        """The run reports its first step only once its locks are granted: what
+        POST /api/publish waits for (galleryflow/api/lock_outcome.py)."""
+        self.status.at("preflight", "checking source VM, gallery, definition and quotas")
+        self.publish_status()
 
     def activity(self, name: str, payload: dict[str, Any], step: str) -> Gen:
         return (
@@ -59,15 +71,42 @@ class RunBase:
             )
         )
 
+    def checkpoint(self) -> Gen:
+        """Stop here when a cancel has arrived: between activities, never in the middle of
+        one (an ARM operation in flight finishes; rule 1 then decides what stays)."""
+        if self.cancel_event.is_completed:
+            yield from self.stop_cancelled()
+
     def unless_cancelled(self, task: Any) -> Gen:
-        cancel = self.context.wait_for_external_event(Event.CANCEL)
-        winner = yield self.context.task_any([task, cancel])
-        if winner == cancel:
-            text = yield from self.record_decision("cancelled", cancel.result)
-            raise RunCancelled(f"cancelled{text}")
+        """`task`'s result, or RunCancelled when `cancel` arrives first (or came earlier)."""
+        winner = yield self.context.task_any([self.cancel_event, task])
+        if winner == self.cancel_event:
+            yield from self.stop_cancelled()
         if winner.state is TaskState.FAILED:
             raise winner.result
         return winner.result
+
+    def stop_cancelled(self, **details: Any) -> Gen:
+        """Record the cancel (audit, event) and raise RunCancelled."""
+        text = yield from self.record_decision("cancelled", self.cancel_event.result, **details)
+        raise RunCancelled(f"cancelled{text}")
+
+    def stop_child(self, child: str, how: str) -> Gen:
+        """Stop a child run of this one (activity `stop_child_run`); a miss is a warning."""
+        try:
+            yield from call(
+                self.context,
+                Activity.STOP_CHILD_RUN,
+                {
+                    "run_id": child,
+                    "how": how,
+                    "reason": f"run {self.context.instance_id} cancelled",
+                },
+                step=self.status.step,
+                resource=child,
+            )
+        except StepFailed as missed:
+            self.warnings.append(f"child run {child} not stopped: {missed.code}: {missed.message}")
 
     def emit(self, kind: str, data: dict[str, Any]) -> Gen:
         """Send an event; a lost notification is a warning, never a failed publish."""

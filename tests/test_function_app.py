@@ -20,6 +20,7 @@ EXPECTED = {
     # activities
     "preflight_publish": "activityTrigger",
     "run_liveness": "activityTrigger",
+    "stop_child_run": "activityTrigger",
     "prune_one_version": "activityTrigger",
     "read_version_state": "activityTrigger",
     "prune_apply": "orchestrationTrigger",

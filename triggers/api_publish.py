@@ -28,9 +28,13 @@ from galleryflow.identity.principal import PUBLISHER, Principal
 from triggers.auth import caller
 from triggers.http import json_body, json_response, run_links
 from triggers.routes import http_function
-from triggers.runs_store import get_run, input_of, live_run_for_definition
+from triggers.runs_store import get_run, input_of, live_run_for_definition, wait_for_lock
 
 logger = logging.getLogger("galleryflow.api")
+
+# Wall seconds a publish request waits for its run's lock outcome (a refusal is then a 409;
+# not known by then: 202, and the run is refused by its lock all the same).
+LOCK_WAIT_SECONDS = 5.0
 
 
 def canonical_publish(data: dict[str, Any], idempotency_header: str | None) -> dict[str, Any]:
@@ -62,6 +66,7 @@ async def start_publish(
     instance_id = publish_instance_id(canonical)
     if instance_id is not None and await same_key_run(client, instance_id, canonical):
         return instance_id, True
+    # Fast path only: two requests can both pass this look; the run's lock decides.
     running = await live_run_for_definition(client, definition_key(canonical))
     if running is not None and running == instance_id:
         return instance_id, True  # a concurrent request with the same key started it
@@ -83,6 +88,14 @@ async def start_publish(
         if instance_id is not None and await same_key_run(client, instance_id, canonical):
             return instance_id, True
         raise
+    # The authoritative check: the run's `resource_lock` (galleryflow/api/lock_outcome.py).
+    outcome = await wait_for_lock(client, started, LOCK_WAIT_SECONDS)
+    if outcome.refused and outcome.holder is not None:
+        raise run_in_progress(
+            outcome.holder,
+            f"{outcome.message} (refused by the run lock; run {started} of this request "
+            "ended without touching anything)",
+        )
     logger.info(
         "publish run %s started for %s by %s",
         started,

@@ -10,6 +10,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from galleryflow.api.ids import INSTANCE_ID, definition_key
+from galleryflow.api.lock_outcome import LockOutcome, lock_outcome
 from galleryflow.api.runs import RUN_KINDS, run_kind, status_dict
 from galleryflow.durable.status import FINISHED, LIVE
 
@@ -44,9 +45,15 @@ async def live_run_for_definition(
     kinds: tuple[str, ...] = tuple(RUN_KINDS),
 ) -> str | None:
     """Id of a live run of `kinds` (by default every run kind: publish, rollback, prune)
-    working on the definition `key` (see ids.definition_key)."""
+    working on the definition `key` (see ids.definition_key). Only runs that report a
+    step count: every run kind reports one once its locks are granted, so the run named is
+    the lock's holder (a run still waiting for its lock may yet be refused). A fast path
+    only: the run's lock is the real guard (galleryflow/api/lock_outcome.py)."""
     for run in await list_runs(client, live_only=True):
         if str(run.get("name", "")).lower() not in kinds:
+            continue
+        custom = run.get("customStatus")
+        if not (isinstance(custom, dict) and custom.get("step")):
             continue
         run_input = input_of(run)
         if run_input is None:
@@ -79,4 +86,16 @@ async def wait_briefly(
             return status
         if time.monotonic() >= deadline:
             return None
+        await asyncio.sleep(poll)
+
+
+async def wait_for_lock(
+    client: df.DurableOrchestrationClient, run_id: str, seconds: float, poll: float = 0.1
+) -> LockOutcome:
+    """The run's lock outcome once known within `seconds` of wall time (else not decided)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        outcome = lock_outcome(status_dict(await client.get_status(run_id)))
+        if outcome.decided or time.monotonic() >= deadline:
+            return outcome
         await asyncio.sleep(poll)

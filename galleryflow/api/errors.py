@@ -83,9 +83,10 @@ def not_cancellable(run_id: str, kind: str, step: str) -> ApiError:
         409,
         "NotCancellable",
         f"Run {run_id} ({kind}) is at step {step}, which cannot be cancelled. A publish "
-        "stops for cancel while it replicates, soaks or waits for approval; preflight, "
-        "capture, prune and notify run to their end, and rollback and prune runs finish in "
-        "seconds. Wait for the step to end (GET /api/runs/" + run_id + ").",
+        "takes cancel at every step, a prune run while it prunes, a version change before "
+        "its writes and while added regions replicate; a rollback is one write that "
+        "finishes in seconds, and a change's promotion is its last write. Wait for the run "
+        "to end (GET /api/runs/" + run_id + ").",
         [problem("$.step", f"{step} is not cancellable", f"GET /api/runs/{run_id}")],
     )
 

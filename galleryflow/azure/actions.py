@@ -22,8 +22,12 @@ VM_ASSESS_PATCHES = "Microsoft.Compute/virtualMachines/assessPatches/action"
 RUN_COMMAND_WRITE = "Microsoft.Compute/virtualMachines/runCommands/write"
 RUN_COMMAND_READ = "Microsoft.Compute/virtualMachines/runCommands/read"
 VMSS_READ = "Microsoft.Compute/virtualMachineScaleSets/read"
-# The source VM's OS disk: its architecture (x64/Arm64) is only there (preflight).
+# The source VM's OS disk: its architecture (x64/Arm64) is only there (preflight); and the
+# subscription-wide disk list: an OS disk names the version it was made from (images in use).
 DISK_READ = "Microsoft.Compute/disks/read"
+# Azure Resource Graph (GALLERYFLOW_INUSE_RESOURCE_GRAPH): the one in-use query, checked at
+# each subscription it asks about.
+RESOURCE_GRAPH_READ = "Microsoft.ResourceGraph/resources/read"
 GALLERY_READ = "Microsoft.Compute/galleries/read"
 IMAGE_READ = "Microsoft.Compute/galleries/images/read"
 VERSION_READ = "Microsoft.Compute/galleries/images/versions/read"
@@ -53,7 +57,8 @@ ACTION_SCOPES: dict[str, frozenset[str]] = {
     RUN_COMMAND_WRITE: frozenset({RESOURCE_GROUP}),
     RUN_COMMAND_READ: frozenset({RESOURCE_GROUP}),
     VMSS_READ: frozenset({SUBSCRIPTION}),  # list_all (images in use)
-    DISK_READ: frozenset({RESOURCE_GROUP}),  # the source VM's OS disk
+    DISK_READ: frozenset({RESOURCE_GROUP, SUBSCRIPTION}),  # source VM's OS disk; list (in use)
+    RESOURCE_GRAPH_READ: frozenset({SUBSCRIPTION}),  # the in-use query (when enabled)
     GALLERY_READ: frozenset({RESOURCE_GROUP}),
     IMAGE_READ: frozenset({RESOURCE_GROUP}),
     VERSION_READ: frozenset({RESOURCE_GROUP}),

@@ -11,6 +11,7 @@ from typing import Any
 
 from azure.core.credentials import TokenCredential
 from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.storage.queue import QueueClient
 
 from galleryflow.azure.credentials import make_credential
@@ -61,6 +62,20 @@ def compute_client(
 
 
 @functools.lru_cache(maxsize=4)
+def _graph_client(settings: AzureSettings) -> ResourceGraphClient:
+    return ResourceGraphClient(
+        credential=credential_for(settings),
+        base_url=settings.arm_endpoint,
+        **_transport_options(settings),
+    )
+
+
+def resource_graph_client(settings: AzureSettings | None = None) -> ResourceGraphClient:
+    """The cached Azure Resource Graph client (tenant-level: no subscription of its own)."""
+    return _graph_client(settings or current_settings())
+
+
+@functools.lru_cache(maxsize=4)
 def _queue_client(settings: AzureSettings, queue_name: str) -> QueueClient:
     if settings.events_connection_string:
         return QueueClient.from_connection_string(
@@ -88,5 +103,6 @@ def queue_client(settings: AzureSettings | None = None) -> QueueClient:
 def clear_client_caches() -> None:
     """Forget every cached client (tests that restart an emulator on a new port)."""
     _compute_client.cache_clear()
+    _graph_client.cache_clear()
     _queue_client.cache_clear()
     credential_for.cache_clear()

@@ -41,6 +41,12 @@ def _replication_summary(props: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _source_id(props: Mapping[str, Any]) -> str | None:
+    source = (props.get("storageProfile") or {}).get("source") or {}
+    found = source.get("virtualMachineId") or source.get("id")
+    return str(found) if found else None
+
+
 def version_to_dict(version: Mapping[str, Any]) -> dict[str, Any]:
     """The domain's version dict from the REST JSON of an image version.
 
@@ -88,6 +94,8 @@ def version_to_dict(version: Mapping[str, Any]) -> dict[str, Any]:
         "regions": regions,
         "in_use": False,
         "provisioning_state": props.get("provisioningState"),
+        # the VM it was captured from: VMs made from it may live in that VM's subscription
+        "source_id": _source_id(props),
         "tags": dict(version.get("tags") or {}),
     }
 

@@ -7,10 +7,13 @@ from typing import Any
 
 from galleryflow.azure import compute
 from galleryflow.azure.clients import current_settings
+from galleryflow.azure.resource_graph import count_image_references_graph
 from galleryflow.domain.inventory import VersionRecord
 from galleryflow.domain.latest import latest_by_region
+from galleryflow.domain.resource_ids import subscription_of
 from galleryflow.domain.rollback import plan_rollback
 from galleryflow.domain.version_changes import plan_change
+from galleryflow.settings import AppSettings
 
 
 def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
@@ -23,18 +26,39 @@ def full_gallery(gallery: dict[str, Any]) -> dict[str, Any]:
 def load_versions(
     target: dict[str, Any], *, with_in_use: bool, scan: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
-    """Version dicts (gateway shape) with `in_use` and `in_use_count` (VMs and scale sets
-    whose image reference names that version) counted over the gallery's subscription and
-    every subscription in `scan` (each once)."""
+    """Version dicts (gateway shape) with `in_use` and `in_use_count` (VMs, scale sets and
+    disks using that version: README "In use") counted over the gallery's subscription, the
+    subscriptions of the versions' source VMs, every subscription in `scan` and
+    GALLERYFLOW_INUSE_SUBSCRIPTIONS (each once); through Azure Resource Graph when
+    GALLERYFLOW_INUSE_RESOURCE_GRAPH is on, else the subscriptions' lists."""
     gallery = full_gallery(target["gallery"])
     versions = compute.list_versions(gallery, target["definition"])
     if with_in_use:
         definition = compute.get_image_definition(gallery, target["definition"])["id"].lower()
+        settings = AppSettings.from_env()
+        sources = [str(v["source_id"]) for v in versions if v.get("source_id")]
+        subscriptions = list(
+            dict.fromkeys(
+                s.lower()
+                for s in (
+                    gallery["subscription_id"],
+                    *(subscription_of(source) for source in sources),
+                    *scan,
+                    *settings.in_use_subscriptions,
+                )
+                if s
+            )
+        )
         counts: dict[str, int] = {}
-        subscriptions = dict.fromkeys(s.lower() for s in (gallery["subscription_id"], *scan))
-        for subscription in subscriptions:
-            for ref, count in compute.count_image_references(subscription).items():
-                counts[ref.lower()] = counts.get(ref.lower(), 0) + count
+        if settings.in_use_resource_graph:
+            found = count_image_references_graph(subscriptions)
+        else:
+            found = {}
+            for subscription in subscriptions:
+                for ref, count in compute.count_image_references(subscription).items():
+                    found[ref] = found.get(ref, 0) + count
+        for ref, count in found.items():
+            counts[ref.lower()] = counts.get(ref.lower(), 0) + count
         for version in versions:
             count = counts.get(f"{definition}/versions/{version['name']}".lower(), 0)
             version["in_use"] = count > 0

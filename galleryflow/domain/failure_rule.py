@@ -71,24 +71,54 @@ def mirror_outcome(
     return MirrorDecision(warning, policy is MirrorFailurePolicy.FAIL)
 
 
+def on_cancel(*, live_regions: list[str] | tuple[str, ...], step: str, by: str) -> Decision:
+    """What a `cancel` (recorded as "cancelled<by>") does at `step`: nothing live yet, the
+    run fails and restores what it changed; a region live, further waves and housekeeping
+    are stopped and every live region stays live (the run ends `partially_succeeded`)."""
+    if not live_regions:
+        return Decision(Outcome.FAIL_AND_REVERT)
+    where = ", ".join(live_regions)
+    return Decision(
+        Outcome.KEEP_LIVE,
+        f"cancelled{by} at {step} after the version went live in {where} (kept live); "
+        "later waves and housekeeping were not run",
+    )
+
+
 def result_status(*, failed_regions: list[str], warnings_from_rule: int) -> str:
     """The run result's status: `partially_succeeded` when a region was left out or the
     failure rule kept a live version through a failure; else `succeeded`."""
     return "partially_succeeded" if failed_regions or warnings_from_rule else "succeeded"
 
 
-# Where each run kind listens for `cancel` (and then applies this rule): a publish while it
-# replicates and while it soaks or waits for approval between waves, and while it rolls a
-# mirror out (the mirror stops; the primary stays live). Anywhere else the API
-# answers 409 NotCancellable naming the step: preflight and capture are short activity
-# chains, prune and notify come after the version is live, and a rollback or prune run
-# makes its writes in one activity that cannot be taken back half-way.
+# Where each run kind takes `cancel` (and then applies this rule); anywhere else the API
+# answers 409 NotCancellable naming the step. A publish at every step: waits (patch polls,
+# replication, soak, approval) stop at once, activity chains (preflight, capture, notify)
+# at the next checkpoint, prune before its next version. A prune run while it prunes
+# (before its next version). A version change before its first write and while added
+# regions replicate; its promotion is its last write. A rollback is one write that cannot
+# be taken back half-way and finishes in seconds. A publish's mirror rollout stops the
+# mirror (the primary stays live).
+# "starting": no step reported yet (the run listens from its first lock call on).
 CANCELLABLE_STEPS: dict[str, frozenset[str]] = {
-    "publish": frozenset({"replicate", "promote", "mirror"}),
+    "publish": frozenset(
+        {
+            "starting",
+            "preflight",
+            "patch",
+            "capture",
+            "replicate",
+            "promote",
+            "mirror",
+            "prune",
+            "notify",
+        }
+    ),
+    "prune": frozenset({"starting", "prune"}),
+    "change": frozenset({"starting", "change", "replicate"}),
     "rollback": frozenset(),
-    "prune": frozenset(),
 }
 
 
 def cancellable(kind: str | None, step: str | None) -> bool:
-    return step in CANCELLABLE_STEPS.get(kind or "", frozenset())
+    return (step or "starting") in CANCELLABLE_STEPS.get(kind or "", frozenset())

@@ -23,6 +23,7 @@ class Orchestration:
 class Activity:
     PREFLIGHT: Final = "preflight_publish"
     RUN_LIVENESS: Final = "run_liveness"
+    STOP_CHILD_RUN: Final = "stop_child_run"
     SET_VM_POWER_STATE: Final = "set_vm_power_state"
     GENERALIZE_VM: Final = "generalize_vm"
     START_PATCH_OPERATION: Final = "start_patch_operation"

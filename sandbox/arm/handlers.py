@@ -17,6 +17,7 @@ from sandbox.arm import (
     operations,
     quotas,
     regions,
+    resource_graph,
     sources,
     versions,
     vms,
@@ -231,6 +232,17 @@ for _action in vms.ACTIONS:
     route(VM + f"/{_action}", "POST", f"Microsoft.Compute/virtualMachines/{_action}/action")(
         _vm_action(_action)
     )
+
+
+@route(SUB + PROV + r"/disks", "GET", "Microsoft.Compute/disks/read")
+def list_all_disks(ctx: Ctx) -> Response:
+    prefix = f"/subscriptions/{ctx.params['sub']}/".lower()
+    return _listing(ctx, disks.list_disks(ctx.store, prefix))
+
+
+@route(RG + PROV + r"/disks", "GET", "Microsoft.Compute/disks/read")
+def list_disks(ctx: Ctx) -> Response:
+    return _listing(ctx, disks.list_disks(ctx.store, _rg_prefix(ctx)))
 
 
 @route(RG + PROV + r"/disks/(?P<disk>[^/]+)", "GET", "Microsoft.Compute/disks/read")
@@ -521,9 +533,30 @@ def resolve(method: str, path: str) -> tuple[str | None, Handler, dict[str, str]
             return action, handler, match.groupdict()
     raise InvalidResourceType(
         f"The resource path '{path}' is not served by the emulator. It emulates resource groups, "
-        "virtual machines, scale sets, galleries, image definitions, image versions and usages "
-        "(see docs/sandbox-arm.md)."
+        "virtual machines, scale sets, managed disks, galleries, image definitions, image "
+        "versions, usages and galleryflow's one Resource Graph query (see docs/sandbox-arm.md)."
     )
+
+
+# -- Azure Resource Graph: galleryflow's one in-use query (resource_graph.py) ------------------
+@route(r"/providers/Microsoft\.ResourceGraph/resources", "POST", resource_graph.ACTION)
+def graph_query(ctx: Ctx) -> Response:
+    return _ok(resource_graph.query(ctx.store, ctx.req.json()))
+
+
+def _authorize(principal: dict[str, Any], action: str, req: Request) -> None:
+    if action == resource_graph.ACTION:  # a tenant-level path: checked per subscription asked
+        for sub in resource_graph.subscriptions(req.json()):
+            auth.authorize(principal, action, f"/subscriptions/{sub}")
+        return
+    scope = re.sub(
+        r"/(deallocate|start|powerOff|generalize|instanceView|installPatches|assessPatches"
+        r"|runCommands(/[^/]+)?)$",
+        "",
+        req.path,
+        flags=re.I,
+    )
+    auth.authorize(principal, action, scope)
 
 
 def handle(store: Store, req: Request, log: dict[str, Any]) -> Response:
@@ -551,14 +584,7 @@ def handle(store: Store, req: Request, log: dict[str, Any]) -> Response:
             )
         raise ArmError(rule["message"], status=rule["status"], code=rule["code"], headers=headers)
     if action is not None:
-        scope = re.sub(
-            r"/(deallocate|start|powerOff|generalize|instanceView|installPatches|assessPatches"
-            r"|runCommands(/[^/]+)?)$",
-            "",
-            req.path,
-            flags=re.I,
-        )
-        auth.authorize(principal, action, scope)
+        _authorize(principal, action, req)
     response = handler(Ctx(store, req, api_version, params))
     if action == "Microsoft.Compute/galleries/images/versions/write":
         versions.log_write(log, response.body)

@@ -148,6 +148,8 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
         "body": body,
         "power": power,
         "generalized": bool(spec.get("generalized", False)),
+        # the OS disk's creationData.galleryImageReference.id (disks.py), when seeded
+        "os_disk_gallery_image_id": _optional_image(spec),
         "hyper_v_generation": generation,
         "instance_view": seeded_view,
         "transition": None,
@@ -157,6 +159,13 @@ def seed_vm(store: Store, spec: dict[str, Any]) -> dict[str, Any]:
         store.collection("vms")[ids.key(vm_id)] = record
         store.save()
     return render_vm(store, record, instance_view=True)
+
+
+def _optional_image(spec: dict[str, Any]) -> str | None:
+    value = spec.get("os_disk_gallery_image_id")
+    if value is None:
+        return None
+    return _spec_str(spec, "os_disk_gallery_image_id")
 
 
 def seed_scale_set(store: Store, spec: dict[str, Any]) -> dict[str, Any]:

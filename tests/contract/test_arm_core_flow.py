@@ -187,7 +187,7 @@ def test_unknown_paths_and_methods_are_4xx_arm_errors(arm_emulator: Any) -> None
             timeout=10,
         )
 
-    unknown = call("GET", f"/subscriptions/{SUB}/providers/Microsoft.Compute/disks")
+    unknown = call("GET", f"/subscriptions/{SUB}/providers/Microsoft.Compute/snapshots")
     assert unknown.status_code == 404
     assert unknown.json()["error"]["code"] == "InvalidResourceType"
     wrong = call("POST", f"/subscriptions/{SUB}/providers/Microsoft.Compute/galleries")

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from galleryflow.azure import actions, compute
 from galleryflow.azure.clients import clear_client_caches
 from galleryflow.azure.errors import Conflict, InvalidRequest, NotFound, QuotaExceeded
+from galleryflow.azure.resource_graph import QUERY, count_image_references_graph
 from sandbox.arm.testing import ArmEmulatorProcess, start_arm_emulator
 
 SUB = "11111111-2222-3333-4444-555555555555"
@@ -232,8 +234,10 @@ def test_capture_creates_an_excluded_version_and_returns_before_replication(arm)
         ],
         "in_use": False,
         "provisioning_state": "Succeeded",
+        "source_id": version["source_id"],
         "tags": {"team": "platform", compute.IDEMPOTENCY_TAG: "run-a"},
     }
+    assert version["source_id"].lower() == VM_ID.lower()
     assert version["published_date"]
 
 
@@ -390,7 +394,69 @@ def test_find_image_references_scans_vms_and_scale_sets(arm):
             "image_reference_id": DEF_ID,
         },
     )
-    assert compute.find_image_references(SUB) == sorted([version_id, DEF_ID])
+    # a VM whose model names a marketplace image, but whose OS disk was made from 1.0.1
+    disk_only = f"{DEF_ID}/versions/1.0.1"
+    arm.control(
+        "POST",
+        "vms",
+        {
+            "subscription_id": SUB,
+            "resource_group": "rg-app",
+            "name": "app2",
+            "location": "eastus",
+            "os_disk_gallery_image_id": disk_only,
+        },
+    )
+    assert compute.find_image_references(SUB) == sorted([version_id, DEF_ID, disk_only])
+    # app1 is named by its model and by its OS disk (managedBy): it counts once
+    counts = compute.count_image_references(SUB)
+    assert counts == {version_id: 1, DEF_ID: 1, disk_only: 1}
+    # Azure Resource Graph's one query finds the same (GALLERYFLOW_INUSE_RESOURCE_GRAPH)
+    assert count_image_references_graph([SUB, "0" * 8 + "-0000-0000-0000-" + "0" * 12]) == counts
+
+
+def test_the_emulator_lists_disks_like_the_disk_rp(arm):
+    disks = arm.compute_client(SUB).disks
+    listed = list(disks.list())
+    assert [d.name for d in listed] == ["vm1_DataDisk_0", "vm1_OsDisk"]
+    by_group = [d.name for d in disks.list_by_resource_group("rg-src")]
+    assert by_group == ["vm1_DataDisk_0", "vm1_OsDisk"]
+    os_disk = next(d for d in listed if d.name == "vm1_OsDisk")
+    assert str(os_disk.managed_by).lower() == VM_ID.lower()
+    assert os_disk.properties.os_type == "Linux"
+
+
+def test_the_emulator_answers_only_the_in_use_resource_graph_query(arm):
+    url = arm.url + "/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01"
+    headers = {"Authorization": f"Bearer {arm.token}"}
+
+    def ask(body):
+        return requests.post(url, json=body, headers=headers, verify=str(arm.ca_file), timeout=30)
+
+    for name in ("a1", "a2", "a3"):
+        arm.control(
+            "POST",
+            "vms",
+            {
+                "subscription_id": SUB,
+                "resource_group": "rg-app",
+                "name": name,
+                "location": "eastus",
+                "image_reference_id": f"{DEF_ID}/versions/1.0.0",
+            },
+        )
+    first = ask({"subscriptions": [SUB], "query": QUERY, "options": {"$top": 2}})
+    assert first.status_code == 200, first.text
+    page = first.json()
+    # a1..a3 and their OS disks (made from the version): 6 rows, 2 per page
+    assert (page["totalRecords"], page["count"], page["resultTruncated"]) == (6, 2, "false")
+    assert set(page["data"][0]) == {"id", "type", "managedBy", "image"}
+    rest = ask(
+        {"subscriptions": [SUB], "query": QUERY, "options": {"$skipToken": page["$skipToken"]}}
+    ).json()
+    assert rest["count"] == 4 and "$skipToken" not in rest
+    refused = ask({"subscriptions": [SUB], "query": "Resources | limit 1"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "BadRequest"
 
 
 def _patch():
@@ -422,6 +488,7 @@ def test_each_function_performs_only_its_declared_actions(arm):
         (compute.list_versions, (GALLERY, "ubuntu")),
         (compute.get_usages, (SUB, "westeurope")),
         (compute.find_image_references, (SUB,)),
+        (count_image_references_graph, ([SUB],)),
         (compute.delete_version, (GALLERY, "ubuntu", "1.0.0")),
         (compute.start_vm, (VM_ID,)),
         (_patch, ()),

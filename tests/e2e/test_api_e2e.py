@@ -313,14 +313,15 @@ def test_a_forged_principal_header_is_ignored_while_easy_auth_is_off(
     assert "function key" in error["message"] and "zed-forger" not in error["message"]
     assert "ignored x-ms-client-principal on /api/publish" in stack.host.log_path.read_text()
     assert stack.api("POST", f"runs/{run_id}/cancel").status_code == 202
-    summary_until(stack, run_id, ("canceled", "failed"))
+    # wave 1 is live: cancel keeps it and stops wave 2 (rule 1)
+    summary_until(stack, run_id, ("partially_succeeded", "canceled", "failed"))
 
 
 def test_cancel_ends_a_waiting_run(stack: Stack, ids: DemoIds) -> None:
     target = definition(stack, ids, "e2e-cancel")
+    # approval before the only wave: nothing is live yet, so the run ends canceled
     request = target.request(
-        ["westeurope", "eastus"],
-        rollout={"mode": "waves", "waves": [["westeurope"], ["eastus"]], "approval": True},
+        ["westeurope", "eastus"], rollout={"mode": "all_at_once", "approval": True}
     )
     run_id = stack.api("POST", "publish", request).json()["id"]
     summary_until(stack, run_id, ("awaiting_approval",))
@@ -504,11 +505,12 @@ def test_rollback_and_prune_are_409_while_a_prune_holds_the_definition(
         stack.api("POST", "publish", target.request(["westeurope"])), 409, "RunInProgress"
     )
     assert first_id in publish["message"]
-    # A prune run does not stop half-way: cancel names the step instead of being ignored.
-    stop = assert_error(stack.api("POST", f"runs/{first_id}/cancel"), 409, "NotCancellable")
-    assert "(prune) is at step prune" in stop["message"]
-    done = summary_until(stack, first_id, ("succeeded", "failed"))
-    assert done["state"] == "succeeded", done
+    # A prune run takes cancel while it prunes (passed on to its prune_apply child, which
+    # stops before its next version): it ends canceled, naming what it did.
+    assert stack.api("POST", f"runs/{first_id}/cancel").status_code == 202
+    done = summary_until(stack, first_id, ("succeeded", "failed", "canceled"))
+    assert done["state"] == "canceled", done
+    assert "Cancelled: cancelled by function key" in done["error"]["message"], done
     runs = stack.api("GET", "runs?definition=e2e-busy").json()["runs"]
     assert [r["id"] for r in runs] == [first_id]
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from galleryflow.azure.clients import clear_client_caches
+from galleryflow.azure.resource_graph import count_image_references_graph
 from sandbox.stack import DemoIds, Stack, start_stack
 
 ROLE = json.loads((Path(__file__).resolve().parents[2] / "infra/role-actions.json").read_text())
@@ -156,6 +158,9 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
     )
     assert "1.0.0" in pruned["deleted"], pruned
     assert "1.0.1" not in pruned["deleted"], "the version that is latest must survive"
+    # The in-use scan through Azure Resource Graph (GALLERYFLOW_INUSE_RESOURCE_GRAPH): the
+    # gateway's one query, as the role's principal, over the subscription the role holds.
+    graph_scan_as_the_role(stack, running)
 
     requests = role_requests(stack)
     denied = [f"{r['method']} {r['path']}" for r in requests if r.get("status") == 403]
@@ -176,6 +181,24 @@ def test_publish_rollback_prune_need_exactly_the_role_actions(role_stack: Stack)
         "subscription-scope calls differ from the subscription reader role: "
         f"{sorted(outside_groups)}"
     )
+
+
+def graph_scan_as_the_role(stack: Stack, ids: DemoIds) -> None:
+    settings = {
+        "GALLERYFLOW_ARM_ENDPOINT": stack.arm.url,
+        "GALLERYFLOW_ARM_CA_BUNDLE": str(stack.ca_file),
+        "GALLERYFLOW_ARM_STATIC_TOKEN": ROLE_TOKEN,
+        "GALLERYFLOW_ARM_RETRY_TOTAL": "0",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in settings.items():
+            patch.setenv(name, value)
+        clear_client_caches()
+        try:
+            found = count_image_references_graph([ids.subscription_id])
+        finally:
+            clear_client_caches()
+    assert isinstance(found, dict)
 
 
 def _is_poll(request: dict[str, Any]) -> bool:

@@ -101,9 +101,14 @@ def test_soak_between_waves_runs_in_simulated_time(sandbox_stack: Stack) -> None
     assert _flags(sandbox_stack, ids)[0] is False
 
 
-def test_cancel_while_awaiting_approval(sandbox_stack: Stack) -> None:
+def test_cancel_while_awaiting_approval_before_anything_is_live(sandbox_stack: Stack) -> None:
+    # one wave, approved before it goes live: nothing is live, so cancel fails the run
+    # (rule 1); after a live wave it keeps that wave (tests/orchestration/test_cancel.py)
     ids = _seed(sandbox_stack, "cancel")
-    run = sandbox_stack.start_orchestration("publish_image", _waves_request(ids, approval=True))
+    request = ids.request(
+        ["westeurope", "eastus", "westus3"], rollout={"mode": "all_at_once", "approval": True}
+    )
+    run = sandbox_stack.start_orchestration("publish_image", request)
     sandbox_stack.wait_for_run(run, until=_awaiting_approval)
     sandbox_stack.raise_event(run, "cancel", {"by": "carol"})
     status = sandbox_stack.wait_for_run(run)

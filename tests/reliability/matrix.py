@@ -32,11 +32,15 @@ WIRE: dict[str, tuple[str, str]] = {
     "galleryflow.azure.gallery.list_versions": ("GET", DEF + "/versions$"),
     "galleryflow.azure.inuse.count_image_references": (
         "GET",
-        r"/providers/Microsoft.Compute/virtualMachine(s|ScaleSets)$",
+        r"/providers/Microsoft.Compute/(virtualMachines|virtualMachineScaleSets|disks)$",
     ),
     "galleryflow.azure.inuse.find_image_references": (
         "GET",
-        r"/providers/Microsoft.Compute/virtualMachine(s|ScaleSets)$",
+        r"/providers/Microsoft.Compute/(virtualMachines|virtualMachineScaleSets|disks)$",
+    ),
+    "galleryflow.azure.resource_graph.count_image_references_graph": (
+        "POST",
+        r"/providers/Microsoft.ResourceGraph/resources$",
     ),
     "galleryflow.azure.usages.get_usages": ("GET", r"/locations/[^/]+/usages$"),
     "galleryflow.azure.version_writes.begin_create_version": ("PUT", DEF + "/versions/"),

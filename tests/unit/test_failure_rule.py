@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from galleryflow.domain.failure_rule import Outcome, cancellable, on_failure, result_status
+from galleryflow.domain.failure_rule import (
+    Outcome,
+    cancellable,
+    on_cancel,
+    on_failure,
+    result_status,
+)
 
 
 def test_nothing_live_fails_and_reverts() -> None:
@@ -33,8 +39,27 @@ def test_result_status() -> None:
 
 
 def test_where_cancel_is_listened_for() -> None:
-    assert cancellable("publish", "replicate") and cancellable("publish", "promote")
-    for step in ("preflight", "capture", "prune", "notify", None):
+    for step in (None, "preflight", "patch", "capture", "replicate", "promote", "prune", "notify"):
+        assert cancellable("publish", step)
+    for step in ("done", "failed"):
         assert not cancellable("publish", step)
-    assert not cancellable("rollback", "rollback") and not cancellable("prune", "prune")
+    assert cancellable("prune", "prune") and not cancellable("prune", "done")
+    assert cancellable("change", "change") and cancellable("change", "replicate")
+    assert not cancellable("change", "promote")
+    assert not cancellable("rollback", "rollback") and not cancellable("rollback", None)
     assert not cancellable(None, "replicate")
+
+
+def test_cancel_before_anything_is_live_fails_the_run() -> None:
+    assert on_cancel(live_regions=[], step="capture", by=" by ann").outcome is (
+        Outcome.FAIL_AND_REVERT
+    )
+
+
+def test_cancel_after_a_live_wave_keeps_it() -> None:
+    decision = on_cancel(live_regions=["westus3"], step="promote", by=" by ann")
+    assert decision.outcome is Outcome.KEEP_LIVE
+    assert decision.warning == (
+        "cancelled by ann at promote after the version went live in westus3 (kept live); "
+        "later waves and housekeeping were not run"
+    )
