@@ -13,6 +13,7 @@ import requests
 from galleryflow.azure import actions, compute
 from galleryflow.azure.clients import clear_client_caches
 from galleryflow.azure.errors import Conflict, InvalidRequest, NotFound, QuotaExceeded
+from galleryflow.azure.permissions import list_permissions
 from galleryflow.azure.resource_graph import QUERY, count_image_references_graph
 from sandbox.arm.testing import ArmEmulatorProcess, start_arm_emulator
 
@@ -489,6 +490,7 @@ def test_each_function_performs_only_its_declared_actions(arm):
         (compute.get_usages, (SUB, "westeurope")),
         (compute.find_image_references, (SUB,)),
         (count_image_references_graph, ([SUB],)),
+        (list_permissions, (VM_ID,)),
         (compute.delete_version, (GALLERY, "ubuntu", "1.0.0")),
         (compute.start_vm, (VM_ID,)),
         (_patch, ()),
