@@ -78,6 +78,7 @@ def test_every_documented_event_type_is_accepted(azurite_shared):
         "rejected",
         "cancelled",
         "version-changed",
+        "mirror-failed",
     } == events.EVENT_TYPES
 
 

@@ -7,7 +7,9 @@ order."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,19 +28,27 @@ APP_PARTS = (
     "triggers",
 )
 
-OLD_ORDER = """        yield from self.locks.acquire(
-            [("definition", self.definition_id), ("vm", self.request.source_vm_id)], "preflight"
-        )
-        plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
-"""
-NEW_CODE = """        lock = [("definition", self.definition_id), ("vm", self.request.source_vm_id)]
-        if at_least(self.context.version, "1.1"):  # 1.1: read first, then lock
-            plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
-            yield from self.locks.acquire(lock, "preflight")
-        else:  # the order runs started on 1.0 recorded
-            yield from self.locks.acquire(lock, "preflight")
-            plan = yield from self.activity(Activity.PREFLIGHT, payload, "preflight")
-"""
+# The preflight as 1.0 has it: take the locks (one statement, whatever it names), then read.
+OLD_ORDER = re.compile(
+    r"(?P<lock>        yield from self\.locks\.acquire\(\n.*?\"preflight\",?\n        \)\n)"
+    r"(?P<read>        plan = yield from self\.activity\("
+    r"Activity\.PREFLIGHT, payload, \"preflight\"\)\n)",
+    re.DOTALL,
+)
+
+
+def reorder(match: re.Match[str]) -> str:
+    """From 1.1 on: read first, then lock; runs started on 1.0 keep the order they recorded."""
+    lock = textwrap.indent(textwrap.dedent(match["lock"]), " " * 12)
+    read = textwrap.indent(textwrap.dedent(match["read"]), " " * 12)
+    return (
+        '        if at_least(self.context.version, "1.1"):  # 1.1: read first, then lock\n'
+        + read
+        + lock
+        + "        else:  # the order runs started on 1.0 recorded\n"
+        + lock
+        + read
+    )
 
 
 def deploy_1_1(target: Path) -> Path:
@@ -53,8 +63,9 @@ def deploy_1_1(target: Path) -> Path:
             shutil.copy2(source, target / part)
     publish = target / "orchestrators" / "publish.py"
     code = publish.read_text()
-    assert OLD_ORDER in code, "orchestrators/publish.py changed: update this test's patch"
-    code = code.replace(OLD_ORDER, NEW_CODE).replace(
+    code, swapped = OLD_ORDER.subn(reorder, code)
+    assert swapped == 1, "orchestrators/publish.py changed: update this test's patch"
+    code = code.replace(
         "from galleryflow.domain.request import PublishRequest\n",
         "from galleryflow.domain.request import PublishRequest\n"
         "from galleryflow.durable.versioning import at_least\n",
