@@ -38,11 +38,7 @@ PLACEHOLDERS = {
 GALLERY_API = "2026-03-03"
 ALL = {e.name: e for e in examples.load_examples()}
 # Out of scope, with the reason (at most 2; docs/sandbox-arm.md says the same).
-OUT_OF_SCOPE = {
-    "GalleryImageVersion_Create_WithImageVersionAsSource": (
-        "a version copied from another gallery's version is the patch-and-mirror issue's"
-    ),
-}
+OUT_OF_SCOPE: dict[str, str] = {}
 # the request parameter that, replaced by a missing name, must give 404 + the error envelope
 NEGATIVE = {
     "Galleries_CreateOrUpdate": "resourceGroupName",
@@ -197,6 +193,32 @@ def _source_vm(r: Replayer) -> None:
     r.flagged()
 
 
+def _source_version(r: Replayer) -> None:
+    """The example copies mySourceGallery/mySourceImage 1.0.0 (placeholders): a version of a
+    definition with the same OS type, state and generation, replicated in West US, where
+    the copy is created (docs/azure-facts.md#q5; galleryflow's mirror galleries)."""
+    r.definition()
+    source = f"{r.gallery('mySourceGallery')}/images/mySourceImage"
+    r.put(source, _request_body("GalleryImage_Create"))
+    r.vm("mySourceVm", rg=RG, location="westus", os_type="Windows", hyper_v_generation="V1",
+         power_state="deallocated", generalized=True, os_disk_size_gb=10,
+         data_disks=[{"lun": 0, "size_gb": 10}, {"lun": 1, "size_gb": 10}])  # fmt: skip
+    vm = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines"
+    r.put(
+        f"{source}/versions/1.0.0",
+        {
+            "location": "West US",
+            "properties": {
+                "publishingProfile": {
+                    "targetRegions": [{"name": "West US", "regionalReplicaCount": 1}]
+                },
+                "storageProfile": {"source": {"virtualMachineId": f"{vm}/mySourceVm"}},
+            },
+        },
+    )
+    r.flagged()
+
+
 def _full_vm(r: Replayer, name: str) -> None:
     """A VM built with every optional relationship the VM_Get example shows."""
     r.vm(name, rg=RG, location="westus", os_type="Windows", tags={"myTag1": "tagValue1"},
@@ -237,6 +259,7 @@ SETUPS: dict[str, Callable[[Replayer, Example], None]] = {
         lambda r, e: (r.definition(), r.managed_image(), r.flagged())
     ),
     "GalleryImageVersion_Create_WithVmAsSource": lambda r, e: _source_vm(r),
+    "GalleryImageVersion_Create_WithImageVersionAsSource": lambda r, e: _source_version(r),
     "GalleryImageVersion_Get": lambda r, e: r.version(),
     "GalleryImageVersion_Get_WithReplicationStatus": lambda r, e: r.version(),
     "GalleryImageVersion_ListByGalleryImage": lambda r, e: _two_versions(r),
