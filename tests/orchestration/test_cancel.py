@@ -273,3 +273,37 @@ def test_a_rollback_is_not_cancellable_and_says_so(sandbox_stack: Stack) -> None
     )
     status = sandbox_stack.wait_for_run(run)
     assert status["runtimeStatus"] == "Completed", status.get("output")
+
+
+def test_cancel_during_notify_keeps_the_publish(sandbox_stack: Stack) -> None:
+    ids = _seed(sandbox_stack, "cxnotify")
+    sandbox_stack.hold_clock(True)  # the run waits in replication while the fault is set
+    try:
+        run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
+        sandbox_stack.wait_for_run(run, until=_step("replicate"))
+        # resolve_latest's list of the versions answers 3 s late (preflight's list is past)
+        sandbox_stack.add_fault(
+            kind="delay", method="GET", path="images/cxnotify/versions$", seconds=3, times=1
+        )
+    finally:
+        sandbox_stack.hold_clock(False)
+    before = len(sandbox_stack.arm_control("GET", "requests")["requests"])
+    sandbox_stack.wait_until(
+        lambda: any(
+            r["method"] == "GET" and r["path"].endswith("images/cxnotify/versions")
+            for r in sandbox_stack.arm_control("GET", "requests")["requests"][before:]
+        ),
+        what="resolve_latest's list",
+    )
+    _cancel(sandbox_stack, run)
+    status = sandbox_stack.wait_for_run(run)
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    assert any(
+        " at notify after the version went live in westeurope" in w for w in result["warnings"]
+    )
+    assert result["latest"] == {"westeurope": "1.0.0"}  # the read in flight finished
+    flags = sandbox_stack.versions(ids)["1.0.0"]["properties"]["publishingProfile"]
+    assert flags["excludeFromLatest"] is False  # nothing undone
