@@ -307,3 +307,34 @@ def test_cancel_during_notify_keeps_the_publish(sandbox_stack: Stack) -> None:
     assert result["latest"] == {"westeurope": "1.0.0"}  # the read in flight finished
     flags = sandbox_stack.versions(ids)["1.0.0"]["properties"]["publishingProfile"]
     assert flags["excludeFromLatest"] is False  # nothing undone
+
+
+def test_cancel_while_a_mirror_rolls_out_keeps_the_primary_live(sandbox_stack: Stack) -> None:
+    from tests.orchestration.test_mirrors import _mirror
+    from tests.orchestration.test_mirrors import _seed as _seed_mirror
+
+    primary, mirror = _seed_mirror(sandbox_stack, "cxmirror")
+    slow = {"eastus": 0.05}  # the mirror's second region replicates for days
+    sandbox_stack.arm_control("POST", "settings", {"replication_mb_per_second_by_region": slow})
+    try:
+        request = primary.request(
+            ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope", "eastus"])]
+        )
+        run = sandbox_stack.start_orchestration("publish_image", request)
+        sandbox_stack.wait_for_run(run, until=_step("mirror"))
+        _cancel(sandbox_stack, run)
+        status = sandbox_stack.wait_for_run(run)
+    finally:
+        sandbox_stack.arm_control("POST", "settings", {"replication_mb_per_second_by_region": {}})
+
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded", result
+    assert any("Cancelled" in w and "mirror 1" in w for w in result["warnings"]), result
+    # the primary stays live
+    assert result["latest"] == dict.fromkeys(["westeurope", "northeurope"], result["version"])
+    copy = sandbox_stack.versions(mirror)[result["version"]]["properties"]["publishingProfile"]
+    assert copy["excludeFromLatest"] is True  # the mirror's copy is not live anywhere
+    assert all(t.get("excludeFromLatest", True) for t in copy["targetRegions"])
+    actions = [a["action"] for a in status["customStatus"]["audit"]]
+    assert actions == ["started", "cancelled"], actions
