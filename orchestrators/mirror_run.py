@@ -37,6 +37,7 @@ class MirrorRun(PromoteSteps, PruneSteps):
         self.plan = plan
         self.definition_id = str(plan["definition_id"])
         self.status = RunStatus(definition=self.definition_id, version=parent.version)
+        self.status.audit = parent.status.audit  # a cancel decided here is the run's audit
         self.target = {"gallery": mirror.gallery.to_dict(), "definition": mirror.image_definition}
         self.version = parent.version
         self.source_id = f"{parent.definition_id}/versions/{parent.version}"

@@ -29,6 +29,9 @@ class MirrorSteps(RunBase):
         """A mirror's own status, merged into the run's custom status."""
         entry = {k: status.get(k) for k in ("definition", "step", "regions", "waves", "log")}
         self.status.mirrors[index] = {**self.status.mirrors[index], **entry}
+        # a mirror wave waiting for approval is the run's: approve/reject/cancel reach it
+        waiting = bool((status.get("waves") or {}).get("awaiting_approval"))
+        self.status.waves = {**self.status.waves, "awaiting_approval": waiting}
         self.publish_status()
 
     def mirror_all(self, plan: dict[str, Any], replicated: set[str]) -> Gen:
@@ -78,6 +81,7 @@ class MirrorSteps(RunBase):
 
     def mirror_failed(self, mirror_plan: dict[str, Any], code: str, message: str) -> dict[str, Any]:
         index = int(mirror_plan["index"])
+        self.status.waves = {**self.status.waves, "awaiting_approval": False}
         policy = MirrorFailurePolicy(mirror_plan["mirror"]["on_failure"])
         decision = mirror_outcome(index, mirror_plan["definition_id"], policy, code, message)
         self.warnings.append(decision.warning)

@@ -287,3 +287,32 @@ def test_the_run_lock_covers_the_mirror_definition(sandbox_stack: Stack) -> None
     assert f"RunInProgress: run {run_id} (publish)" in refused["output"]
     stack.raise_event(run_id, "reject", {"by": "test"})
     assert stack.wait_for_run(run_id)["runtimeStatus"] == "Failed"
+
+
+def test_a_mirror_wave_awaits_approval_on_the_run_and_cancel_keeps_the_primary(
+    sandbox_stack: Stack,
+) -> None:
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorgate")
+    gate = {"mode": "waves", "waves": [["northeurope"]], "approval": True}
+    request = primary.request(
+        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"], rollout=gate)]
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    stack.wait_for_run(
+        run_id,
+        until=lambda s: ((s.get("customStatus") or {}).get("waves") or {}).get("awaiting_approval"),
+    )
+    summary = stack.api("GET", f"runs/{run_id}").json()
+    assert summary["state"] == "awaiting_approval" and summary["step"] == "mirror"
+    assert stack.api("POST", f"runs/{run_id}/cancel", {"by": "test"}).status_code == 202
+    status = stack.wait_for_run(run_id)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["status"] == "partially_succeeded"
+    assert any("Cancelled" in w for w in status["output"]["warnings"])
+    (primary_version,) = stack.versions(primary).values()
+    assert _state(primary_version)["westeurope"] == ("Completed", False)
+    (copy,) = stack.versions(mirror).values()
+    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
+    actions = [a["action"] for a in stack.api("GET", f"runs/{run_id}").json()["audit"]]
+    assert actions == ["started", "cancelled"]
