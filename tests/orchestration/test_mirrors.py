@@ -2,14 +2,12 @@
 publish with a mirror gallery in another subscription ends live in both galleries' regions,
 the copy made from the primary version; an injected mirror failure leaves the primary live
 with a warning (partially_succeeded); the preflight refuses an incompatible mirror before
-the VM is touched; rollback and prune with `include_mirrors` (marked long: several
-publishes each)."""
+the VM is touched; rollback and prune with `include_mirrors`; the lock; a mirror wave's
+approval gate and cancel."""
 
 from __future__ import annotations
 
 from typing import Any
-
-import pytest
 
 from sandbox.stack import DemoIds, Stack
 
@@ -208,7 +206,6 @@ def _publish_twice(stack: Stack, name: str) -> tuple[DemoIds, DemoIds, dict[str,
     return primary, mirror, request
 
 
-@pytest.mark.long  # two publishes with a mirror: about 20 s on 2 cores
 def test_rollback_and_prune_cover_the_image_in_all_its_galleries(sandbox_stack: Stack) -> None:
     stack = sandbox_stack
     primary, mirror, _ = _publish_twice(stack, "mirrorall")
@@ -237,7 +234,6 @@ def test_rollback_and_prune_cover_the_image_in_all_its_galleries(sandbox_stack: 
     assert decisions == {"1.0.0": "keep", "1.0.1": "keep"}  # 1.0.0 is latest again
 
 
-@pytest.mark.long  # three publishes with a mirror
 def test_each_gallery_prunes_under_the_same_retention(sandbox_stack: Stack) -> None:
     """The mirror's own retention in a publish, and `prune --include-mirrors --apply`."""
     stack = sandbox_stack
