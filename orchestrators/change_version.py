@@ -26,7 +26,7 @@ from galleryflow.durable.names import Activity, Event, Orchestration
 from galleryflow.identity import audit
 from orchestrators import bp
 from orchestrators.calls import call
-from orchestrators.definition_run import emit_event, holding_definition
+from orchestrators.definition_run import emit_event, holding_targets
 from orchestrators.replication_state import all_terminal, initial_state
 
 # Added regions are watched with the publish request's replication defaults.
@@ -38,11 +38,8 @@ def change_version(context: df.DurableOrchestrationContext) -> Generator[Any, An
     request, started_by = audit.split_starter(context.get_input())
     cancel = context.wait_for_external_event(Event.CANCEL)  # one waiter for the whole run
     body = _change(context, request, started_by, cancel)
-    return (
-        yield from holding_definition(
-            context, "change", request["gallery"], request["image_definition"], body, cancel
-        )
-    )
+    target = {"gallery": request["gallery"], "definition": request["image_definition"]}
+    return (yield from holding_targets(context, "change", [target], body, cancel))
 
 
 def _change(

@@ -15,7 +15,7 @@ from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from galleryflow.identity import audit
-from orchestrators.calls import call, typed_input
+from orchestrators.calls import Context, call, typed_input
 from orchestrators.mirror_targets import all_galleries
 from orchestrators.resource_lock import holding
 
@@ -68,17 +68,13 @@ class DefinitionRun(Generic[R]):
         self.trail.append(audit.entry(action, self.started_by, self.now()))
 
 
-def holding_definition(
-    context: df.DurableOrchestrationContext,
-    kind: str,
-    gallery: dict[str, Any],
-    image_definition: str,
-    body: Gen,
-    listen: Any = None,
+def holding_targets(
+    context: Context, kind: str, targets: list[dict[str, Any]], body: Gen, listen: Any = None
 ) -> Gen:
-    """Run `body` holding the definition's lock; `kind` is the run kind and the lock step;
-    `listen`: the run's `cancel` waiter, scheduled with the first lock call."""
-    resources = [("definition", definition_id(gallery, image_definition))]
+    """Run `body` holding the lock of each target's definition (`{"gallery", "definition"}`,
+    in order); `kind` is the run kind and the lock step; `listen`: the run's `cancel`
+    waiter, scheduled with the first lock call."""
+    resources = [("definition", definition_id(t["gallery"], t["definition"])) for t in targets]
     return (yield from holding(context, kind, resources, kind, body, listen))
 
 
@@ -100,16 +96,8 @@ def definition_run(
     run.audit("started")
     include, version = request.mirror_scope()
     run.mirrors = yield from all_galleries(context, run.target, version, include, kind)
-    if not run.mirrors:
-        gallery, definition = request.gallery.to_dict(), request.image_definition
-        return (
-            yield from holding_definition(context, kind, gallery, definition, body(run), run.cancel)
-        )
-    resources = [
-        ("definition", definition_id(t["gallery"], t["definition"]))
-        for t in [run.target, *run.mirrors]
-    ]
-    return (yield from holding(context, kind, resources, kind, body(run), run.cancel))
+    targets = [run.target, *run.mirrors]
+    return (yield from holding_targets(context, kind, targets, body(run), run.cancel))
 
 
 def emit_event(context: df.DurableOrchestrationContext, kind: str, data: dict[str, Any]) -> Gen:
