@@ -106,6 +106,8 @@ def options_for(operation: str) -> dict[str, Any]:
         return {"patch": {}}  # install OS updates before capture (defaults)
     if ".run_commands." in operation:
         return {"patch": {}, "customize": {"script": "echo customized"}}
+    if ".resource_graph." in operation:  # the in-use scan asks Resource Graph (app setting)
+        return {"settings": {"GALLERYFLOW_INUSE_RESOURCE_GRAPH": "true"}}
     return {}
 
 

@@ -104,6 +104,21 @@ def run_cell(worker: Worker, cell: Cell) -> Outcome:
     whether its faults fired."""
     stack = worker.stack
     worker.fresh(denied=[cell.options["deny"]] if "deny" in cell.options else ())
+    settings = dict(cell.options.get("settings", {}))
+    if not settings:
+        return _run(worker, cell)
+    stack.settings.update(settings)  # app settings: the host reads them at start
+    stack.restart_host(kill=False)
+    try:
+        return _run(worker, cell)
+    finally:
+        for name in settings:
+            del stack.settings[name]
+        stack.restart_host(kill=False)
+
+
+def _run(worker: Worker, cell: Cell) -> Outcome:
+    stack = worker.stack
     setup = prepare(stack, cell)
     kill_after = cell.options.get("kill_after")
     crashed = True
