@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import azure.durable_functions as df
@@ -75,27 +76,38 @@ def input_of(run: dict[str, Any]) -> dict[str, Any] | None:
     return run_input if isinstance(run_input, dict) else None
 
 
+async def poll_status(
+    client: df.DurableOrchestrationClient,
+    run_id: str,
+    seconds: float,
+    poll: float,
+    done: Callable[[dict[str, Any]], bool],
+) -> tuple[dict[str, Any], bool]:
+    """The run's status, read every `poll` seconds of wall time until `done(status)` holds or
+    `seconds` have passed: (the last status read, whether `done` held)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = status_dict(await client.get_status(run_id))
+        if done(status):
+            return status, True
+        if time.monotonic() >= deadline:
+            return status, False
+        await asyncio.sleep(poll)
+
+
 async def wait_briefly(
     client: df.DurableOrchestrationClient, run_id: str, seconds: float, poll: float = 0.2
 ) -> dict[str, Any] | None:
     """The run's status once it finished within `seconds` of wall time, else None."""
-    deadline = time.monotonic() + seconds
-    while True:
-        status = status_dict(await client.get_status(run_id))
-        if status.get("runtimeStatus") in FINISHED:
-            return status
-        if time.monotonic() >= deadline:
-            return None
-        await asyncio.sleep(poll)
+    status, finished = await poll_status(
+        client, run_id, seconds, poll, lambda s: s.get("runtimeStatus") in FINISHED
+    )
+    return status if finished else None
 
 
 async def wait_for_lock(
     client: df.DurableOrchestrationClient, run_id: str, seconds: float, poll: float = 0.1
 ) -> LockOutcome:
     """The run's lock outcome once known within `seconds` of wall time (else not decided)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        outcome = lock_outcome(status_dict(await client.get_status(run_id)))
-        if outcome.decided or time.monotonic() >= deadline:
-            return outcome
-        await asyncio.sleep(poll)
+    status, _ = await poll_status(client, run_id, seconds, poll, lambda s: lock_outcome(s).decided)
+    return lock_outcome(status)
