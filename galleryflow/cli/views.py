@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from galleryflow.cli.client import OperatorError
+from galleryflow.cli.galleries import GalleryProgress, gallery_progress, waiting_mirror
 
 STATE_STYLES = {
     "succeeded": "green",
@@ -34,15 +35,15 @@ def _when(iso: Any) -> str:
     return str(iso or "")[:16].replace("T", " ")
 
 
-def run_view(summary: dict[str, Any]) -> Panel:
-    """One run: per-region state, attempt and progress bar, step, wave, the log, the error."""
+def region_table(regions: dict[str, dict[str, Any]]) -> Table:
+    """Per region: state, attempt, progress bar, percent."""
     table = Table(expand=True, show_edge=False)
     table.add_column("region")
     table.add_column("state")
     table.add_column("attempt", justify="right")
     table.add_column("progress", ratio=2)
     table.add_column("%", justify="right")
-    for name, region in (summary.get("regions") or {}).items():
+    for name, region in regions.items():
         progress = float(region.get("progress") or 0)
         state = str(region.get("state") or "")
         table.add_row(
@@ -52,14 +53,27 @@ def run_view(summary: dict[str, Any]) -> Panel:
             ProgressBar(total=100, completed=progress),
             f"{progress:.0f}",
         )
+    return table
+
+
+def run_view(summary: dict[str, Any]) -> Panel:
+    """One run: per-region state, attempt and progress bar, step, wave, the log, the error;
+    with mirror galleries, each gallery's progress (galleries_view)."""
     parts: list[RenderableType] = []
     if summary.get("regions"):
-        parts.append(table)
+        parts.append(region_table(summary["regions"]))
+    galleries = gallery_progress(summary)
     waves = summary.get("waves") or {}
     if waves.get("awaiting_approval"):
+        mirror = waiting_mirror(galleries)
+        before = (
+            f"{mirror.role}'s wave {mirror.next_wave} ({mirror.name})"
+            if mirror
+            else f"wave {(waves.get('current') or 0) + 1}"
+        )
         parts.append(
             Text(
-                f"waiting for approval before wave {(waves.get('current') or 0) + 1}: "
+                f"waiting for approval before {before}: "
                 f"galleryflow runs approve {summary.get('id')}",
                 style="magenta",
             )
@@ -68,6 +82,8 @@ def run_view(summary: dict[str, Any]) -> Panel:
     error = summary.get("error") or {}
     if error.get("message"):
         parts.append(Text(str(error["message"]), style="red"))
+    if galleries:
+        parts.append(galleries_view(galleries))
     title = Text.assemble(
         f"{summary.get('kind', 'run')} {summary.get('id', '')}  ",
         _state(summary.get("state")),
@@ -76,6 +92,48 @@ def run_view(summary: dict[str, Any]) -> Panel:
         f"  wave {waves.get('current') or 0}/{waves.get('total') or 0}" if waves else "",
     )
     return Panel(Group(*parts), title=title, title_align="left")
+
+
+def galleries_view(galleries: list[GalleryProgress]) -> Group:
+    """A table of every gallery (the primary's regions are the run's, above), then each
+    mirror: its step and subscription, its regions, last log lines and error."""
+    table = Table(title="galleries", expand=True, show_edge=False)
+    names = min(max(len(g.name) for g in galleries), 40)
+    table.add_column("gallery", no_wrap=True)
+    table.add_column("definition", overflow="fold", min_width=names)
+    table.add_column("state", no_wrap=True)
+    table.add_column("live", no_wrap=True, justify="right")
+    table.add_column("wave", overflow="fold")
+    for gallery in galleries:
+        live, targeted = gallery.live
+        wave = Text(gallery.wave_text)
+        if gallery.awaiting_approval:
+            wave.append(" awaiting approval", style="magenta")
+        table.add_row(
+            gallery.role,
+            gallery.name,
+            _state(gallery.state) if gallery.state else Text("-", style="dim"),
+            f"{live}/{targeted}",
+            wave,
+        )
+    parts: list[RenderableType] = [table]
+    for mirror in galleries[1:]:
+        parts.append(
+            Text.assemble(
+                (f"{mirror.role}: {mirror.name}", "bold"),
+                "  ",
+                _state(mirror.state),
+                f"  step {mirror.step or '-'}",
+                f"  subscription {mirror.subscription}" if mirror.subscription else "",
+            )
+        )
+        if mirror.regions:
+            parts.append(region_table(mirror.regions))
+        if mirror.log:
+            parts.append(Text("\n".join(mirror.log_tail), style="dim"))
+        if mirror.error:
+            parts.append(Text(mirror.error, style="red"))
+    return Group(*parts)
 
 
 def runs_table(runs: list[dict[str, Any]]) -> Table:

@@ -1,7 +1,8 @@
 """Follow a run by polling `GET /api/runs/{id}` until it ends (or a deadline passes).
 
 On a terminal the run is a live rich view; elsewhere (CI logs, pipes) new log lines are
-printed as they appear and the full view once at the end.
+printed as they appear (a mirror gallery's prefixed `mirror N: `) and the full view once
+at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.live import Live
 from rich.text import Text
 
 from galleryflow.cli.client import ApiClient, OperatorError
+from galleryflow.cli.galleries import gallery_progress
 from galleryflow.cli.views import run_view
 
 # Exit status of a watched run: 0 succeeded, 1 failed/canceled, 2 partially succeeded.
@@ -34,6 +36,14 @@ class WatchDeadline(Exception):
 
 def exit_code(summary: dict[str, Any]) -> int:
     return EXIT_BY_STATE.get(str(summary.get("state")), EXIT_STILL_RUNNING)
+
+
+def _logs(summary: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(line prefix, log) of the run, then of each mirror gallery (`mirror N: `)."""
+    logs = [("", [str(line) for line in summary.get("log") or []])]
+    for gallery in gallery_progress(summary)[1:]:
+        logs.append((f"{gallery.role}: ", gallery.log))
+    return logs
 
 
 def new_log_lines(previous: list[str], current: list[str]) -> list[str]:
@@ -91,12 +101,12 @@ def watch_run(
                 summary = poller.next(summary)
                 live.update(run_view(summary))
         return summary
-    seen: list[str] = []
+    seen: dict[str, list[str]] = {}
     while True:
-        log = [str(line) for line in summary.get("log") or []]
-        for line in new_log_lines(seen, log):
-            console.print(Text(f"  {line}"))
-        seen = log
+        for prefix, log in _logs(summary):
+            for line in new_log_lines(seen.get(prefix, []), log):
+                console.print(Text(f"  {prefix}{line}"))
+            seen[prefix] = log
         if summary.get("finished"):
             break
         summary = poller.next(summary)

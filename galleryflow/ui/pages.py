@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from galleryflow.cli.client import ApiClient, OperatorError
+from galleryflow.cli.galleries import definition_parts, gallery_progress, waiting_mirror
 from galleryflow.ui import definition_pages
 from galleryflow.ui.security import CsrfToken
 from galleryflow.ui.timeline import build_chart
@@ -44,8 +45,8 @@ STATES = (
 
 def definition_path(resource_id: str | None) -> str | None:
     """`/subscriptions/S/resourceGroups/RG/.../galleries/G/images/D` -> the matrix page."""
-    parts = str(resource_id or "").split("/")
-    if len(parts) != 11 or parts[1].lower() != "subscriptions" or parts[9].lower() != "images":
+    parts = definition_parts(resource_id)
+    if parts is None:
         return None
     return definition_pages.page_url(parts[4], parts[8], parts[10], parts[2])
 
@@ -53,9 +54,13 @@ def definition_path(resource_id: str | None) -> str | None:
 def run_context(dash: Dashboard, summary: dict[str, Any]) -> dict[str, Any]:
     waves = summary.get("waves") or {}
     can_decide = summary.get("state") == "awaiting_approval"
+    galleries = gallery_progress(summary)
     return {
         "run": summary,
         "waves": waves,
+        "galleries": galleries,
+        "waiting_mirror": waiting_mirror(galleries),
+        "link": definition_path,
         "chart": build_chart(summary),
         "definition_url": definition_path(summary.get("definition")),
         "actions": [e for e in EVENTS if e == "cancel" or can_decide]

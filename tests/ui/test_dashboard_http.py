@@ -11,6 +11,7 @@ import requests
 
 from sandbox.dashboard_testing import Dashboard
 from sandbox.stack import DemoIds, Stack
+from tests.orchestration.test_mirrors import _mirror, _seed
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +87,56 @@ def test_run_page_shows_waves_regions_and_timeline(
     assert listed.status_code == 200 and run_id in listed.text
     fragment = get(dashboard, f"/runs/{run_id}/live")
     assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<section id="live"')
+
+
+def galleries_of(html: str) -> str:
+    """The run page's Galleries section ("" when there is none)."""
+    found = re.search(r'<section class="galleries" id="galleries".*?</section>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_run_page_shows_each_gallery_of_a_publish_with_a_mirror(
+    sandbox_stack: Stack, dashboard: Dashboard, awaiting: tuple[DemoIds, str]
+) -> None:
+    """A mirror wave waiting for approval, then the run approved to its end: the Galleries
+    section follows the mirror (definition, state, regions); a run without mirrors has none."""
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "ui-mirrored")
+    gate = {"mode": "waves", "waves": [["northeurope", "eastus"]], "approval": True}
+    request = primary.request(
+        ["westeurope", "northeurope"],
+        mirrors=[_mirror(mirror, ["northeurope", "eastus"], rollout=gate)],
+    )
+    run_id = str(stack.api("POST", "publish", request).json()["id"])
+    stack.wait_until(
+        lambda: stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval",
+        what="the mirror's wave to wait for approval",
+    )
+    mirror_id = stack.definition_id(mirror)
+    waiting = get(dashboard, f"/runs/{run_id}").text
+    section = galleries_of(waiting)
+    assert '<h2 id="galleries-title">Galleries</h2>' in section
+    assert f'data-definition="{mirror_id}" data-state="running"' in section
+    assert "galMirror/ui-mirrored" in section and "galDemo/ui-mirrored" in section
+    assert "Waiting for approval before mirror 1's wave 1" in waiting
+    assert 'id="action-approve"' in waiting
+
+    stack.raise_event(run_id, "approve", {"by": "test"})
+    assert stack.wait_for_run(run_id)["output"]["status"] == "succeeded"
+    for path in (f"/runs/{run_id}", f"/runs/{run_id}/live"):
+        section = galleries_of(get(dashboard, path).text)
+        assert f'data-definition="{mirror_id}" data-state="succeeded"' in section, path
+        assert '<span class="state state-succeeded">succeeded</span>' in section
+        mirror_table = section.split('id="regions-mirror-1"', 1)[1].split("</table>", 1)[0]
+        assert re.findall(r'data-region="(\w+)" data-state="(\w+)"', mirror_table) == [
+            ("northeurope", "Promoted"),
+            ("eastus", "Promoted"),
+        ]
+    assert f"subscription <code>{mirror.subscription_id}</code>" in section
+
+    _, plain_run = awaiting  # no mirrors: no Galleries section
+    plain = get(dashboard, f"/runs/{plain_run}").text
+    assert galleries_of(plain) == "" and "Galleries" not in plain
 
 
 def test_posts_without_a_valid_csrf_token_or_from_another_origin_change_nothing(
