@@ -97,7 +97,7 @@ def run_view(summary: dict[str, Any]) -> Panel:
 def galleries_view(galleries: list[GalleryProgress]) -> Group:
     """A table of every gallery (the primary's regions are the run's, above), then each
     mirror: its step and subscription, its regions, last log lines and error."""
-    table = Table(title="galleries", expand=True, show_edge=False)
+    table = Table(title="galleries", show_edge=False)
     names = min(max(len(g.name) for g in galleries), 40)
     table.add_column("gallery", no_wrap=True)
     table.add_column("definition", overflow="fold", min_width=names)

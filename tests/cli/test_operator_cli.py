@@ -7,6 +7,7 @@ each other. Runs end because the host's simulated time jumps ahead; the CLI only
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from galleryflow.api.changes import CHANGE_ROUTES
 from galleryflow.cli.change_commands import ROUTES
 from sandbox.cli import app
 from sandbox.stack import DemoIds, Stack
+from tests.orchestration.test_mirrors import _mirror, _seed
 
 pytestmark = pytest.mark.slow
 
@@ -127,6 +129,7 @@ def test_publish_watch_to_success_then_list_and_show(
     assert shown.exit_code == 0
     for text in (run_id, "succeeded", "westeurope", "Promoted", "version 1.0.0"):
         assert text in shown.output
+    assert "galleries" not in shown.output  # no mirrors: no per-gallery section
     as_json = json.loads(ops(sandbox_stack, "runs", "show", run_id, "--json").stdout)
     assert as_json["result"]["latest"] == {"westeurope": "1.0.0", "eastus": "1.0.0"}
 
@@ -165,6 +168,44 @@ def test_a_partially_succeeded_run_exits_2(
         True,
         {"westeurope": False, "northeurope": True},
     )
+
+
+def test_a_run_with_a_failed_mirror_shows_each_gallery(
+    sandbox_stack: Stack, tmp_path: Path
+) -> None:
+    """A mirror whose copy fails for good: the watch prints the mirror's log lines as they
+    come, `runs show` has the galleries table and the mirror's regions and error; --json is
+    the API's summary (its `galleries` unchanged)."""
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "cli-mirrored")
+    stack.add_fault(
+        kind="replication_failure", region="northeurope", version="galMirror/images/cli-mirrored/"
+    )
+    body = primary.request(
+        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
+    )
+
+    watched = ops(stack, "publish", request_file(tmp_path, body), "--watch", *WATCH)
+
+    assert watched.exit_code == 2, watched.output  # partially_succeeded: the primary is live
+    assert "\n  mirror 1: mirror version 1.0.0 created from the primary\n" in watched.output
+    run_id = watched.output.split("started publish run ", 1)[1].split()[0]
+    shown = ops(stack, "runs", "show", run_id)
+    assert shown.exit_code == 0, shown.output
+    cells = {
+        row[0]: row[1:4]
+        for line in shown.output.splitlines()
+        if len(row := [cell.strip() for cell in line.strip("│ ").split("│")]) > 4
+    }
+    assert cells["primary"] == ["galDemo/cli-mirrored", "-", "2/2"]  # definition, state, live
+    assert cells["mirror 1"] == ["galMirror/cli-mirrored", "failed", "0/1"]
+    mirror_part = shown.output.split("mirror 1: galMirror/cli-mirrored  failed", 1)[1]
+    assert mirror.subscription_id in mirror_part
+    assert re.search(r"northeurope\s+│ Failed", mirror_part)  # the mirror's own regions
+    assert "Injected fault: replication to this region failed" in mirror_part  # its error
+    as_json = json.loads(ops(stack, "runs", "show", run_id, "--json").stdout)
+    assert as_json["galleries"] == stack.api("GET", f"runs/{run_id}").json()["galleries"]
+    assert as_json["galleries"]["mirrors"][0]["definition"] == stack.definition_id(mirror)
 
 
 # ---- approvals and a refused maintenance run -------------------------------------------------
