@@ -20,7 +20,7 @@ from galleryflow.api.changes import CHANGE_ROUTES
 from galleryflow.cli.change_commands import ROUTES
 from sandbox.cli import app
 from sandbox.stack import DemoIds, Stack
-from tests.orchestration.test_mirrors import _mirror, _seed
+from tests.orchestration.test_mirrors import _failing_mirror
 
 pytestmark = pytest.mark.slow
 
@@ -177,13 +177,7 @@ def test_a_run_with_a_failed_mirror_shows_each_gallery(
     come, `runs show` has the galleries table and the mirror's regions and error; --json is
     the API's summary (its `galleries` unchanged)."""
     stack = sandbox_stack
-    primary, mirror = _seed(stack, "cli-mirrored")
-    stack.add_fault(
-        kind="replication_failure", region="northeurope", version="galMirror/images/cli-mirrored/"
-    )
-    body = primary.request(
-        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
-    )
+    _, mirror, body = _failing_mirror(stack, "cli-mirrored")
 
     watched = ops(stack, "publish", request_file(tmp_path, body), "--watch", *WATCH)
 

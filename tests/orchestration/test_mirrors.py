@@ -51,6 +51,19 @@ def _state(version: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     }
 
 
+def _failing_mirror(stack: Stack, name: str) -> tuple[DemoIds, DemoIds, dict[str, Any]]:
+    """A publish request with one mirror whose copy fails in its home region (northeurope)
+    at every attempt (this definition's only): the primary stays live."""
+    primary, mirror = _seed(stack, name)
+    stack.add_fault(
+        kind="replication_failure", region="northeurope", version=f"galMirror/images/{name}/"
+    )
+    request = primary.request(
+        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
+    )
+    return primary, mirror, request
+
+
 def test_publish_with_a_mirror_in_another_subscription_is_live_in_both(
     sandbox_stack: Stack,
 ) -> None:
@@ -105,14 +118,7 @@ def test_an_injected_mirror_failure_leaves_the_primary_live_with_a_warning(
     sandbox_stack: Stack,
 ) -> None:
     stack = sandbox_stack
-    primary, mirror = _seed(stack, "mirrorfails")
-    # every attempt of the mirror's copy in its home region fails (this definition's only)
-    stack.add_fault(
-        kind="replication_failure", region="northeurope", version="galMirror/images/mirrorfails/"
-    )
-    request = primary.request(
-        ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"])]
-    )
+    primary, mirror, request = _failing_mirror(stack, "mirrorfails")
     run_id = stack.api("POST", "publish", request).json()["id"]
     status = stack.wait_for_run(run_id)
 
