@@ -1,6 +1,7 @@
 """Run lifetimes through the Durable client: is a run still live (the run lock,
 orchestrators/resource_lock.py, asks before it frees a lock whose holder was terminated or
-purged without releasing it), and stop a child run when its parent is cancelled."""
+purged without releasing it), stop a child run when its parent is cancelled, and signal a
+child what its parent learned."""
 
 from __future__ import annotations
 
@@ -54,3 +55,24 @@ async def stop_child_run(payload: Payload, client: df.DurableOrchestrationClient
         logger.info("child run %s not stopped: %s", run_id, exc)
         return {"stopped": False, "status": None}
     return {"stopped": True, "status": found["status"]}
+
+
+@bp.activity_trigger(input_name="payload", activity=Activity.SIGNAL_CHILD_RUN)
+@bp.durable_client_input(client_name="client")
+async def signal_child_run(payload: Payload, client: df.DurableOrchestrationClient) -> Payload:
+    """{"run_id", "event", "data"} -> {"signalled": bool}: raise one of the events a parent
+    sends its child (`primary_ready` to the `publish_mirrors` child). A child that already
+    ended is left alone."""
+    run_id = str(payload["run_id"])
+    event = str(payload["event"])
+    if event not in (Event.PRIMARY_READY,):
+        return {"error": {"code": "InvalidEvent", "message": f"not a child event: {event}"}}
+    found = await _liveness(client, run_id)
+    if not found["live"]:
+        return {"signalled": False, "status": found["status"]}
+    try:
+        await client.raise_event(run_id, event, payload.get("data") or {})
+    except Exception as exc:  # it ended between the look and the signal
+        logger.info("child run %s not signalled: %s", run_id, exc)
+        return {"signalled": False, "status": None}
+    return {"signalled": True, "status": found["status"]}

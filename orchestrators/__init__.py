@@ -8,6 +8,7 @@ bp = df.Blueprint()
 from orchestrators import (  # noqa: E402, F401
     change_version,
     devops_callback,
+    mirror_chain,
     prune,
     prune_apply,
     publish,

@@ -15,6 +15,7 @@ from galleryflow.durable.names import Activity
 from orchestrators.failures import ACTIVITY_RETRY, retry_after_wait
 
 Context: TypeAlias = df.DurableOrchestrationContext
+Gen: TypeAlias = Generator[Any, Any, Any]
 
 
 def call(
@@ -66,6 +67,24 @@ def sub_orchestration(
     to the child (activity `stop_child_run`), which stops at its next safe point; its result
     then says `"cancelled": true`."""
     child = context.call_sub_orchestrator(name, payload, instance_id=instance_id)
+    return (
+        yield from await_child(
+            context, child, step=step, resource=resource, instance_id=instance_id, cancel=cancel
+        )
+    )
+
+
+def await_child(
+    context: Context,
+    child: Any,
+    *,
+    step: str,
+    resource: str,
+    instance_id: str | None = None,
+    cancel: Any = None,
+) -> Generator[Any, Any, dict[str, Any]]:
+    """The result of a child task made by `call_sub_orchestrator` (maybe started earlier,
+    see `start_child`), with `sub_orchestration`'s failure and cancel handling."""
     try:
         if cancel is not None and instance_id is not None:
             winner = yield context.task_any([cancel, child])
@@ -83,6 +102,15 @@ def sub_orchestration(
     except Exception as exc:  # the host reports a failed child as a bare Exception
         raise child_failure(exc, step, resource) from None
     return result if isinstance(result, dict) else {}
+
+
+def start_child(context: Context, name: str, payload: dict[str, Any], instance_id: str) -> Gen:
+    """Start a child orchestration without waiting for it; returns its task (await it later
+    with `await_child`). The SDK schedules a task only when it is yielded: the child is
+    yielded in a race with a timer due now, which fires at once."""
+    child = context.call_sub_orchestrator(name, payload, instance_id=instance_id)
+    yield context.task_any([child, context.create_timer(context.current_utc_datetime)])
+    return child
 
 
 def child_failure(exc: BaseException, step: str, resource: str) -> StepFailed:

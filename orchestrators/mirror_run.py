@@ -54,6 +54,10 @@ class MirrorRun(PromoteSteps, PruneSteps):
     def keep_live_after_cancel(self, cancelled: RunCancelled) -> bool:
         return False  # a cancelled mirror is reverted (docs/pipeline.md, mirrors)
 
+    def before_first_live(self) -> Gen:
+        """Nothing of a mirror goes live before the primary does (mirror_start.py)."""
+        yield from self.parent.wait_primary_ready()
+
     def execute(self) -> Gen:
         """Copy, roll out, prune; returns the mirror's summary (raises StepFailed)."""
         steps = rollout_stages(self.plan)
@@ -92,7 +96,7 @@ class MirrorRun(PromoteSteps, PruneSteps):
                 "block_deletion_before_end_of_life": request.block_deletion_before_end_of_life,
                 "allow_replicated_location_deletion": request.allow_replicated_location_deletion,
                 "replication_mode": "Full",
-                "run_id": self.context.instance_id,
+                "run_id": self.parent.run_id,
                 "tags": self.copy_tags(),
             },
             "capture",

@@ -1,5 +1,8 @@
-"""Mirror step: after the primary version is live (and pruned), copy it into each mirror
-gallery and roll each copy out (orchestrators/mirror_run.py), one mirror after the other.
+"""Mirror step: copy the primary version into each mirror gallery and roll each copy out
+(orchestrators/mirror_run.py), one mirror after the other. Runs started on orchestration
+version 1.1 or later do it in a child orchestration started while the primary still rolls
+out (orchestrators/mirror_start.py, mirror_chain.py); runs started on 1.0 inline, after the
+primary's rollout and prune.
 
 Why one after the other: Azure lets one source feed one replication at a time
 (docs/azure-facts.md#q2), and every mirror's source is the primary version.
@@ -19,6 +22,11 @@ from galleryflow.domain.mirrors import MirrorFailurePolicy
 from galleryflow.durable.failures import StepFailed
 from orchestrators.mirror_run import MirrorRun
 from orchestrators.run import Gen, RunBase, RunCancelled
+
+
+def mirror_home(mirror_plan: dict[str, Any]) -> str:
+    """The region the mirror's copy is created in (where the primary must be Completed)."""
+    return str(next(s["name"] for s in mirror_plan["target_regions"] if s.get("home_region")))
 
 
 class MirrorSteps(RunBase):
@@ -41,7 +49,7 @@ class MirrorSteps(RunBase):
         stop: str | None = None
         for mirror_plan in plans:
             index = int(mirror_plan["index"])
-            home = next(s["name"] for s in mirror_plan["target_regions"] if s.get("home_region"))
+            home = mirror_home(mirror_plan)
             where = str(mirror_plan["definition_id"]).rsplit("/galleries/", 1)[-1]
             self.status.at(
                 "mirror", f"mirror {index + 1}/{len(plans)}: copying into {where} ({home})"
@@ -78,6 +86,11 @@ class MirrorSteps(RunBase):
             results.append(result)
         self.mirror_results = results
         self.publish_status()
+
+    def wait_primary_ready(self) -> Gen:
+        """Before a mirror's first live wave: inline (1.0) the primary is live already."""
+        return
+        yield
 
     def mirror_failed(self, mirror_plan: dict[str, Any], code: str, message: str) -> dict[str, Any]:
         index = int(mirror_plan["index"])

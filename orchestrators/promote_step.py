@@ -89,6 +89,8 @@ class PromoteSteps(ReplicateSteps, FailureRule):
                     break
                 continue
             self.status.at("promote")
+            if wave and not self.promoted_regions:
+                yield from self.before_first_live()
             if wave and index > 0 and live_at is not None:
                 yield from self.soak(rollout, index, live_at)
             if wave and rollout.approval and (index > 0 or len(steps) == 1):
@@ -98,6 +100,7 @@ class PromoteSteps(ReplicateSteps, FailureRule):
             live_at = self.context.current_utc_datetime
             if wave:
                 yield from self.announce(index, len(steps), wave)
+                yield from self.after_wave_live()
             if not final:  # ARM replicates again what failed: watched before the next update
                 state = self.rollout_state = add_regions(resubmitted(state, live_at), adds, live_at)
 

@@ -1,5 +1,7 @@
 """`publish_image`: preflight -> patch (if asked) -> capture -> replicate -> promote (waves)
--> prune -> mirrors (if asked) -> notify.
+-> prune -> mirrors (if asked) -> notify. Mirrors start during the rollout, as soon as the
+primary is Completed in their home regions (mirror_start.py; runs started on orchestration
+version 1.0 keep them after the prune).
 
 The input (a canonical request) is parsed once into the domain's `PublishRequest`; the
 steps read its typed fields, never raw keys with defaults of their own. Thin and
@@ -7,8 +9,8 @@ deterministic: every fact comes from an activity, every decision from
 galleryflow.domain (through the preflight activity's plan or the pure helpers here), time
 from `context.current_utc_datetime`. Failures end the run with
 "<step> failed on <resource>: <code>: <message>" (docs/CONTRACTS.md). The steps live in
-patch_step, capture_step, replicate_step, promote_step, prune_step and mirror_step; run.py holds the
-shared state.
+patch_step, capture_step, replicate_step, promote_step, prune_step, mirror_step and
+mirror_start; run.py holds the shared state.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from orchestrators import bp
 from orchestrators.calls import typed_input
 from orchestrators.capture_step import CaptureSteps
 from orchestrators.failure_rule import FailureRule
-from orchestrators.mirror_step import MirrorSteps
+from orchestrators.mirror_start import MirrorStart
 from orchestrators.patch_step import PatchSteps
 from orchestrators.promote_step import PromoteSteps, rollout_stages
 from orchestrators.prune_step import PruneSteps
@@ -55,7 +57,7 @@ def publish_image(context: df.DurableOrchestrationContext) -> Gen:
         raise stopped from None
 
 
-class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps, FailureRule):
+class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorStart, FailureRule):
     """One publish run: the step sequence, preflight and the failure path."""
 
     preflight_payload: dict[str, Any]  # set by preflight(), read by make_room()
@@ -72,6 +74,7 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
             return (yield from self.skip(skipped, plan))
         if not plan["quota"]["fits"]:  # deferred by preflight: a skipped run prunes nothing
             plan = yield from self.make_room(plan)
+            self.mirror_plans = list(plan.get("mirrors") or [])
         steps = rollout_stages(plan)
         first = set(steps[0].adds)  # progressive: created with the first stage's regions
         yield from self.capture(
@@ -83,10 +86,11 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
         if not self.cancelled:
             yield from self.after_live("prune", self.prune())
         regions = region_summary(replication)
-        if not self.cancelled:
-            yield from self.mirror_all(
-                plan, {n for n, r in regions.items() if r["state"] == "Completed"}
-            )
+        replicated = {n for n, r in regions.items() if r["state"] == "Completed"}
+        if self.concurrent_mirrors():  # 1.1: started during the rollout (mirror_start.py)
+            yield from self.finish_mirrors(replicated)
+        elif not self.cancelled:  # runs started on 1.0: inline, after the rollout and prune
+            yield from self.mirror_all(plan, replicated)
         latest = (yield from self.after_live("notify", self.resolve_latest())) or {}
         if not self.cancelled:  # a cancel that came during the last steps is still honoured
             yield from self.after_live("notify", self.checkpoint())
@@ -159,8 +163,9 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
             for name in wave:
                 self.status.set_region(name, wave=index + 1)
         self.status.waves["total"] = len(plan["waves"])
+        self.mirror_plans = list(plan.get("mirrors") or [])
         self.status.mirrors = [
-            {"definition": m["definition_id"], "state": "pending"} for m in plan.get("mirrors", [])
+            {"definition": m["definition_id"], "state": "pending"} for m in self.mirror_plans
         ]
         return plan
 
@@ -217,6 +222,7 @@ class PublishRun(PatchSteps, CaptureSteps, PromoteSteps, PruneSteps, MirrorSteps
         self.status.say(message)
         cleanup = []
         try:
+            yield from self.stop_mirrors(f"the publish of the primary failed: {message}"[:300])
             if self.mirror_failure is not None:
                 cleanup.append("the primary stays live (a mirror failed with on_failure fail)")
             cleanup.extend((yield from self.take_back(keep_live=self.mirror_failure is not None)))

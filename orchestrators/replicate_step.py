@@ -72,6 +72,7 @@ class ReplicateSteps(RunBase):
             else:
                 self.status.say(f"{name}: failed after {region['attempt']} attempt(s)")
         self.publish_status()
+        yield from self.on_replication_report(state)
 
     def report_regions(self, state: dict[str, Any]) -> None:
         """Merge the monitor's per-region view into the status (keeps each region's wave);

@@ -37,6 +37,7 @@ class RunBase:
         started_by: dict[str, Any] | None = None,
     ) -> None:
         self.context = context
+        self.run_id = context.instance_id  # the run's events name it (a child: its parent)
         self.request = request
         self.started_by = started_by
         self.definition_id = request.definition_id
@@ -108,12 +109,29 @@ class RunBase:
         except StepFailed as missed:
             self.warnings.append(f"child run {child} not stopped: {missed.code}: {missed.message}")
 
+    # Hooks the rollout calls; a publish run with mirrors starts and signals its mirrors
+    # there (orchestrators/mirror_step.py), a mirror waits there (mirror_run.py).
+    def on_replication_report(self, state: dict[str, Any]) -> Gen:
+        """After each report of the replication monitor (a region completed or failed)."""
+        return
+        yield
+
+    def before_first_live(self) -> Gen:
+        """Before the update that makes the first wave live."""
+        return
+        yield
+
+    def after_wave_live(self) -> Gen:
+        """After a wave went live and was announced."""
+        return
+        yield
+
     def emit(self, kind: str, data: dict[str, Any]) -> Gen:
         """Send an event; a lost notification is a warning, never a failed publish."""
         self.events_sent += 1
         event = {
             "kind": kind,
-            "run_id": self.context.instance_id,
+            "run_id": self.run_id,
             "event_id": f"{self.context.instance_id}:{self.events_sent}:{kind}",
             "time": self.context.current_utc_datetime.isoformat(),
             "data": {"definition": self.definition_id, "version": self.version, **data},

@@ -50,6 +50,8 @@ class RunStatus:
         self.audit: list[dict[str, Any]] = []
         # One entry per mirror gallery: definition, state, step, regions, waves, log, error.
         self.mirrors: list[dict[str, Any]] = []
+        # The `publish_mirrors` child while it runs: the API reads its progress from there.
+        self.mirrors_run: str | None = None
 
     def at(self, step: str, line: str | None = None) -> RunStatus:
         assert step in STEPS, step
@@ -77,6 +79,8 @@ class RunStatus:
         }
         if self.mirrors:
             status["mirrors"] = [dict(m) for m in self.mirrors]
+        if self.mirrors_run:
+            status["mirrors_run"] = self.mirrors_run
         # Shrink the log first, then region details, so the status always fits.
         log: list[str] = status["log"]
         while _size(status) > MAX_BYTES and log:

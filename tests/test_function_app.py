@@ -17,10 +17,12 @@ EXPECTED = {
     "prune_image": "orchestrationTrigger",
     "devops_callback": "orchestrationTrigger",
     "change_version": "orchestrationTrigger",
+    "publish_mirrors": "orchestrationTrigger",
     # activities
     "preflight_publish": "activityTrigger",
     "run_liveness": "activityTrigger",
     "stop_child_run": "activityTrigger",
+    "signal_child_run": "activityTrigger",
     "prune_one_version": "activityTrigger",
     "read_version_state": "activityTrigger",
     "prune_apply": "orchestrationTrigger",

@@ -12,6 +12,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from galleryflow.api.errors import ApiError, not_cancellable, not_found
+from galleryflow.api.mirror_progress import approval_target
 from galleryflow.api.runs import is_finished, run_kind, summarize
 from galleryflow.api.schemas import parse_event_payload
 from galleryflow.domain.failure_rule import cancellable
@@ -71,7 +72,9 @@ async def _raise_run_event(
     if event == Event.CANCEL and not cancellable(kind, summary["step"]):
         raise not_cancellable(run_id, kind, summary["step"] or summary["state"])
     try:
-        await client.raise_event(run_id, event, {**payload, "principal": principal.to_dict()})
+        # a mirror wave's gate waits in the run's mirrors child (api/mirror_progress.py)
+        target = approval_target(run) if event in _GATE_EVENTS else run_id
+        await client.raise_event(target, event, {**payload, "principal": principal.to_dict()})
     except Exception as exc:
         # It ended (or vanished) between the check above and now.
         if "gone" in str(exc):

@@ -12,6 +12,7 @@ import azure.durable_functions as df
 
 from galleryflow.api.ids import INSTANCE_ID, definition_key
 from galleryflow.api.lock_outcome import LockOutcome, lock_outcome
+from galleryflow.api.mirror_progress import fold_mirrors, mirrors_child_id
 from galleryflow.api.runs import RUN_KINDS, run_kind, status_dict
 from galleryflow.durable.status import FINISHED, LIVE
 
@@ -26,7 +27,13 @@ async def get_run(
     if not status or status.created_time is None:
         return None
     data = status_dict(status)
-    return data if run_kind(data.get("name")) else None
+    if not run_kind(data.get("name")):
+        return None
+    child_id = mirrors_child_id(data)
+    if child_id is None:
+        return data
+    child = await client.get_status(child_id)
+    return fold_mirrors(data, status_dict(child) if child else None)
 
 
 async def list_runs(
@@ -36,7 +43,12 @@ async def list_runs(
         client.get_status_by(runtime_status=LIVE) if live_only else client.get_status_all()
     )
     runs = [status_dict(s) for s in statuses if s]
-    return [r for r in runs if run_kind(r.get("name"))]
+    by_id = {str(r.get("instanceId")): r for r in runs}
+    return [
+        fold_mirrors(r, by_id.get(mirrors_child_id(r) or ""))
+        for r in runs
+        if run_kind(r.get("name"))
+    ]
 
 
 async def live_run_for_definition(

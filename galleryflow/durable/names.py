@@ -18,12 +18,14 @@ class Orchestration:
     PRUNE_APPLY: Final = "prune_apply"
     DEVOPS_WATCHER: Final = "devops_callback"
     CHANGE_VERSION: Final = "change_version"
+    PUBLISH_MIRRORS: Final = "publish_mirrors"
 
 
 class Activity:
     PREFLIGHT: Final = "preflight_publish"
     RUN_LIVENESS: Final = "run_liveness"
     STOP_CHILD_RUN: Final = "stop_child_run"
+    SIGNAL_CHILD_RUN: Final = "signal_child_run"
     SET_VM_POWER_STATE: Final = "set_vm_power_state"
     GENERALIZE_VM: Final = "generalize_vm"
     START_PATCH_OPERATION: Final = "start_patch_operation"
@@ -60,3 +62,6 @@ class Event:
     APPROVE: Final = "approve"
     REJECT: Final = "reject"
     CANCEL: Final = "cancel"
+    # parent -> its `publish_mirrors` child: the primary is live (or its rollout ended), so
+    # the mirrors may promote (orchestrators/mirror_chain.py)
+    PRIMARY_READY: Final = "primary_ready"
