@@ -24,6 +24,7 @@ import azure.durable_functions as df
 from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.names import Event, Orchestration
 from orchestrators import bp
+from orchestrators.mirror_run import MirrorRun
 from orchestrators.mirror_step import MirrorSteps
 from orchestrators.run import Gen, RunCancelled
 from orchestrators.run_status import RunStatus
@@ -74,11 +75,11 @@ class MirrorChain(MirrorSteps):
             "log": self.status.log[-len(self.plans) :],
         }
 
-    def wait_primary_ready(self) -> Gen:
+    def wait_primary_ready(self, run: MirrorRun) -> Gen:
         if self.primary_ready:
             return
-        self.status.say("waiting for the primary to go live before the mirror's first wave")
-        self.publish_status()
+        run.status.say("replicated; waiting for the primary to go live before going live")
+        run.publish_status()
         yield from self.unless_cancelled(self.ready_event)
         self.primary_ready = True
 

@@ -56,7 +56,7 @@ class MirrorRun(PromoteSteps, PruneSteps):
 
     def before_first_live(self) -> Gen:
         """Nothing of a mirror goes live before the primary does (mirror_start.py)."""
-        yield from self.parent.wait_primary_ready()
+        yield from self.parent.wait_primary_ready(self)
 
     def execute(self) -> Gen:
         """Copy, roll out, prune; returns the mirror's summary (raises StepFailed)."""

@@ -87,7 +87,7 @@ class MirrorSteps(RunBase):
         self.mirror_results = results
         self.publish_status()
 
-    def wait_primary_ready(self) -> Gen:
+    def wait_primary_ready(self, run: MirrorRun) -> Gen:
         """Before a mirror's first live wave: inline (1.0) the primary is live already."""
         return
         yield

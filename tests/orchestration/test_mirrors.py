@@ -35,6 +35,18 @@ def _mirror(mirror: DemoIds, regions: list[str], **extra: Any) -> dict[str, Any]
     }
 
 
+def _awaiting_approval(stack: Stack, run_id: str) -> dict[str, Any]:
+    """The run's API summary once it awaits approval (a mirror's gate is the run's)."""
+    return dict(
+        stack.wait_until(
+            lambda: (s := stack.api("GET", f"runs/{run_id}").json())["state"]
+            == "awaiting_approval"
+            and s,
+            what=f"run {run_id} awaiting approval",
+        )
+    )
+
+
 def _state(version: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     """{region: (replication state, excluded from latest)} of an emulator version."""
     profile = version["properties"]["publishingProfile"]
@@ -301,12 +313,9 @@ def test_a_mirror_wave_awaits_approval_on_the_run_and_cancel_keeps_the_primary(
         ["westeurope", "northeurope"], mirrors=[_mirror(mirror, ["northeurope"], rollout=gate)]
     )
     run_id = stack.api("POST", "publish", request).json()["id"]
-    stack.wait_for_run(
-        run_id,
-        until=lambda s: ((s.get("customStatus") or {}).get("waves") or {}).get("awaiting_approval"),
-    )
-    summary = stack.api("GET", f"runs/{run_id}").json()
-    assert summary["state"] == "awaiting_approval" and summary["step"] == "mirror"
+    summary = _awaiting_approval(stack, run_id)
+    assert summary["step"] == "mirror"
+    assert summary["galleries"]["mirrors"][0]["waves"]["awaiting_approval"] is True
     assert stack.api("POST", f"runs/{run_id}/cancel", {"by": "test"}).status_code == 202
     status = stack.wait_for_run(run_id)
     assert status["runtimeStatus"] == "Completed", status.get("output")
@@ -318,3 +327,119 @@ def test_a_mirror_wave_awaits_approval_on_the_run_and_cancel_keeps_the_primary(
     assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
     actions = [a["action"] for a in stack.api("GET", f"runs/{run_id}").json()["audit"]]
     assert actions == ["started", "cancelled"]
+
+
+def _copied(stack: Stack, mirror: DemoIds) -> dict[str, Any]:
+    """The mirror's copy once every region of it is terminal."""
+    return dict(
+        stack.wait_until(
+            lambda: next(
+                (
+                    v
+                    for v in stack.versions(mirror).values()
+                    if v["properties"]["replicationStatus"]["aggregatedState"] != "InProgress"
+                ),
+                None,
+            ),
+            what="the mirror's copy replicated",
+        )
+    )
+
+
+def _version_writes(stack: Stack) -> list[tuple[str, str]]:
+    """(method, gallery) of every version PUT/PATCH in the emulator's request log."""
+    log = stack.arm_control("GET", "requests")["requests"]
+    return [
+        (r["method"], r["path"].split("/galleries/")[1].split("/")[0])
+        for r in log
+        if r["method"] in ("PUT", "PATCH") and "/versions/" in r["path"]
+    ]
+
+
+def test_a_mirror_starts_as_soon_as_the_primary_replicated_its_home_region(
+    sandbox_stack: Stack,
+) -> None:
+    """#14: the copy is made while the primary's later wave still waits for approval, and is
+    live in the mirror's regions before the primary's last wave is; approve finishes both."""
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorearly")
+    waves = {"mode": "waves", "waves": [["westeurope", "northeurope"], ["eastus"]]}
+    request = primary.request(
+        ["westeurope", "northeurope", "eastus"],
+        rollout={**waves, "approval": True},
+        mirrors=[_mirror(mirror, ["northeurope", "eastus"])],
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    summary = _awaiting_approval(stack, run_id)
+    assert summary["step"] == "promote"  # the primary's wave 2 gate, not a mirror's
+    copy = _copied(stack, mirror)
+    version = copy["name"]
+    assert copy["properties"]["storageProfile"]["source"]["id"].lower().endswith(
+        f"/images/mirrorearly/versions/{version}"
+    )
+    running = stack.wait_until(
+        lambda: (s := stack.api("GET", f"runs/{run_id}").json())["galleries"]["mirrors"][0][
+            "state"
+        ]
+        == "succeeded"
+        and s,
+        what="the mirror done while the primary waits",
+    )
+    assert running["state"] == "awaiting_approval"
+    assert _state(stack.versions(mirror)[version]) == {
+        "northeurope": ("Completed", False),
+        "eastus": ("Completed", False),
+    }
+    # the primary: wave 1 live, eastus replicated but still excluded (awaiting approval)
+    assert _state(stack.versions(primary)[version])["eastus"] == ("Completed", True)
+    writes = _version_writes(stack)
+    assert writes.index(("PUT", "galMirror")) < len(writes) - 1  # the mirror's PUT ...
+    assert writes[-1][1] == "galMirror"  # ... and its promotion came after the primary's last
+
+    assert stack.api("POST", f"runs/{run_id}/approve", {"by": "test"}).status_code == 202
+    status = stack.wait_for_run(run_id)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    assert status["output"]["status"] == "succeeded", status["output"]
+    assert _state(stack.versions(primary)[version])["eastus"] == ("Completed", False)
+    # the primary's last wave went live after the mirror was live: the last write is the
+    # primary's (its wave 2 promotion)
+    assert _version_writes(stack)[-1] == ("PATCH", "galDemo")
+    assert status["output"]["galleries"]["mirrors"][0]["status"] == "succeeded"
+
+
+def test_a_mirror_goes_live_only_after_the_primary_and_a_reject_reverts_it(
+    sandbox_stack: Stack,
+) -> None:
+    """The primary's single wave waits for approval: its mirror replicates meanwhile but
+    serves nothing; a reject of the primary reverts the mirror too."""
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorhold")
+    gate = {"mode": "waves", "waves": [["westeurope", "northeurope"]], "approval": True}
+    request = primary.request(
+        ["westeurope", "northeurope"],
+        rollout=gate,
+        mirrors=[_mirror(mirror, ["northeurope"])],
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    _awaiting_approval(stack, run_id)
+    copy = _copied(stack, mirror)
+    assert _state(copy) == {"northeurope": ("Completed", True)}  # replicated, not live
+    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
+    stack.wait_until(
+        lambda: any(
+            "waiting for the primary to go live" in line
+            for line in stack.api("GET", f"runs/{run_id}").json()["galleries"]["mirrors"][0][
+                "log"
+            ]
+        ),
+        what="the mirror waiting for the primary",
+    )
+    assert _state(stack.versions(mirror)[copy["name"]]) == {"northeurope": ("Completed", True)}
+
+    assert stack.api("POST", f"runs/{run_id}/reject", {"by": "test"}).status_code == 202
+    status = stack.wait_for_run(run_id)
+    assert status["runtimeStatus"] == "Failed" and "Rejected" in status["output"]
+    (copy,) = stack.versions(mirror).values()
+    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
+    summary = stack.api("GET", f"runs/{run_id}").json()
+    assert summary["galleries"]["mirrors"][0]["state"] == "failed"
