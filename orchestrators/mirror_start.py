@@ -42,6 +42,12 @@ class MirrorStart(MirrorSteps):
     def mirrors_run_id(self) -> str:
         return f"{self.context.instance_id}-mirrors"
 
+    def watched_regions(self) -> list[str]:
+        """The mirrors' home regions: the monitor polls for each one's completion."""
+        if not self.concurrent_mirrors():
+            return []
+        return sorted({mirror_home(p) for p in self.mirror_plans})
+
     def on_replication_report(self, state: dict[str, Any]) -> Gen:
         """Start the mirrors once every mirror's home region is Completed in the primary."""
         if self.mirrors_child is not None or self.cancelled or not self.concurrent_mirrors():

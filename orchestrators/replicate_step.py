@@ -30,6 +30,7 @@ class ReplicateSteps(RunBase):
             region_timeout_minutes=policy.region_timeout_minutes,
             now=self.context.current_utc_datetime,
             added=first,
+            watch=self.watched_regions(),
         )
 
     def replicate_until_idle(self, state: dict[str, Any], wave: str = "") -> Gen:

@@ -34,8 +34,11 @@ def initial_state(
     region_timeout_minutes: int | None,
     now: datetime,
     added: list[str] | None = None,
+    watch: list[str] | None = None,
 ) -> dict[str, Any]:
-    """State for every target region; those in `added` (default: all) start replicating."""
+    """State for every target region; those in `added` (default: all) start replicating.
+    `watch`: regions whose own completion is a decision (a mirror's home region: the mirror
+    starts then), polled for on their own as well as with the rest."""
     state: dict[str, Any] = {
         "target": target,
         "version": version,
@@ -45,6 +48,7 @@ def initial_state(
         "delay": None,
         "polls": 0,
         "next_poll_at": None,
+        "watch": list(watch or []),
         "regions": {
             spec["name"]: {
                 "state": "Pending",
@@ -168,7 +172,8 @@ def advance(
         if _active(r)
     ]
     cap = young_cap(min(ages)) if ages else float(MAX_DELAY_SECONDS)
-    delay, new["delay"] = plan_poll([_pending_samples(new)], t, new["delay"], cap, _origin(new))
+    groups = [_pending_samples(new), *_watched_samples(new)]
+    delay, new["delay"] = plan_poll(groups, t, new["delay"], cap, _origin(new))
     new["next_poll_at"] = datetime.fromtimestamp(t + delay, now.tzinfo).isoformat()
     return new, retry, changed
 
@@ -215,6 +220,16 @@ def _pending_samples(state: dict[str, Any]) -> list[list[Sample]]:
         [(float(t), int(p)) for t, p in r["samples"]]
         for r in state["regions"].values()
         if _active(r)
+    ]
+
+
+def _watched_samples(state: dict[str, Any]) -> list[list[list[Sample]]]:
+    """One decision per watched region still replicating (none for older states)."""
+    regions = state["regions"]
+    return [
+        [[(float(t), int(p)) for t, p in regions[name]["samples"]]]
+        for name in state.get("watch") or []
+        if name in regions and _active(regions[name])
     ]
 
 

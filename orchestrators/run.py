@@ -116,6 +116,10 @@ class RunBase:
         return
         yield
 
+    def watched_regions(self) -> list[str]:
+        """Regions whose completion alone is worth a poll (replication_state `watch`)."""
+        return []
+
     def before_first_live(self) -> Gen:
         """Before the update that makes the first wave live."""
         return

@@ -39,9 +39,10 @@ def _awaiting_approval(stack: Stack, run_id: str) -> dict[str, Any]:
     """The run's API summary once it awaits approval (a mirror's gate is the run's)."""
     return dict(
         stack.wait_until(
-            lambda: (s := stack.api("GET", f"runs/{run_id}").json())["state"]
-            == "awaiting_approval"
-            and s,
+            lambda: (
+                (s := stack.api("GET", f"runs/{run_id}").json())["state"] == "awaiting_approval"
+                and s
+            ),
             what=f"run {run_id} awaiting approval",
         )
     )
@@ -374,15 +375,17 @@ def test_a_mirror_starts_as_soon_as_the_primary_replicated_its_home_region(
     assert summary["step"] == "promote"  # the primary's wave 2 gate, not a mirror's
     copy = _copied(stack, mirror)
     version = copy["name"]
-    assert copy["properties"]["storageProfile"]["source"]["id"].lower().endswith(
-        f"/images/mirrorearly/versions/{version}"
+    assert (
+        copy["properties"]["storageProfile"]["source"]["id"]
+        .lower()
+        .endswith(f"/images/mirrorearly/versions/{version}")
     )
     running = stack.wait_until(
-        lambda: (s := stack.api("GET", f"runs/{run_id}").json())["galleries"]["mirrors"][0][
-            "state"
-        ]
-        == "succeeded"
-        and s,
+        lambda: (
+            (s := stack.api("GET", f"runs/{run_id}").json())["galleries"]["mirrors"][0]["state"]
+            == "succeeded"
+            and s
+        ),
         what="the mirror done while the primary waits",
     )
     assert running["state"] == "awaiting_approval"
@@ -428,9 +431,7 @@ def test_a_mirror_goes_live_only_after_the_primary_and_a_reject_reverts_it(
     stack.wait_until(
         lambda: any(
             "waiting for the primary to go live" in line
-            for line in stack.api("GET", f"runs/{run_id}").json()["galleries"]["mirrors"][0][
-                "log"
-            ]
+            for line in stack.api("GET", f"runs/{run_id}").json()["galleries"]["mirrors"][0]["log"]
         ),
         what="the mirror waiting for the primary",
     )

@@ -185,3 +185,34 @@ def test_a_waiting_region_that_completes_after_all_is_completed() -> None:
     assert state["regions"]["eastus"]["state"] == "Completed"
     assert state["regions"]["eastus"]["attempt"] == 1
     assert all_terminal(state)
+
+
+def test_a_watched_region_is_polled_for_on_its_own() -> None:
+    """A mirror's home region (`watch`): its own completion is a decision, so the next poll
+    comes when it is due, not when the slowest region of its wave is."""
+    regions = [{"name": "westeurope", "replica_count": 1}, {"name": "eastus", "replica_count": 1}]
+    polls = {}
+    for watch in ([], ["westeurope"]):
+        state = initial_state(
+            target=TARGET,
+            version="1.0.0",
+            target_regions=regions,
+            max_region_retries=1,
+            stall_minutes=240,
+            region_timeout_minutes=None,
+            now=T0,
+            watch=watch,
+        )
+        # westeurope: 2 % a minute (done around minute 50); eastus: 0.5 % a minute
+        for minute in (0, 20, 40):
+            state, _, _ = advance(
+                state,
+                {
+                    "westeurope": {"state": "Replicating", "progress": 2 * minute},
+                    "eastus": {"state": "Replicating", "progress": minute // 2},
+                },
+                T0 + timedelta(minutes=minute),
+            )
+        polls[bool(watch)] = datetime.fromisoformat(state["next_poll_at"])
+    # unwatched: the cap after minute 40 (20 min); watched: when westeurope is due
+    assert polls[True] <= T0 + timedelta(minutes=52) < polls[False]
