@@ -48,6 +48,18 @@ def _awaiting_approval(stack: Stack, run_id: str) -> dict[str, Any]:
     )
 
 
+def _held_at_approval(stack: Stack, name: str) -> tuple[DemoIds, DemoIds, str]:
+    """A publish with one mirror whose primary's only wave waits for approval."""
+    primary, mirror = _seed(stack, name)
+    gate = {"mode": "waves", "waves": [["westeurope", "northeurope"]], "approval": True}
+    request = primary.request(
+        ["westeurope", "northeurope"], rollout=gate, mirrors=[_mirror(mirror, ["northeurope"])]
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    _awaiting_approval(stack, run_id)
+    return primary, mirror, run_id
+
+
 def _state(version: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     """{region: (replication state, excluded from latest)} of an emulator version."""
     profile = version["properties"]["publishingProfile"]
@@ -280,18 +292,7 @@ def test_each_gallery_prunes_under_the_same_retention(sandbox_stack: Stack) -> N
 
 def test_the_run_lock_covers_the_mirror_definition(sandbox_stack: Stack) -> None:
     stack = sandbox_stack
-    primary, mirror = _seed(stack, "mirrorlock")
-    waiting = {"mode": "waves", "waves": [["westeurope", "northeurope"]], "approval": True}
-    request = primary.request(
-        ["westeurope", "northeurope"],
-        rollout=waiting,
-        mirrors=[_mirror(mirror, ["northeurope"])],
-    )
-    run_id = stack.api("POST", "publish", request).json()["id"]
-    stack.wait_for_run(
-        run_id,
-        until=lambda s: ((s.get("customStatus") or {}).get("waves") or {}).get("awaiting_approval"),
-    )
+    _, mirror, run_id = _held_at_approval(stack, "mirrorlock")
     prune = {"gallery": mirror.gallery, "image_definition": mirror.definition}
     answer = stack.api("POST", "prune", prune)
     # the API's own check looks for runs OF the definition (a publish names its primary);
@@ -416,15 +417,7 @@ def test_a_mirror_goes_live_only_after_the_primary_and_a_reject_reverts_it(
     """The primary's single wave waits for approval: its mirror replicates meanwhile but
     serves nothing; a reject of the primary reverts the mirror too."""
     stack = sandbox_stack
-    primary, mirror = _seed(stack, "mirrorhold")
-    gate = {"mode": "waves", "waves": [["westeurope", "northeurope"]], "approval": True}
-    request = primary.request(
-        ["westeurope", "northeurope"],
-        rollout=gate,
-        mirrors=[_mirror(mirror, ["northeurope"])],
-    )
-    run_id = stack.api("POST", "publish", request).json()["id"]
-    _awaiting_approval(stack, run_id)
+    primary, mirror, run_id = _held_at_approval(stack, "mirrorhold")
     copy = _copied(stack, mirror)
     assert _state(copy) == {"northeurope": ("Completed", True)}  # replicated, not live
     assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
@@ -440,7 +433,8 @@ def test_a_mirror_goes_live_only_after_the_primary_and_a_reject_reverts_it(
     assert stack.api("POST", f"runs/{run_id}/reject", {"by": "test"}).status_code == 202
     status = stack.wait_for_run(run_id)
     assert status["runtimeStatus"] == "Failed" and "Rejected" in status["output"]
-    (copy,) = stack.versions(mirror).values()
-    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
+    for ids in (primary, mirror):  # neither gallery serves the rejected image
+        (version,) = stack.versions(ids).values()
+        assert version["properties"]["publishingProfile"]["excludeFromLatest"] is True
     summary = stack.api("GET", f"runs/{run_id}").json()
     assert summary["galleries"]["mirrors"][0]["state"] == "failed"
