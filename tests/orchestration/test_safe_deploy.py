@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.app_copy import copy_app
 from sandbox.process import REPO_ROOT
 from sandbox.stack import Stack
 from tests.orchestration.test_mirrors import _mirror, _version_writes
@@ -27,14 +27,6 @@ CURRENT = json.loads((REPO_ROOT / "host.json").read_text())["extensions"]["durab
 ]
 NEXT = f"{CURRENT.split('.')[0]}.{int(CURRENT.split('.')[1]) + 1}"
 
-APP_PARTS = (
-    "function_app.py",
-    "host.json",
-    "galleryflow",
-    "orchestrators",
-    "activities",
-    "triggers",
-)
 
 # The preflight as 1.0 has it: take the locks (one statement, whatever it names), then read.
 OLD_ORDER = re.compile(
@@ -57,21 +49,6 @@ def reorder(match: re.Match[str]) -> str:
         + lock
         + read
     )
-
-
-def copy_app(target: Path, version: str) -> Path:
-    """A copy of the app with host.json's defaultVersion `version`."""
-    target.mkdir(parents=True)
-    for part in APP_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / part)
-    host_json = json.loads((target / "host.json").read_text())
-    host_json["extensions"]["durableTask"]["defaultVersion"] = version
-    (target / "host.json").write_text(json.dumps(host_json))
-    return target
 
 
 def deploy_next(target: Path) -> Path:
