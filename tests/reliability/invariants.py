@@ -83,3 +83,40 @@ def _rule_one(status: dict[str, Any], new: dict[str, dict[str, Any]]) -> list[st
             if live_regions(v)
         ]
     return [f"run {run} did not end ({runtime})"]
+
+
+def check_mirror(
+    *,
+    primary: dict[str, dict[str, Any]],
+    copies: dict[str, dict[str, Any]],
+    statuses: list[dict[str, Any]],
+) -> list[str]:
+    """A mirrored publish (docs/pipeline.md "Mirror galleries"): at most one copy, made from
+    the primary version; live only where replicated (checked with the rest), never while the
+    primary is live nowhere; live wherever it replicated once the run succeeded; not live
+    once the run failed."""
+    problems: list[str] = []
+    if len(copies) > 1:
+        problems.append(f"{len(copies)} mirror copies created: {sorted(copies)}")
+    for name, copy in copies.items():
+        early = live_regions(copy) - completed_regions(copy)
+        if early:
+            problems.append(f"mirror {name} is live in {sorted(early)} before it replicated")
+        source = copy["properties"]["storageProfile"].get("source", {}).get("id", "")
+        if not str(source).lower().endswith(f"/versions/{name}"):
+            problems.append(f"mirror {name} was copied from {source}, not the primary version")
+        if live_regions(copy) and not (name in primary and live_regions(primary[name])):
+            problems.append(f"mirror {name} is live while the primary version is not")
+    for status in statuses:
+        output = status.get("output") or {}
+        if status.get("runtimeStatus") == "Completed" and output.get("status") == "succeeded":
+            made = copies.get(str(output.get("version")))
+            if made is None or live_regions(made) != completed_regions(made):
+                problems.append(f"run {status.get('instanceId')} succeeded, its mirror is not live")
+        if status.get("runtimeStatus") == "Failed" and "RunInProgress" not in str(output):
+            problems += [
+                f"failed run {status.get('instanceId')} left mirror {n} live"
+                for n, copy in copies.items()
+                if live_regions(copy)
+            ]
+    return problems

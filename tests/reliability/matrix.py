@@ -153,11 +153,19 @@ def cells() -> list[Cell]:
     return found
 
 
-def kill_cells(commits: int) -> list[Cell]:
+def kill_cells(commits: int, *, mirror: bool = False) -> list[Cell]:
     """SIGKILL of the host right after each history commit of a clean publish (capture,
     promotion and prune included): `commits` is how many a clean publish makes, measured by
-    the runner (sandbox/host/crash_point.py)."""
+    the runner (sandbox/host/crash_point.py). With `mirror`, of a publish with a mirror
+    gallery (its `publish_mirrors` child's commits included)."""
+    prefix, what = ("m", " of a mirrored publish") if mirror else ("k", "")
+    options: dict[str, Any] = {"mirror": True} if mirror else {}
     return [
-        Cell(f"k{n:03d}", f"SIGKILL after commit {n}/{commits}", (), {"kill_after": n})
+        Cell(
+            f"{prefix}{n:03d}",
+            f"SIGKILL after commit {n}/{commits}{what}",
+            (),
+            {**options, "kill_after": n},
+        )
         for n in range(1, commits + 1)
     ]

@@ -29,6 +29,7 @@ from tests.reliability.matrix import Cell, cells, kill_cells
 from tests.reliability.worker import Worker
 
 DAY = 86_400
+MIRROR_SUB = "33333333-0000-4000-8000-00000000d0d0"
 TRANSITIONS = ("starting", "stopping", "deallocating")
 REGIONS = ["westeurope", "eastus"]
 RETENTION = {
@@ -171,8 +172,21 @@ def prepare(stack: Stack, cell: Cell) -> dict[str, Any]:
     for option in ("generalize", "patch", "customize"):
         if option in cell.options:
             overrides[option] = cell.options[option]
+    mirror = None
+    if cell.options.get("mirror"):  # a DR gallery in another subscription, home eastus
+        mirror = stack.seed_gallery(
+            subscription_id=MIRROR_SUB,
+            location=REGIONS[-1],
+            gallery="galMirror",
+            definition=cell.name,
+            os_state="Specialized",
+        )
+        overrides["mirrors"] = [
+            {"gallery": dict(mirror.gallery), "target_regions": [{"name": REGIONS[-1]}]}
+        ]
     request = ids.request(REGIONS, **overrides)
     return {
+        "mirror": mirror,
         "ids": ids,
         "protected": protected,
         "before": before,
@@ -245,6 +259,10 @@ def finish(
         for s in statuses
         if s not in publishes and s.get("runtimeStatus") not in ("Completed", "Failed")
     ]
+    if setup["mirror"] is not None:
+        problems += invariants.check_mirror(
+            primary=after, copies=stack.versions(setup["mirror"]), statuses=mine
+        )
     if setup["other"]:  # the same VM's other definition, published by the racer
         problems += invariants.check(
             before={},
@@ -260,10 +278,13 @@ def finish(
     return Outcome(problems, reached)
 
 
-def count_commits(worker: Worker) -> int:
-    """How many episodes a clean publish commits (its kill points), measured once."""
+def count_commits(worker: Worker, *, mirror: bool = False) -> int:
+    """How many episodes a clean publish (with `mirror`, a mirrored one) commits: its kill
+    points, measured once."""
     before = worker.commits()
-    outcome = run_cell(worker, Cell("k-reference", "a clean publish (counts kill points)"))
+    name = "m-reference" if mirror else "k-reference"
+    options = {"mirror": True} if mirror else {}
+    outcome = run_cell(worker, Cell(name, "a clean publish (counts kill points)", (), options))
     assert not outcome.problems, outcome.problems
     return worker.commits() - before
 
@@ -317,7 +338,10 @@ def main(argv: list[str]) -> int:
                 pool.map(lambda i: Worker(Path(state) / f"w{i}"), range(max(1, args.workers)))
             )
         try:
-            kills = kill_cells(count_commits(workers[0]))
+            kills = [
+                *kill_cells(count_commits(workers[0])),
+                *kill_cells(count_commits(workers[0], mirror=True), mirror=True),
+            ]
             every = [*cells(), *scenarios.scenario_cells(), *kills]
             print(f"{len(every) - len(kills)} fault cells, {len(kills)} kill points", flush=True)
             selected = [c for c in every if not args.names or any(a in c.name for a in args.names)]

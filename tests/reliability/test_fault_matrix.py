@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from galleryflow.api.runs import RUN_KINDS
 from galleryflow.azure.actions import ARM_ACTIONS
 from galleryflow.devops.hooks import HANDLED_EVENTS, read_event
-from tests.reliability import scenarios
-from tests.reliability.matrix import FAULTS, WIRE, Cell, cells, declared_operations
-from tests.reliability.runner import finish, prepare, run_cell, start
+from tests.reliability import invariants, scenarios
+from tests.reliability.matrix import FAULTS, WIRE, Cell, cells, declared_operations, kill_cells
+from tests.reliability.runner import count_commits, finish, prepare, run_cell, start
 from tests.reliability.worker import Worker
 
 # One cell per kind of failure path, kept short for `make test` (races are in
@@ -94,3 +95,52 @@ def test_sigkill_during_capture_leaves_one_version(worker: Worker) -> None:
     assert outcome.problems == [] and outcome.reached
     new = [n for n in stack.versions(setup["ids"]) if n not in setup["before"]]
     assert len(new) == 1
+
+
+def test_sigkill_while_a_mirror_rolls_out_is_consistent(worker: Worker) -> None:
+    """A mirrored publish (its `publish_mirrors` child) SIGKILLed three quarters of the way
+    through its commits: it resumes, the mirror ends live from the primary version, once
+    (`make reliability` kills it after every commit)."""
+    commits = count_commits(worker, mirror=True)
+    cell = kill_cells(commits, mirror=True)[commits * 3 // 4]
+    outcome = run_cell(worker, cell)
+    assert outcome.problems == [] and outcome.reached, (cell.title, outcome)
+
+
+def _version(source: str, live: bool) -> dict[str, Any]:
+    return {
+        "properties": {
+            "publishingProfile": {
+                "excludeFromLatest": not live,
+                "targetRegions": [{"name": "eastus"}],
+            },
+            "replicationStatus": {"summary": [{"region": "eastus", "state": "Completed"}]},
+            "storageProfile": {"source": {"id": source}},
+        }
+    }
+
+
+def test_the_mirror_invariants_catch_a_mirror_ahead_of_its_primary() -> None:
+    primary = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g"
+    primary += "/images/d/versions/1.0.0"
+    ok = invariants.check_mirror(
+        primary={"1.0.0": _version("/vm", live=True)},
+        copies={"1.0.0": _version(primary, live=True)},
+        statuses=[
+            {
+                "instanceId": "r",
+                "runtimeStatus": "Completed",
+                "output": {"status": "succeeded", "version": "1.0.0"},
+            }
+        ],
+    )
+    assert ok == []
+    ahead = invariants.check_mirror(
+        primary={"1.0.0": _version("/vm", live=False)},
+        copies={"1.0.0": _version(primary, live=True)},
+        statuses=[{"instanceId": "r", "runtimeStatus": "Failed", "output": "promote failed"}],
+    )
+    assert ahead == [
+        "mirror 1.0.0 is live while the primary version is not",
+        "failed run r left mirror 1.0.0 live",
+    ]
