@@ -11,7 +11,7 @@ import azure.durable_functions as df
 
 from activities import bp
 from activities.guard import Payload
-from galleryflow.durable.names import Activity, Event
+from galleryflow.durable.names import Activity, Event, is_child_event
 from galleryflow.durable.status import LIVE
 
 logger = logging.getLogger("galleryflow.activities")
@@ -61,11 +61,11 @@ async def stop_child_run(payload: Payload, client: df.DurableOrchestrationClient
 @bp.durable_client_input(client_name="client")
 async def signal_child_run(payload: Payload, client: df.DurableOrchestrationClient) -> Payload:
     """{"run_id", "event", "data"} -> {"signalled": bool}: raise one of the events a parent
-    sends its child (`primary_ready` to the `publish_mirrors` child). A child that already
-    ended is left alone."""
+    sends its child (`primary_ready`, `primary_regions_<n>` to the `publish_mirrors` child).
+    A child that already ended is left alone."""
     run_id = str(payload["run_id"])
     event = str(payload["event"])
-    if event not in (Event.PRIMARY_READY,):
+    if not is_child_event(event):
         return {"error": {"code": "InvalidEvent", "message": f"not a child event: {event}"}}
     found = await _liveness(client, run_id)
     if not found["live"]:

@@ -1,10 +1,13 @@
 """Mirrors alongside the primary's rollout (orchestration version 1.1 on): the publish run
 starts its mirror galleries as a child orchestration (`publish_mirrors`,
-orchestrators/mirror_chain.py) as soon as the primary version is `Completed` in every
-mirror's home region, while the primary's later waves still replicate, soak or wait for
-approval; it awaits the child before it reports.
+orchestrators/mirror_chain.py) as soon as the primary version is `Completed` in a mirror's
+home region, while the primary's later waves still replicate, soak or wait for approval;
+it awaits the child before it reports.
 
 What the parent owes the child:
+- **primary_regions_<n>**: each further mirror home region the primary completes (the child
+  takes the mirrors one after the other, each once its home region is done), and at the
+  mirror step what the primary ended with (`final`).
 - **primary_ready**: a mirror makes nothing live before the primary is live somewhere (a
   mirror serving an image the primary's canary or approver has not passed yet would be
   a DR gallery ahead of production). The parent signals it after its first live wave, or
@@ -22,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from galleryflow.durable.failures import StepFailed
-from galleryflow.durable.names import Activity, Event, Orchestration
+from galleryflow.durable.names import Activity, Event, Orchestration, numbered
 from galleryflow.durable.versioning import at_least
 from orchestrators.calls import await_child, call, start_child
 from orchestrators.mirror_step import MirrorSteps, mirror_home
@@ -35,6 +38,8 @@ class MirrorStart(MirrorSteps):
     mirror_plans: list[dict[str, Any]] = []  # the preflight plan's mirrors
     mirrors_child: Any = None  # the `publish_mirrors` task once started
     primary_signalled = False
+    homes_sent: frozenset[str] | set[str] = frozenset()  # home regions the child knows done
+    updates = 0  # `primary_regions_<n>` events sent
 
     def concurrent_mirrors(self) -> bool:
         return bool(self.mirror_plans) and at_least(self.context.version, CONCURRENT_FROM)
@@ -49,19 +54,23 @@ class MirrorStart(MirrorSteps):
         return sorted({mirror_home(p) for p in self.mirror_plans})
 
     def on_replication_report(self, state: dict[str, Any]) -> Gen:
-        """Start the mirrors once every mirror's home region is Completed in the primary."""
-        if self.mirrors_child is not None or self.cancelled or not self.concurrent_mirrors():
+        """Start the mirrors once a mirror's home region is Completed in the primary; tell
+        the started child about each further home region that completes."""
+        if self.cancelled or not self.concurrent_mirrors():
             return
-        regions = state["regions"]
-        done = {n for n, r in regions.items() if r["state"] == "Completed"}
-        if all(mirror_home(p) in done for p in self.mirror_plans):
-            yield from self.start_mirrors(done)
+        done = {n for n, r in state["regions"].items() if r["state"] == "Completed"}
+        homes = {mirror_home(p) for p in self.mirror_plans} & done
+        if self.mirrors_child is None and homes:
+            yield from self.start_mirrors(done, final=False)
+        elif self.mirrors_child is not None and homes - self.homes_sent:
+            sent = yield from self.send_regions(done, final=False)
+            self.homes_sent = self.homes_sent | (homes if sent else set())
 
     def after_wave_live(self) -> Gen:
         if self.mirrors_child is not None and not self.primary_signalled:
-            yield from self.signal_mirrors()
+            yield from self.signal_ready()
 
-    def start_mirrors(self, replicated: set[str]) -> Gen:
+    def start_mirrors(self, replicated: set[str], *, final: bool) -> Gen:
         ready = bool(self.promoted_regions)
         payload = {
             "request": self.request.to_dict(),
@@ -73,9 +82,11 @@ class MirrorStart(MirrorSteps):
             },
             "mirrors": self.mirror_plans,
             "replicated": sorted(replicated),
+            "final": final,
             "primary_ready": ready,
         }
         self.primary_signalled = ready
+        self.homes_sent = {mirror_home(p) for p in self.mirror_plans} & replicated
         self.status.mirrors = [{**m, "state": "running"} for m in self.status.mirrors]
         self.status.mirrors_run = self.mirrors_run_id()
         count = len(self.mirror_plans)
@@ -85,34 +96,48 @@ class MirrorStart(MirrorSteps):
             self.context, Orchestration.PUBLISH_MIRRORS, payload, self.mirrors_run_id()
         )
 
-    def signal_mirrors(self) -> Gen:
+    def signal_ready(self) -> Gen:
         """Tell the child the primary is live (or settled); False when it could not."""
+        sent = yield from self.signal(Event.PRIMARY_READY, {"live": list(self.promoted_regions)})
+        self.primary_signalled = self.primary_signalled or sent
+        return sent
+
+    def send_regions(self, completed: set[str], *, final: bool) -> Gen:
+        """The next `primary_regions_<n>` update; False when it could not be sent."""
+        data = {"completed": sorted(completed), "final": final}
+        sent = yield from self.signal(numbered(Event.PRIMARY_REGIONS, self.updates + 1), data)
+        self.updates += int(bool(sent))
+        return sent
+
+    def signal(self, event: str, data: dict[str, Any]) -> Gen:
+        """Raise `event` on the mirrors child (activity signal_child_run); False on a miss."""
         try:
             yield from call(
                 self.context,
                 Activity.SIGNAL_CHILD_RUN,
-                {
-                    "run_id": self.mirrors_run_id(),
-                    "event": Event.PRIMARY_READY,
-                    "data": {"live": list(self.promoted_regions)},
-                },
+                {"run_id": self.mirrors_run_id(), "event": event, "data": data},
                 step=self.status.step,
                 resource=self.mirrors_run_id(),
             )
         except StepFailed as missed:
-            self.warnings.append(f"mirrors not told the primary is live: {missed}")
+            self.warnings.append(f"mirrors not told {event}: {missed}")
             return False
-        self.primary_signalled = True
         return True
 
     def finish_mirrors(self, replicated: set[str]) -> Gen:
-        """The mirror step: start the mirrors if the rollout did not, then await them."""
+        """The mirror step: start the mirrors if the rollout did not, tell them what the
+        primary ended with, then await them."""
         if self.mirrors_child is None:
             if self.cancelled:  # a cancel that kept live waves skips the mirrors (as on 1.0)
                 return
-            yield from self.start_mirrors(replicated)
-        if not self.primary_signalled and not (yield from self.signal_mirrors()):
-            yield from self.stop_mirrors_child("the primary's signal could not be sent")
+            yield from self.start_mirrors(replicated, final=True)
+        told = True
+        if {mirror_home(p) for p in self.mirror_plans} - self.homes_sent:
+            told = yield from self.send_regions(replicated, final=True)
+        if not self.primary_signalled:
+            told = (yield from self.signal_ready()) and told
+        if not told:  # a child left waiting would wait for ever: stop it (it reverts)
+            yield from self.stop_mirrors_child("the primary's outcome could not be sent")
         self.status.at("mirror", "waiting for the mirror galleries")
         self.publish_status()
         yield from self.collect_mirrors(cancel=self.cancel_event)

@@ -48,44 +48,46 @@ class MirrorSteps(RunBase):
         results: list[dict[str, Any]] = []
         stop: str | None = None
         for mirror_plan in plans:
-            index = int(mirror_plan["index"])
-            home = mirror_home(mirror_plan)
-            where = str(mirror_plan["definition_id"]).rsplit("/galleries/", 1)[-1]
-            self.status.at(
-                "mirror", f"mirror {index + 1}/{len(plans)}: copying into {where} ({home})"
-            )
-            if stop is None and home not in replicated:
-                stop_here = f"the primary did not replicate to {home}, the mirror's home region"
-                results.append(self.mirror_failed(mirror_plan, "SourceNotReplicated", stop_here))
-                continue
-            if stop is not None:
-                results.append(self.mirror_skipped(mirror_plan, stop))
-                continue
-            run = MirrorRun(self, mirror_plan)
-            self.status.mirrors[index] = {**self.status.mirrors[index], "state": "running"}
-            try:
-                result = yield from run.execute()
-            except StepFailed as failure:
-                yield from self.revert(run)
-                results.append(self.mirror_failed(mirror_plan, failure.code, str(failure)))
-                yield from self.emit(
-                    "mirror-failed", {"mirror": run.definition_id, "error": str(failure)}
-                )
-                continue
-            except RunCancelled as cancelled:
-                yield from self.revert(run)
-                stop = str(cancelled)
-                results.append(self.mirror_failed(mirror_plan, "Cancelled", stop))
-                continue
-            self.status.mirrors[index] = {**self.status.mirrors[index], "state": result["status"]}
-            live = sorted(n for n, r in result["regions"].items() if r.get("promoted"))
-            self.status.say(f"mirror {index + 1} {result['status']}: live in {', '.join(live)}")
-            self.warnings.extend(f"mirror {index + 1}: {w}" for w in result["warnings"])
-            if result["status"] != "succeeded":
-                self.kept_live.append(f"mirror {index + 1} partially succeeded")
+            result, stop = yield from self.mirror_one(mirror_plan, len(plans), replicated, stop)
             results.append(result)
         self.mirror_results = results
         self.publish_status()
+
+    def mirror_one(
+        self, mirror_plan: dict[str, Any], total: int, replicated: set[str], stop: str | None
+    ) -> Gen:
+        """One mirror: copy, roll out, prune (MirrorRun); returns (its result, `stop`): once
+        a cancel stopped a mirror, `stop` says why and the mirrors after it are skipped."""
+        index = int(mirror_plan["index"])
+        home = mirror_home(mirror_plan)
+        where = str(mirror_plan["definition_id"]).rsplit("/galleries/", 1)[-1]
+        self.status.at("mirror", f"mirror {index + 1}/{total}: copying into {where} ({home})")
+        if stop is None and home not in replicated:
+            stop_here = f"the primary did not replicate to {home}, the mirror's home region"
+            return self.mirror_failed(mirror_plan, "SourceNotReplicated", stop_here), stop
+        if stop is not None:
+            return self.mirror_skipped(mirror_plan, stop), stop
+        run = MirrorRun(self, mirror_plan)
+        self.status.mirrors[index] = {**self.status.mirrors[index], "state": "running"}
+        try:
+            result = yield from run.execute()
+        except StepFailed as failure:
+            yield from self.revert(run)
+            failed = self.mirror_failed(mirror_plan, failure.code, str(failure))
+            yield from self.emit(
+                "mirror-failed", {"mirror": run.definition_id, "error": str(failure)}
+            )
+            return failed, stop
+        except RunCancelled as cancelled:
+            yield from self.revert(run)
+            return self.mirror_failed(mirror_plan, "Cancelled", str(cancelled)), str(cancelled)
+        self.status.mirrors[index] = {**self.status.mirrors[index], "state": result["status"]}
+        live = sorted(n for n, r in result["regions"].items() if r.get("promoted"))
+        self.status.say(f"mirror {index + 1} {result['status']}: live in {', '.join(live)}")
+        self.warnings.extend(f"mirror {index + 1}: {w}" for w in result["warnings"])
+        if result["status"] != "succeeded":
+            self.kept_live.append(f"mirror {index + 1} partially succeeded")
+        return result, stop
 
     def wait_primary_ready(self, run: MirrorRun) -> Gen:
         """Before a mirror's first live wave: inline (1.0) the primary is live already."""

@@ -65,3 +65,19 @@ class Event:
     # parent -> its `publish_mirrors` child: the primary is live (or its rollout ended), so
     # the mirrors may promote (orchestrators/mirror_chain.py)
     PRIMARY_READY: Final = "primary_ready"
+    # parent -> `publish_mirrors`: the primary's regions Completed so far (`final`: all it
+    # will have), so a mirror waiting for its home region can start. Numbered, one name per
+    # update (`primary_regions_1`, `_2`, ...): DF Python keeps an event that arrived before
+    # its waiter and hands it to EVERY later waiter of that name, so a name is waited once.
+    PRIMARY_REGIONS: Final = "primary_regions"
+
+
+def numbered(event: str, n: int) -> str:
+    """The n-th (1-based) event of a numbered series, e.g. `primary_regions_2`."""
+    return f"{event}_{n}"
+
+
+def is_child_event(name: str) -> bool:
+    """An event a parent run may raise on its child (activity signal_child_run)."""
+    head, _, n = name.rpartition("_")
+    return name == Event.PRIMARY_READY or (head == Event.PRIMARY_REGIONS and n.isdigit())

@@ -60,6 +60,11 @@ def _held_at_approval(stack: Stack, name: str) -> tuple[DemoIds, DemoIds, str]:
     return primary, mirror, run_id
 
 
+def _mirror_states(stack: Stack, run_id: str) -> list[str]:
+    galleries = stack.api("GET", f"runs/{run_id}").json()["galleries"] or {}
+    return [m["state"] for m in galleries.get("mirrors", [])]
+
+
 def _state(version: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     """{region: (replication state, excluded from latest)} of an emulator version."""
     profile = version["properties"]["publishingProfile"]
@@ -348,13 +353,15 @@ def _copied(stack: Stack, mirror: DemoIds) -> dict[str, Any]:
     )
 
 
-def _version_writes(stack: Stack) -> list[tuple[str, str]]:
-    """(method, gallery) of every version PUT/PATCH in the emulator's request log."""
+def _version_writes(stack: Stack, definition: str = "") -> list[tuple[str, str]]:
+    """(method, gallery) of every version PUT/PATCH in the emulator's request log (of the
+    image definitions named `definition`, when given)."""
     log = stack.arm_control("GET", "requests")["requests"]
     return [
         (r["method"], r["path"].split("/galleries/")[1].split("/")[0])
         for r in log
-        if r["method"] in ("PUT", "PATCH") and "/versions/" in r["path"]
+        if r["method"] in ("PUT", "PATCH")
+        and (f"/images/{definition}/versions/" if definition else "/versions/") in r["path"]
     ]
 
 
@@ -396,7 +403,7 @@ def test_a_mirror_starts_as_soon_as_the_primary_replicated_its_home_region(
     }
     # the primary: wave 1 live, eastus replicated but still excluded (awaiting approval)
     assert _state(stack.versions(primary)[version])["eastus"] == ("Completed", True)
-    writes = _version_writes(stack)
+    writes = _version_writes(stack, "mirrorearly")
     assert writes.index(("PUT", "galMirror")) < len(writes) - 1  # the mirror's PUT ...
     assert writes[-1][1] == "galMirror"  # ... and its promotion came after the primary's last
 
@@ -407,7 +414,7 @@ def test_a_mirror_starts_as_soon_as_the_primary_replicated_its_home_region(
     assert _state(stack.versions(primary)[version])["eastus"] == ("Completed", False)
     # the primary's last wave went live after the mirror was live: the last write is the
     # primary's (its wave 2 promotion)
-    assert _version_writes(stack)[-1] == ("PATCH", "galDemo")
+    assert _version_writes(stack, "mirrorearly")[-1] == ("PATCH", "galDemo")
     assert status["output"]["galleries"]["mirrors"][0]["status"] == "succeeded"
 
 
@@ -438,3 +445,46 @@ def test_a_mirror_goes_live_only_after_the_primary_and_a_reject_reverts_it(
         assert version["properties"]["publishingProfile"]["excludeFromLatest"] is True
     summary = stack.api("GET", f"runs/{run_id}").json()
     assert summary["galleries"]["mirrors"][0]["state"] == "failed"
+
+
+def test_mirrors_go_one_after_the_other_as_their_home_regions_replicate(
+    sandbox_stack: Stack,
+) -> None:
+    """Mirror 1's home (eastus) is in the primary's wave 2, mirror 2's (northeurope) in wave
+    1: mirror 2 starts first, mirror 1 once eastus is done; both are live while the primary's
+    wave 2 still waits for approval (Q2: one copy of the primary replicates at a time)."""
+    stack = sandbox_stack
+    primary, europe = _seed(stack, "mirrortwo")
+    america = stack.seed_gallery(
+        subscription_id="44444444-0000-4000-8000-00000000d0d0",
+        location="eastus",
+        gallery="galMirrorUs",
+        definition="mirrortwo",
+        os_state="Specialized",
+    )
+    waves = {"mode": "waves", "waves": [["westeurope", "northeurope"], ["eastus"]]}
+    request = primary.request(
+        ["westeurope", "northeurope", "eastus"],
+        rollout={**waves, "approval": True},
+        mirrors=[_mirror(america, ["eastus"]), _mirror(europe, ["northeurope"])],
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    stack.wait_until(
+        lambda: _mirror_states(stack, run_id) == ["succeeded", "succeeded"],
+        what="both mirrors done while the primary's wave 2 waits",
+    )
+    assert stack.api("GET", f"runs/{run_id}").json()["state"] == "awaiting_approval"
+    writes = _version_writes(stack, "mirrortwo")
+    puts = [g for m, g in writes if m == "PUT" and g.startswith("galMirror")]
+    assert puts == ["galMirror", "galMirrorUs"]  # northeurope's mirror first
+    for ids, region in ((europe, "northeurope"), (america, "eastus")):
+        (copy,) = stack.versions(ids).values()
+        assert _state(copy) == {region: ("Completed", False)}
+
+    assert stack.api("POST", f"runs/{run_id}/approve", {"by": "test"}).status_code == 202
+    status = stack.wait_for_run(run_id)
+    assert status["output"]["status"] == "succeeded", status["output"]
+    assert [m["definition"] for m in status["output"]["galleries"]["mirrors"]] == [
+        stack.definition_id(america),
+        stack.definition_id(europe),
+    ]

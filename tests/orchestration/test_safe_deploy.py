@@ -140,7 +140,7 @@ def test_a_mirrored_publish_started_on_1_0_keeps_its_order_after_the_1_1_deploy(
     done = stack.wait_for_run(old)
     assert done["runtimeStatus"] == "Completed", done.get("output")
     assert done["output"]["status"] == "succeeded", done["output"]
-    writes = _version_writes(stack)
+    writes = _version_writes(stack, "deploymirror")
     assert writes.index(("PUT", "galMirror")) > max(
         i for i, w in enumerate(writes) if w == ("PATCH", "galDemo")
     )
