@@ -32,6 +32,7 @@ def fold_mirrors(run: dict[str, Any], child: dict[str, Any] | None) -> dict[str,
         merged["mirrors"] = mine["mirrors"]
     merged["audit"] = [*_list(custom.get("audit")), *_list(mine.get("audit"))]
     waves: dict[str, Any] = custom["waves"] if isinstance(custom.get("waves"), dict) else {}
+    merged["primary_waves"] = waves  # the primary's own gate, apart from the mirrors'
     if not waves.get("awaiting_approval") and _waiting(mine):
         merged["waves"] = {**waves, "awaiting_approval": True}
         merged["approval_run"] = str(child.get("instanceId") or mirrors_child_id(run))

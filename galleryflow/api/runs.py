@@ -192,10 +192,15 @@ def _galleries(custom: dict[str, Any]) -> dict[str, Any] | None:
     mirrors = custom.get("mirrors")
     if not isinstance(mirrors, list) or not mirrors:
         return None
+    own = custom.get("primary_waves")  # set when a mirrors child's progress was folded in
+    if not isinstance(own, dict):  # inline mirrors (1.0): a waiting mirror wave is not ours
+        waiting = any(_awaiting_approval(m) for m in mirrors if isinstance(m, dict))
+        own = {**_dict(custom.get("waves")), **({"awaiting_approval": False} if waiting else {})}
     return {
         "primary": {
             "definition": _text(custom.get("definition")),
             "regions": _regions(custom.get("regions")),
+            "waves": _waves(own),
         },
         "mirrors": [
             {
@@ -268,6 +273,10 @@ def _number(value: Any) -> int | float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:

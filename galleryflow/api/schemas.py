@@ -137,7 +137,15 @@ _GALLERIES_SCHEMA: dict[str, Any] = {
             "properties": {
                 "primary": {
                     "type": "object",
-                    "properties": {"definition": _NULLABLE_STR, "regions": _REGIONS_SCHEMA},
+                    "properties": {
+                        "definition": _NULLABLE_STR,
+                        "regions": _REGIONS_SCHEMA,
+                        "waves": {
+                            **_WAVES_SCHEMA,
+                            "description": "the primary's own waves: awaiting_approval only "
+                            "when its own gate waits (approve/reject go to it first)",
+                        },
+                    },
                 },
                 "mirrors": {
                     "type": "array",

@@ -90,9 +90,10 @@ def gallery_progress(summary: dict[str, Any]) -> list[GalleryProgress]:
         )
         for number, mirror in enumerate(galleries.get("mirrors") or [], start=1)
     ]
-    # The run's waves are the primary's; a mirror wave waiting makes the run wait too.
-    waves = dict(summary.get("waves") or {}) or None
-    if waves and any(m.awaiting_approval for m in mirrors):
+    # The primary's own waves (the API gives them apart from the mirrors'); from an older
+    # summary, the run's: a mirror wave waiting makes the run wait too.
+    waves = dict(primary.get("waves") or summary.get("waves") or {}) or None
+    if waves and "waves" not in primary and any(m.awaiting_approval for m in mirrors):
         waves["awaiting_approval"] = False
     primary_progress = GalleryProgress(
         role="primary",
@@ -106,7 +107,10 @@ def gallery_progress(summary: dict[str, Any]) -> list[GalleryProgress]:
 
 
 def waiting_mirror(galleries: list[GalleryProgress]) -> GalleryProgress | None:
-    """The mirror whose wave waits for approval (the run's approve/reject act on it)."""
+    """The mirror whose wave waits for approval when the run's approve/reject act on it:
+    none while the primary's own gate waits (the API sends them to the primary first)."""
+    if not galleries or galleries[0].awaiting_approval:
+        return None
     return next((g for g in galleries[1:] if g.awaiting_approval), None)
 
 

@@ -45,3 +45,21 @@ def test_a_waiting_mirror_wave_is_the_mirror_s_not_the_primary_s() -> None:
     assert mirror.log_tail == ["15", "16", "17", "18", "19"]
     assert waiting_mirror([primary, mirror, pending]) is mirror and mirror.next_wave == 2
     assert (pending.name, pending.subscription, pending.wave_text) == ("not an id", None, "")
+
+
+def test_the_primary_s_own_gate_comes_first_when_both_wait() -> None:
+    """The API gives the primary's own waves apart (galleries.primary.waves): when its gate
+    and a mirror's both wait, approve/reject go to the primary, and the views say so."""
+    waiting = {"current": 1, "total": 2, "awaiting_approval": True}
+    summary = {
+        "waves": waiting,
+        "galleries": {
+            "primary": {"definition": PRIMARY, "regions": {}, "waves": waiting},
+            "mirrors": [{"definition": MIRROR, "state": "running", "waves": waiting}],
+        },
+    }
+    galleries = gallery_progress(summary)
+    assert galleries[0].awaiting_approval and galleries[1].awaiting_approval
+    assert waiting_mirror(galleries) is None
+    summary["galleries"]["primary"]["waves"] = {**waiting, "awaiting_approval": False}
+    assert waiting_mirror(gallery_progress(summary)) == galleries[1]
