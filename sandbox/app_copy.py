@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from sandbox.process import REPO_ROOT
@@ -20,15 +21,21 @@ APP_PARTS = (
 )
 
 
-def copy_app(target: Path, version: str) -> Path:
-    """A copy of the app under `target` with host.json's defaultVersion `version`."""
-    target.mkdir(parents=True)
-    for part in APP_PARTS:
+def copy_parts(target: Path, parts: Iterable[str]) -> Path:
+    """The repository's `parts` (files and folders, without __pycache__) under `target`."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in parts:
         source = REPO_ROOT / part
         if source.is_dir():
             shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target / part)
+    return target
+
+
+def copy_app(target: Path, version: str) -> Path:
+    """A copy of the app under `target` with host.json's defaultVersion `version`."""
+    copy_parts(target, APP_PARTS)
     host_json = json.loads((target / "host.json").read_text())
     host_json["extensions"]["durableTask"]["defaultVersion"] = version
     (target / "host.json").write_text(json.dumps(host_json))

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from sandbox.app_copy import copy_parts
+
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".wheelhouse"
 # What docs/deploy.md ("Stage only what Azure runs") copies into the package.
@@ -121,14 +123,7 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def staged_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("wwwroot")
-    for name in PACKAGE:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, root / name)
-    return root
+    return copy_parts(tmp_path_factory.mktemp("wwwroot"), PACKAGE)
 
 
 def test_clean_venv_is_python_311_with_only_the_runtime_requirements(clean_venv: Path) -> None:
