@@ -8,6 +8,7 @@ night 1 shows the copy: where it replicated and went live, and that its
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -19,6 +20,7 @@ from sandbox.stack import DemoIds, Stack
 MIRROR_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d7"
 MIRROR_LOCATION = "northeurope"  # the mirror's home region: the primary replicates there
 MIRROR_REGIONS = ["northeurope", "swedencentral"]
+RATES = {"westeurope": 80, "northeurope": 10, "swedencentral": 8, "eastus": 5}  # MB/s
 
 
 class MirrorExtra(DemoExtra):
@@ -28,6 +30,9 @@ class MirrorExtra(DemoExtra):
         self.mirror: DemoIds | None = None
 
     def seed(self, stack: Stack, ids: DemoIds) -> None:
+        # documented WAN rates (benchmarks/rollout.py): eastus, the primary's slowest region,
+        # finishes well after northeurope, where the copy starts
+        stack.arm_control("POST", "settings", {"replication_mb_per_second_by_region": RATES})
         self.mirror = stack.seed_gallery(
             subscription_id=MIRROR_SUBSCRIPTION,
             location=MIRROR_LOCATION,
@@ -69,8 +74,33 @@ class MirrorExtra(DemoExtra):
         source = (copy or {}).get("properties", {}).get("storageProfile", {}).get("source", {})
         primary = f"{stack.definition_id(ids)}/versions/{version}"
         console.print(f"mirror: {gallery.get('status')}; the copy's source: {source.get('id')}")
+        console.print(_timeline(stack, ids.definition, version))
         return (
             gallery.get("status") == "succeeded"
             and str(source.get("id", "")).lower() == primary.lower()
             and live == dict.fromkeys(MIRROR_REGIONS, True)
         )
+
+
+def _timeline(stack: Stack, definition: str, version: str) -> str:
+    """When the copy started against the primary's own writes (emulator request log, in
+    simulated time): the copy starts as soon as the primary is Completed in northeurope,
+    while its slower eastus still replicates."""
+    log = stack.arm_control("GET", "requests")["requests"]
+    path = f"/images/{definition}/versions/{version}"
+    writes = [
+        (datetime.fromisoformat(r["time"].replace("Z", "+00:00")), r["method"], r["path"])
+        for r in log
+        if r["method"] in ("PUT", "PATCH") and r["path"].endswith(path)
+    ]
+    primary = [(t, m) for t, m, p in writes if "/galleries/galDemo/" in p]
+    copy = next((t for t, m, p in writes if m == "PUT" and "/galleries/galDr/" in p), None)
+    if not primary or copy is None:
+        return "mirror timeline: not found in the emulator's log"
+    start = primary[0][0]
+    last = primary[-1][0]
+    return (
+        f"mirror timeline (simulated): primary created at +0 min, copy started at "
+        f"+{(copy - start).total_seconds() / 60:.0f} min, the primary's last update at "
+        f"+{(last - start).total_seconds() / 60:.0f} min"
+    )

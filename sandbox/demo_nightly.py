@@ -40,7 +40,7 @@ from sandbox.stack import DemoIds, Stack, StackError, start_stack
 PIPELINE = "ubuntu-nightly"
 DEFINITION = "ubuntu-nightly"
 VM_NAME = "vm-nightly"
-REGIONS = ["westeurope", "northeurope"]
+REGIONS = ["westeurope", "northeurope", "eastus"]
 PENDING: list[dict[str, Any]] = [
     {"name": "openssl", "classifications": ["Security"]},
     {"name": "libc6", "classifications": ["Security"], "reboot_behavior": "CanRequestReboot"},
