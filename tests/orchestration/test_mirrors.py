@@ -488,3 +488,50 @@ def test_mirrors_go_one_after_the_other_as_their_home_regions_replicate(
         stack.definition_id(america),
         stack.definition_id(europe),
     ]
+
+
+def test_a_cancel_while_both_gates_wait_keeps_the_primary_s_live_wave_and_reverts_the_mirror(
+    sandbox_stack: Stack,
+) -> None:
+    """The primary waits before its wave 2 and the mirror (started during the rollout)
+    before its own wave: the summary shows both gates, the primary's first (approve/reject
+    go there); `cancel` keeps the primary's live wave (rule 1) and reverts the mirror."""
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrorboth")
+    waves = {"mode": "waves", "waves": [["westeurope", "northeurope"], ["eastus"]]}
+    gate = {"mode": "waves", "waves": [["northeurope"]], "approval": True}
+    request = primary.request(
+        ["westeurope", "northeurope", "eastus"],
+        rollout={**waves, "approval": True},
+        mirrors=[_mirror(mirror, ["northeurope"], rollout=gate)],
+    )
+    run_id = stack.api("POST", "publish", request).json()["id"]
+    summary = stack.wait_until(
+        lambda: (
+            (s := stack.api("GET", f"runs/{run_id}").json())["galleries"]
+            and s["galleries"]["mirrors"][0]["waves"]
+            and s["galleries"]["mirrors"][0]["waves"]["awaiting_approval"]
+            and s["galleries"]["primary"]["waves"]["awaiting_approval"]
+            and s
+        ),
+        what="both gates waiting",
+    )
+    assert summary["state"] == "awaiting_approval" and summary["step"] == "promote"
+
+    assert stack.api("POST", f"runs/{run_id}/cancel", {"by": "test"}).status_code == 202
+    status = stack.wait_for_run(run_id)
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    assert any("Cancelled" in w and "mirror 1" in w for w in result["warnings"]), result
+    version = stack.versions(primary)[result["version"]]
+    assert _state(version) == {
+        "westeurope": ("Completed", False),
+        "northeurope": ("Completed", False),
+        "eastus": ("Completed", True),
+    }
+    (copy,) = stack.versions(mirror).values()
+    assert copy["properties"]["publishingProfile"]["excludeFromLatest"] is True
+    done = stack.api("GET", f"runs/{run_id}").json()
+    assert done["galleries"]["mirrors"][0]["state"] == "failed"
+    assert [a["action"] for a in done["audit"]] == ["started", "cancelled"]
