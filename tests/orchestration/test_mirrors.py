@@ -535,3 +535,33 @@ def test_a_cancel_while_both_gates_wait_keeps_the_primary_s_live_wave_and_revert
     done = stack.api("GET", f"runs/{run_id}").json()
     assert done["galleries"]["mirrors"][0]["state"] == "failed"
     assert [a["action"] for a in done["audit"]] == ["started", "cancelled"]
+
+
+def test_a_mirror_whose_home_region_never_replicates_fails_and_the_primary_stays(
+    sandbox_stack: Stack,
+) -> None:
+    """The primary fails for good in northeurope, the mirror's home region (its other
+    regions go live, `promote_completed`): the mirror never starts, it fails
+    `SourceNotReplicated` once the primary's rollout ended; nothing is copied."""
+    stack = sandbox_stack
+    primary, mirror = _seed(stack, "mirrornohome")
+    stack.add_fault(
+        kind="replication_failure", region="northeurope", version="galDemo/images/mirrornohome/"
+    )
+    request = primary.request(
+        ["westeurope", "northeurope"],
+        replication={"max_region_retries": 0, "on_region_failure": "promote_completed"},
+        mirrors=[_mirror(mirror, ["northeurope"])],
+    )
+    status = stack.wait_for_run(stack.api("POST", "publish", request).json()["id"])
+    assert status["runtimeStatus"] == "Completed", status.get("output")
+    result = status["output"]
+    assert result["status"] == "partially_succeeded"
+    (warning,) = [w for w in result["warnings"] if "mirror 1" in w]
+    assert "SourceNotReplicated" in warning and "northeurope" in warning
+    assert _state(stack.versions(primary)[result["version"]])["westeurope"] == (
+        "Completed",
+        False,
+    )
+    assert stack.versions(mirror) == {}
+    assert result["galleries"]["mirrors"][0]["status"] == "failed"
