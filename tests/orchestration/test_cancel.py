@@ -98,6 +98,19 @@ def _cancel(stack: Stack, run: str) -> None:
     assert answer.status_code == 202, answer.text
 
 
+def _cancel_in(
+    stack: Stack, ids: DemoIds, method: str, fault: str, logged: str, **overrides: Any
+) -> dict[str, Any]:
+    """Publish to westeurope while ARM answers `method` on `fault` (a path regex) 3 s late;
+    cancel once the emulator logged that request (`logged`: a path fragment), i.e. while the
+    run is inside that activity; the run's final status."""
+    stack.add_fault(kind="delay", method=method, path=fault, seconds=3, times=1)
+    run = stack.start_orchestration("publish_image", ids.request(["westeurope"], **overrides))
+    _wait_request(stack, method, logged)
+    _cancel(stack, run)
+    return stack.wait_for_run(run)
+
+
 def _failed_cancelled(status: dict[str, Any], step: str) -> None:
     assert status["runtimeStatus"] == "Failed", status.get("output")
     assert f"{step} failed on" in status["output"] and ": Cancelled: " in status["output"]
@@ -111,14 +124,10 @@ def _old_versions(stack: Stack, ids: DemoIds) -> None:
 
 def test_cancel_during_preflight(sandbox_stack: Stack) -> None:
     ids = _seed(sandbox_stack, "cxpre")
-    # the preflight's read of the VM answers 3 s late: the run is inside that activity
-    sandbox_stack.add_fault(
-        kind="delay", method="GET", path="virtualMachines/vm-cxpre$", seconds=3, times=1
+    # the preflight's read of the VM answers late: the run is inside that activity
+    status = _cancel_in(
+        sandbox_stack, ids, "GET", "virtualMachines/vm-cxpre$", "virtualMachines/vm-cxpre"
     )
-    run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
-    _wait_request(sandbox_stack, "GET", "virtualMachines/vm-cxpre")
-    _cancel(sandbox_stack, run)
-    status = sandbox_stack.wait_for_run(run)
 
     _failed_cancelled(status, "preflight")
     assert sandbox_stack.versions(ids) == {}
@@ -150,13 +159,8 @@ def test_cancel_during_patching_puts_the_vm_back(sandbox_stack: Stack) -> None:
 
 def test_cancel_during_capture_restores_the_vm(sandbox_stack: Stack) -> None:
     ids = _seed(sandbox_stack, "cxcap")
-    sandbox_stack.add_fault(
-        kind="delay", method="PUT", path="images/cxcap/versions/", seconds=3, times=1
-    )
-    run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
-    _wait_request(sandbox_stack, "PUT", "images/cxcap/versions/")
-    _cancel(sandbox_stack, run)
-    status = sandbox_stack.wait_for_run(run)
+    path = "images/cxcap/versions/"
+    status = _cancel_in(sandbox_stack, ids, "PUT", path, path)
 
     _failed_cancelled(status, "capture")
     # the capture in flight finished; the version stays excluded (no cleanup_on_failure)
@@ -171,15 +175,14 @@ def test_cancel_during_prune_keeps_the_publish_and_stops_pruning(sandbox_stack: 
         vm_name="vm-cxprune", definition="cxprune", power_state="deallocated"
     )
     _old_versions(sandbox_stack, ids)
-    sandbox_stack.add_fault(
-        kind="delay", method="DELETE", path="versions/0.8.0", seconds=3, times=1
+    status = _cancel_in(
+        sandbox_stack,
+        ids,
+        "DELETE",
+        "versions/0.8.0",
+        "images/cxprune/versions/0.8.0",
+        retention=RETAIN,
     )
-    run = sandbox_stack.start_orchestration(
-        "publish_image", ids.request(["westeurope"], retention=RETAIN)
-    )
-    _wait_request(sandbox_stack, "DELETE", "images/cxprune/versions/0.8.0")
-    _cancel(sandbox_stack, run)
-    status = sandbox_stack.wait_for_run(run)
 
     assert status["runtimeStatus"] == "Completed", status.get("output")
     result = status["output"]
