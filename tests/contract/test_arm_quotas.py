@@ -36,11 +36,16 @@ def _version(vm_id: str, count: int = 1) -> dict[str, Any]:
     }
 
 
+def _create(client: Any, vm_id: str, name: str, count: int = 1, **options: Any) -> Any:
+    """Start creating version `name` of galProd/ubuntu-golden from `vm_id` (the poller)."""
+    return client.gallery_image_versions.begin_create_or_update(
+        "rg-images", "galProd", "ubuntu-golden", name, _version(vm_id, count), **options
+    )
+
+
 def test_usages_count_per_region_and_default_limits(arm_emulator: Any) -> None:
     client, vm_id = _captured(arm_emulator)
-    client.gallery_image_versions.begin_create_or_update(
-        "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version(vm_id), polling=False
-    )
+    _create(client, vm_id, "1.0.0", polling=False)
     usage = _usages(client)
     assert usage == {
         "Gallery": (1, 100),
@@ -61,20 +66,15 @@ def test_version_quota_is_enforced_and_configurable(arm_emulator: Any) -> None:
         "quotas",
         {"limits": {"image_versions": 1}, "subscription_id": SUB, "region": "westeurope"},
     )
-    versions = client.gallery_image_versions
-    versions.begin_create_or_update(
-        "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version(vm_id)
-    )
+    _create(client, vm_id, "1.0.0")
     assert _usages(client)["GalleryImageVersion"] == (1, 1)
     with pytest.raises(ResourceExistsError) as exceeded:
-        versions.begin_create_or_update(
-            "rg-images", "galProd", "ubuntu-golden", "1.0.1", _version(vm_id)
-        )
+        _create(client, vm_id, "1.0.1")
     assert exceeded.value.error.code == "QuotaExceeded"
-    versions.begin_delete("rg-images", "galProd", "ubuntu-golden", "1.0.0").result()
-    versions.begin_create_or_update(
-        "rg-images", "galProd", "ubuntu-golden", "1.0.1", _version(vm_id)
-    )
+    client.gallery_image_versions.begin_delete(
+        "rg-images", "galProd", "ubuntu-golden", "1.0.0"
+    ).result()
+    _create(client, vm_id, "1.0.1")
 
 
 def test_versions_the_emulator_does_not_hold_count_towards_the_quota(arm_emulator: Any) -> None:
@@ -90,15 +90,10 @@ def test_versions_the_emulator_does_not_hold_count_towards_the_quota(arm_emulato
         },
     )
     assert _usages(client)["GalleryImageVersion"] == (9_999, 10_000)
-    versions = client.gallery_image_versions
-    versions.begin_create_or_update(
-        "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version(vm_id)
-    )
+    _create(client, vm_id, "1.0.0")
     assert _usages(client)["GalleryImageVersion"] == (10_000, 10_000)
     with pytest.raises(ResourceExistsError) as exceeded:
-        versions.begin_create_or_update(
-            "rg-images", "galProd", "ubuntu-golden", "1.0.1", _version(vm_id)
-        )
+        _create(client, vm_id, "1.0.1")
     assert "current usage: 10000" in exceeded.value.error.message
 
 
@@ -128,9 +123,7 @@ def test_replicas_per_region_limit_is_configurable(arm_emulator: Any) -> None:
     client, vm_id = _captured(arm_emulator)
     arm_emulator.control("POST", "quotas", {"limits": {"replicas_per_region": 3}})
     with pytest.raises(HttpResponseError) as exceeded:
-        client.gallery_image_versions.begin_create_or_update(
-            "rg-images", "galProd", "ubuntu-golden", "1.0.0", _version(vm_id, count=4)
-        )
+        _create(client, vm_id, "1.0.0", count=4)
     assert exceeded.value.status_code == 400
     assert exceeded.value.error.code == "InvalidParameter"
     assert "between 1 and 3" in exceeded.value.error.message
