@@ -28,18 +28,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sandbox.stack import DemoIds, Stack, start_stack  # noqa: E402
+from sandbox.stack import DemoIds, Stack, prune_old, start_stack  # noqa: E402
 from sandbox.stack_durable import TERMINAL_STATES  # noqa: E402
 from tests.reliability.invariants import completed_regions, live_regions  # noqa: E402
 
 REGIONS = ["westeurope", "eastus"]
-RETENTION = {
-    "keep_last": 1,
-    "keep_newer_than_days": 0,
-    "min_good_versions": 1,
-    "auto_prune": True,
-    "dry_run": False,
-}
+RETENTION = prune_old(0)
 FAULT_KINDS = ({"status": 429, "retry_after": 1}, {"status": 500}, {"status": 503})
 
 

@@ -30,7 +30,7 @@ from sandbox.azurite import Azurite, start_azurite
 from sandbox.process import REPO_ROOT, SandboxProcess, StackError, launch
 from sandbox.stack_arm import ARM_TOKEN
 from sandbox.stack_durable import DurableSide
-from sandbox.stack_seed import DEMO_SUBSCRIPTION, DemoIds, SeedSide
+from sandbox.stack_seed import DEMO_SUBSCRIPTION, DemoIds, SeedSide, prune_old
 
 __all__ = [
     "DEMO_SUBSCRIPTION",
@@ -39,6 +39,7 @@ __all__ = [
     "Stack",
     "StackError",
     "as_user",
+    "prune_old",
     "start_stack",
 ]
 

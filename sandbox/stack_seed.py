@@ -11,6 +11,18 @@ from sandbox.stack_arm import ArmSide
 DEMO_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d0"
 
 
+def prune_old(keep_newer_than_days: int) -> dict[str, Any]:
+    """A publish's retention that auto-prunes every version but the newest good one, once
+    older than `keep_newer_than_days` (tests, the fault matrix and the soak)."""
+    return {
+        "keep_last": 1,
+        "keep_newer_than_days": keep_newer_than_days,
+        "min_good_versions": 1,
+        "auto_prune": True,
+        "dry_run": False,
+    }
+
+
 @dataclass
 class DemoIds:
     subscription_id: str
@@ -71,20 +83,14 @@ class SeedSide(ArmSide):
             "resource-groups",
             {"subscription_id": subscription_id, "name": "rg-images", "location": location},
         )
-        vm = self.arm_control(
-            "POST",
-            "vms",
-            {
-                "subscription_id": subscription_id,
-                "resource_group": "rg-build",
-                "name": vm_name,
-                "location": location,
-                "os_type": "Linux",
-                "hyper_v_generation": "V2",
-                "power_state": power_state,
-                "generalized": os_state == "Generalized",
-                **vm_extra,
-            },
+        vm_id = self.add_vm(
+            subscription_id,
+            vm_name,
+            location,
+            hyper_v_generation="V2",
+            power_state=power_state,
+            generalized=os_state == "Generalized",
+            **vm_extra,
         )
         self.arm_control(
             "POST",
@@ -98,7 +104,7 @@ class SeedSide(ArmSide):
         )
         seeded = DemoIds(
             subscription_id=subscription_id,
-            vm_id=str(vm["id"]),
+            vm_id=vm_id,
             gallery={
                 "subscription_id": subscription_id,
                 "resource_group": "rg-images",
@@ -108,6 +114,19 @@ class SeedSide(ArmSide):
             location=location,
         )
         return self.add_definition(seeded, definition, os_state=os_state)
+
+    def add_vm(self, subscription_id: str, name: str, location: str, **extra: Any) -> str:
+        """A Linux VM in the subscription's rg-build (`extra`: the emulator's VM fields,
+        e.g. power_state, image_reference_id); its resource id."""
+        body = {
+            "subscription_id": subscription_id,
+            "resource_group": "rg-build",
+            "name": name,
+            "location": location,
+            "os_type": "Linux",
+            **extra,
+        }
+        return str(self.arm_control("POST", "vms", body)["id"])
 
     def seed_gallery(
         self,

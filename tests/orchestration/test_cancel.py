@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.stack import DemoIds, Stack
+from sandbox.stack import DemoIds, Stack, prune_old
 from tests.orchestration.test_rollout import _awaiting_approval, _flags, _seed, _waves_request
 
 CAROL = {"id": "oid-carol", "name": "carol", "provider": "aad"}
@@ -68,13 +68,7 @@ def test_cancel_while_a_later_wave_replicates_keeps_the_live_wave(sandbox_stack:
 # ---- cancel at every step of every run kind (real HTTP cancel, emulator state) ----------
 
 DAY = 86_400
-RETAIN = {
-    "keep_last": 1,
-    "keep_newer_than_days": 0,
-    "min_good_versions": 1,
-    "auto_prune": True,
-    "dry_run": False,
-}
+RETAIN = prune_old(0)
 
 
 def _step(name: str) -> Any:

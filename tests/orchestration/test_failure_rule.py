@@ -3,7 +3,7 @@ live, a housekeeping failure ends the run partially_succeeded and undoes nothing
 
 from __future__ import annotations
 
-from sandbox.stack import Stack
+from sandbox.stack import Stack, prune_old
 
 DAY = 86_400
 
@@ -23,13 +23,7 @@ def test_a_prune_failure_after_promotion_keeps_the_publish(sandbox_stack: Stack)
     request = ids.request(
         ["westeurope"],
         cleanup_on_failure=True,
-        retention={
-            "keep_last": 1,
-            "keep_newer_than_days": 0,
-            "min_good_versions": 1,
-            "auto_prune": True,
-            "dry_run": False,
-        },
+        retention=prune_old(0),
     )
     run = sandbox_stack.start_orchestration("publish_image", request)
     status = sandbox_stack.wait_for_run(run)

@@ -19,15 +19,7 @@ def test_a_vm_using_a_version_only_through_its_os_disk_in_the_build_subscription
     ids = stack.seed_demo(vm_name="vm-scan-x", definition="scan", power_state="deallocated")
 
     def vm(name: str, **extra: object) -> str:
-        body = {
-            "subscription_id": BUILD_SUB,
-            "resource_group": "rg-build",
-            "name": name,
-            "location": ids.location,
-            "os_type": "Linux",
-            **extra,
-        }
-        return str(stack.arm_control("POST", "vms", body)["id"])
+        return stack.add_vm(BUILD_SUB, name, ids.location, **extra)
 
     builder = vm("vm-scan-builder", power_state="deallocated")
     for name in ("1.0.0", "1.0.1", "1.0.2"):

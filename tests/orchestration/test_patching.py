@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from sandbox.demo_nightly import pipeline_request, run_night, vm_calls, write_pipelines
-from sandbox.stack import DEMO_SUBSCRIPTION, Stack, start_stack
+from sandbox.stack import DEMO_SUBSCRIPTION, Stack, prune_old, start_stack
 from tests.api.test_pipeline_examples import nightly_verify_step
 from tests.orchestration.test_concurrency_and_nightly import _fire_nightly, _publish_runs
 from tests.orchestration.test_prune_quota_rollback import _limit_versions, _version_usage
@@ -235,13 +235,7 @@ def test_a_skipped_run_prunes_nothing_even_with_a_full_quota(patch_stack: Stack)
         power_state="deallocated",
         subscription_id="00000000-0000-0000-0000-0000000000b1",
     )
-    retention = {
-        "keep_last": 1,
-        "keep_newer_than_days": 30,
-        "min_good_versions": 1,
-        "auto_prune": True,
-        "dry_run": False,
-    }
+    retention = prune_old(30)
     request = ids.request(["westeurope"], patch={}, skip_when_current=True, retention=retention)
 
     def publish(body: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ because the version is busy is tried again after a durable timer."""
 
 from __future__ import annotations
 
-from sandbox.stack import Stack
+from sandbox.stack import Stack, prune_old
 
 DAY = 86_400
 
@@ -55,16 +55,7 @@ def test_prune_keeps_a_version_used_in_the_source_vms_subscription(sandbox_stack
     )
 
     def vm(name: str, **extra: str) -> str:
-        body = {
-            "subscription_id": OTHER,
-            "resource_group": "rg-build",
-            "name": name,
-            "location": ids.location,
-            "os_type": "Linux",
-            "hyper_v_generation": "V2",
-            **extra,
-        }
-        return str(stack.arm_control("POST", "vms", body)["id"])
+        return stack.add_vm(OTHER, name, ids.location, hyper_v_generation="V2", **extra)
 
     builder = vm("vm-builder", power_state="deallocated")
     for name in ("1.0.0", "1.0.1"):
@@ -75,13 +66,7 @@ def test_prune_keeps_a_version_used_in_the_source_vms_subscription(sandbox_stack
         image_reference_id=f"{stack.definition_id(ids)}/versions/1.0.0",
     )
     stack.advance_clock(60 * DAY)
-    retention = {
-        "keep_last": 1,
-        "keep_newer_than_days": 30,
-        "min_good_versions": 1,
-        "auto_prune": True,
-        "dry_run": False,
-    }
+    retention = prune_old(30)
     request = {**ids.request(["westeurope"], retention=retention), "source_vm_id": builder}
     status = stack.wait_for_run(stack.start_orchestration("publish_image", request))
 

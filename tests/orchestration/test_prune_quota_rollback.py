@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.stack import DemoIds, Stack
+from sandbox.stack import DemoIds, Stack, prune_old
 
 DAY = 86_400
 
@@ -77,27 +77,15 @@ def test_prune_never_deletes_in_use_latest_or_eol_blocked(sandbox_stack: Stack) 
     )
     _put_version(sandbox_stack, ids, "1.0.3", ["westeurope"])  # old, unprotected
     _put_version(sandbox_stack, ids, "1.0.4", ["westeurope"])  # latest in westeurope
-    sandbox_stack.arm_control(
-        "POST",
-        "vms",
-        {
-            "subscription_id": ids.subscription_id,
-            "resource_group": "rg-build",
-            "name": "vm-app",
-            "location": "westeurope",
-            "os_type": "Linux",
-            "power_state": "running",
-            "image_reference_id": f"{definition}/versions/1.0.0",
-        },
+    sandbox_stack.add_vm(
+        ids.subscription_id,
+        "vm-app",
+        "westeurope",
+        power_state="running",
+        image_reference_id=f"{definition}/versions/1.0.0",
     )
     sandbox_stack.advance_clock(60 * DAY)  # replication done, every version 60 days old
-    retention = {
-        "keep_last": 1,
-        "keep_newer_than_days": 30,
-        "min_good_versions": 1,
-        "auto_prune": True,
-        "dry_run": False,
-    }
+    retention = prune_old(30)
     request = {"gallery": ids.gallery, "image_definition": "prune", "retention": retention}
 
     plan_run = sandbox_stack.start_orchestration("prune_image", {**request, "apply": False})
@@ -150,13 +138,7 @@ def test_quota_full_with_auto_prune_makes_room(sandbox_stack: Stack) -> None:
         assert _publish(sandbox_stack, ids, ["westeurope"])["runtimeStatus"] == "Completed"
     sandbox_stack.advance_clock(60 * DAY)
     _limit_versions(sandbox_stack, ids, _version_usage(sandbox_stack, ids))
-    retention = {
-        "keep_last": 1,
-        "keep_newer_than_days": 30,
-        "min_good_versions": 1,
-        "auto_prune": True,
-        "dry_run": False,
-    }
+    retention = prune_old(30)
 
     status = _publish(sandbox_stack, ids, ["westeurope"], retention=retention)
 

@@ -168,19 +168,13 @@ def test_preflight_refuses_a_mismatched_source_before_touching_the_vm(
 ) -> None:
     # a Generalized definition, a specialized VM, and no `generalize: true`
     ids = _seed(sandbox_stack, "mismatch", os_state="Generalized")
-    sandbox_stack.arm_control(
-        "POST",
-        "vms",
-        {
-            "subscription_id": ids.subscription_id,
-            "resource_group": "rg-build",
-            "name": "vm-mismatch",
-            "location": "westeurope",
-            "os_type": "Linux",
-            "hyper_v_generation": "V2",
-            "power_state": "running",
-            "generalized": False,
-        },
+    sandbox_stack.add_vm(
+        ids.subscription_id,
+        "vm-mismatch",
+        "westeurope",
+        hyper_v_generation="V2",
+        power_state="running",
+        generalized=False,
     )
     run = sandbox_stack.start_orchestration("publish_image", ids.request(["westeurope"]))
     status = sandbox_stack.wait_for_run(run)
@@ -193,19 +187,13 @@ def test_preflight_refuses_a_mismatched_source_before_touching_the_vm(
 
 def test_generalize_only_when_asked_and_the_vm_stays_deallocated(sandbox_stack: Stack) -> None:
     ids = _seed(sandbox_stack, "golden", os_state="Generalized")
-    sandbox_stack.arm_control(
-        "POST",
-        "vms",
-        {
-            "subscription_id": ids.subscription_id,
-            "resource_group": "rg-build",
-            "name": "vm-golden",
-            "location": "westeurope",
-            "os_type": "Linux",
-            "hyper_v_generation": "V2",
-            "power_state": "running",
-            "generalized": False,
-        },
+    sandbox_stack.add_vm(
+        ids.subscription_id,
+        "vm-golden",
+        "westeurope",
+        hyper_v_generation="V2",
+        power_state="running",
+        generalized=False,
     )
     run = sandbox_stack.start_orchestration(
         "publish_image", ids.request(["westeurope"], generalize=True)

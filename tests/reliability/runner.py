@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from sandbox.process import StackError
-from sandbox.stack import Stack
+from sandbox.stack import Stack, prune_old
 from tests.reliability import invariants, scenarios
 from tests.reliability.matrix import Cell, cells, kill_cells
 from tests.reliability.worker import Worker
@@ -32,13 +32,7 @@ DAY = 86_400
 MIRROR_SUB = "33333333-0000-4000-8000-00000000d0d0"
 TRANSITIONS = ("starting", "stopping", "deallocating")
 REGIONS = ["westeurope", "eastus"]
-RETENTION = {
-    "keep_last": 1,
-    "keep_newer_than_days": 30,
-    "min_good_versions": 1,
-    "auto_prune": True,
-    "dry_run": False,
-}
+RETENTION = prune_old(30)
 
 
 def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
@@ -53,19 +47,13 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
     else:
         ids = stack.seed_demo(vm_name=f"vm-{cell.name}", definition=cell.name, power_state=power)
     definition = stack.definition_id(ids)
-    older_build = stack.arm_control(
-        "POST",
-        "vms",
-        {
-            "subscription_id": ids.subscription_id,
-            "resource_group": "rg-build",
-            "name": f"old-{cell.name}",
-            "location": ids.location,
-            "os_type": "Linux",
-            "hyper_v_generation": "V2",
-            "power_state": "deallocated",
-            "generalized": bool(cell.options.get("generalize")),
-        },
+    older_build = stack.add_vm(
+        ids.subscription_id,
+        f"old-{cell.name}",
+        ids.location,
+        hyper_v_generation="V2",
+        power_state="deallocated",
+        generalized=bool(cell.options.get("generalize")),
     )
     extra: dict[str, dict[str, Any]] = {
         "0.0.1": {},
@@ -78,21 +66,13 @@ def _seed(stack: Stack, cell: Cell) -> tuple[Any, dict[str, str]]:
     }
     for name, props in extra.items():
         profile = {"excludeFromLatest": True, **props.pop("profile", {})}
-        stack.put_version(
-            ids, name, REGIONS, source_vm_id=older_build["id"], profile=profile, **props
-        )
-    stack.arm_control(
-        "POST",
-        "vms",
-        {
-            "subscription_id": ids.subscription_id,
-            "resource_group": "rg-build",
-            "name": f"app-{cell.name}",
-            "location": ids.location,
-            "os_type": "Linux",
-            "power_state": "running",
-            "image_reference_id": f"{definition}/versions/0.0.1",
-        },
+        stack.put_version(ids, name, REGIONS, source_vm_id=older_build, profile=profile, **props)
+    stack.add_vm(
+        ids.subscription_id,
+        f"app-{cell.name}",
+        ids.location,
+        power_state="running",
+        image_reference_id=f"{definition}/versions/0.0.1",
     )
     if "patch" in cell.options:  # a pending security patch: installPatches is on the path
         patch = {"name": "openssl", "classifications": ["Security"]}
