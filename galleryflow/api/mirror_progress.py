@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from galleryflow.api.runs import as_list, awaiting_approval
+
 
 def mirrors_child_id(run: dict[str, Any]) -> str | None:
     """The child to read for a run's mirror progress (its custom status names it while the
@@ -30,10 +32,10 @@ def fold_mirrors(run: dict[str, Any], child: dict[str, Any] | None) -> dict[str,
     merged = dict(custom)
     if isinstance(mine.get("mirrors"), list) and mine["mirrors"]:
         merged["mirrors"] = mine["mirrors"]
-    merged["audit"] = [*_list(custom.get("audit")), *_list(mine.get("audit"))]
+    merged["audit"] = [*as_list(custom.get("audit")), *as_list(mine.get("audit"))]
     waves: dict[str, Any] = custom["waves"] if isinstance(custom.get("waves"), dict) else {}
     merged["primary_waves"] = waves  # the primary's own gate, apart from the mirrors'
-    if not waves.get("awaiting_approval") and _waiting(mine):
+    if not waves.get("awaiting_approval") and awaiting_approval(mine):
         merged["waves"] = {**waves, "awaiting_approval": True}
         merged["approval_run"] = str(child.get("instanceId") or mirrors_child_id(run))
     return {**run, "customStatus": merged}
@@ -45,12 +47,3 @@ def approval_target(run: dict[str, Any]) -> str:
     custom = run.get("customStatus")
     target = custom.get("approval_run") if isinstance(custom, dict) else None
     return str(target or run.get("instanceId") or "")
-
-
-def _waiting(custom: dict[str, Any]) -> bool:
-    waves = custom.get("waves")
-    return isinstance(waves, dict) and waves.get("awaiting_approval") is True
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

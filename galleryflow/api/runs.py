@@ -62,7 +62,7 @@ def run_state(runtime_status: str | None, custom: dict[str, Any], output: Any) -
     state = _RUNTIME_TO_STATE.get(runtime_status or "", "pending")
     if state == "failed" and _CANCELLED_MARK in str(output or custom.get("error") or ""):
         return "canceled"  # a `cancel` event ends the run as a failure naming Cancelled
-    if state == "running" and _awaiting_approval(custom):
+    if state == "running" and awaiting_approval(custom):
         return "awaiting_approval"
     if state == "succeeded" and isinstance(output, dict):
         if output.get("status") == "partially_succeeded":
@@ -99,7 +99,7 @@ def summarize(status: dict[str, Any], links: dict[str, str] | None = None) -> di
         "regions": _regions(custom.get("regions")),
         "waves": _waves(custom.get("waves")),
         "galleries": _galleries(custom),
-        "log": [_text(line) or "" for line in _list(custom.get("log"))[-_MAX_LOG_LINES:]],
+        "log": [_text(line) or "" for line in as_list(custom.get("log"))[-_MAX_LOG_LINES:]],
         "created": created,
         "updated": updated,
         "duration_seconds": _duration(created, updated),
@@ -140,7 +140,7 @@ def _definition_from_input(run_input: Any) -> str | None:
 def _audit(value: Any) -> list[dict[str, Any]]:
     """The run's audit trail in a fixed shape (principal id, name, provider only)."""
     trail = []
-    for item in _list(value)[-_MAX_AUDIT:]:
+    for item in as_list(value)[-_MAX_AUDIT:]:
         if not isinstance(item, dict) or item.get("action") not in AUDIT_ACTIONS:
             continue
         by = item.get("by")
@@ -160,7 +160,8 @@ def _audit(value: Any) -> list[dict[str, Any]]:
     return trail
 
 
-def _awaiting_approval(custom: dict[str, Any]) -> bool:
+def awaiting_approval(custom: dict[str, Any]) -> bool:
+    """A custom status whose `waves` say an approval gate waits."""
     waves = custom.get("waves")
     return isinstance(waves, dict) and waves.get("awaiting_approval") is True
 
@@ -194,7 +195,7 @@ def _galleries(custom: dict[str, Any]) -> dict[str, Any] | None:
         return None
     own = custom.get("primary_waves")  # set when a mirrors child's progress was folded in
     if not isinstance(own, dict):  # inline mirrors (1.0): a waiting mirror wave is not ours
-        waiting = any(_awaiting_approval(m) for m in mirrors if isinstance(m, dict))
+        waiting = any(awaiting_approval(m) for m in mirrors if isinstance(m, dict))
         own = {**_dict(custom.get("waves")), **({"awaiting_approval": False} if waiting else {})}
     return {
         "primary": {
@@ -209,7 +210,7 @@ def _galleries(custom: dict[str, Any]) -> dict[str, Any] | None:
                 "step": _text(m.get("step")),
                 "regions": _regions(m.get("regions")),
                 "waves": _waves(m.get("waves")),
-                "log": [_text(line) or "" for line in _list(m.get("log"))[-_MAX_LOG_LINES:]],
+                "log": [_text(line) or "" for line in as_list(m.get("log"))[-_MAX_LOG_LINES:]],
                 "error": _text(m.get("error")),
             }
             for m in mirrors
@@ -279,5 +280,5 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
