@@ -15,11 +15,10 @@ from galleryflow.domain.resource_ids import definition_id
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from galleryflow.identity import audit
-from orchestrators.calls import Context, call, typed_input
+from orchestrators.calls import Context, Gen, call, typed_input
 from orchestrators.mirror_targets import all_galleries
 from orchestrators.resource_lock import holding
 
-Gen = Generator[Any, Any, Any]
 RunResult = Generator[Any, Any, dict[str, Any]]
 
 

@@ -13,7 +13,6 @@ prune of many versions never meets `functionTimeout`.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
 
@@ -22,9 +21,8 @@ import azure.durable_functions as df
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event, Orchestration
 from orchestrators import bp
-from orchestrators.calls import call
+from orchestrators.calls import Gen, call
 
-Gen = Generator[Any, Any, Any]
 BUSY_WAIT_SECONDS = 60
 BUSY_ROUNDS = 6
 STATE_POLL_SECONDS = 30

@@ -4,7 +4,7 @@ and releases them on every terminal path; a refusal fails the run with RunInProg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 import azure.durable_functions as df
@@ -13,9 +13,8 @@ from galleryflow.domain.resource_lock import lock_key, operate
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Entity
 from orchestrators import bp
-from orchestrators.calls import call
+from orchestrators.calls import Gen, call
 
-Gen = Generator[Any, Any, Any]
 WHAT = {"definition": "image definition", "vm": "source VM"}
 
 

@@ -6,7 +6,6 @@ everything here is derived from the input, activity results and the context.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import azure.durable_functions as df
@@ -16,11 +15,9 @@ from galleryflow.domain.request import PublishRequest
 from galleryflow.durable.failures import StepFailed
 from galleryflow.durable.names import Activity, Event
 from galleryflow.identity import audit
-from orchestrators.calls import call
+from orchestrators.calls import Gen, call
 from orchestrators.resource_lock import Locks
 from orchestrators.run_status import RunStatus
-
-Gen = Generator[Any, Any, Any]
 
 
 class RunCancelled(Exception):
