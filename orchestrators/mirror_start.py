@@ -137,7 +137,9 @@ class MirrorStart(MirrorSteps):
         if not self.primary_signalled:
             told = (yield from self.signal_ready()) and told
         if not told:  # a child left waiting would wait for ever: stop it (it reverts)
-            yield from self.stop_mirrors_child("the primary's outcome could not be sent")
+            yield from self.stop_child(
+                self.mirrors_run_id(), "cancel", "the primary's outcome could not be sent"
+            )
         self.status.at("mirror", "waiting for the mirror galleries")
         self.publish_status()
         yield from self.collect_mirrors(cancel=self.cancel_event)
@@ -146,20 +148,8 @@ class MirrorStart(MirrorSteps):
         """The primary failed while its mirrors roll out: stop them (each reverts) first."""
         if self.mirrors_child is None or self.mirror_results:
             return
-        yield from self.stop_mirrors_child(why)
+        yield from self.stop_child(self.mirrors_run_id(), "cancel", why)
         yield from self.collect_mirrors(cancel=None)
-
-    def stop_mirrors_child(self, why: str) -> Gen:
-        try:
-            yield from call(
-                self.context,
-                Activity.STOP_CHILD_RUN,
-                {"run_id": self.mirrors_run_id(), "how": "cancel", "data": {"by": why}},
-                step="mirror",
-                resource=self.mirrors_run_id(),
-            )
-        except StepFailed as missed:
-            self.warnings.append(f"mirrors not stopped: {missed}")
 
     def collect_mirrors(self, cancel: Any) -> Gen:
         """Await the child and take over its outcome (results, warnings, failure, status)."""

@@ -89,8 +89,9 @@ class RunBase:
         text = yield from self.record_decision("cancelled", self.cancel_event.result, **details)
         raise RunCancelled(f"cancelled{text}")
 
-    def stop_child(self, child: str, how: str) -> Gen:
-        """Stop a child run of this one (activity `stop_child_run`); a miss is a warning."""
+    def stop_child(self, child: str, how: str, reason: str | None = None) -> Gen:
+        """Stop a child run of this one (activity `stop_child_run`; a `cancel` carries
+        `reason` as its note); a miss is a warning."""
         try:
             yield from call(
                 self.context,
@@ -98,7 +99,7 @@ class RunBase:
                 {
                     "run_id": child,
                     "how": how,
-                    "reason": f"run {self.context.instance_id} cancelled",
+                    "reason": reason or f"run {self.context.instance_id} cancelled",
                 },
                 step=self.status.step,
                 resource=child,
