@@ -83,15 +83,13 @@ class SeedSide(ArmSide):
             "resource-groups",
             {"subscription_id": subscription_id, "name": "rg-images", "location": location},
         )
-        vm_id = self.add_vm(
-            subscription_id,
-            vm_name,
-            location,
-            hyper_v_generation="V2",
-            power_state=power_state,
-            generalized=os_state == "Generalized",
-            **vm_extra,
-        )
+        vm = {
+            "hyper_v_generation": "V2",
+            "power_state": power_state,
+            "generalized": os_state == "Generalized",
+            **vm_extra,  # wins, e.g. a generalized VM for a Specialized definition
+        }
+        vm_id = self.add_vm(subscription_id, vm_name, location, **vm)
         self.arm_control(
             "POST",
             "galleries",
